@@ -1,0 +1,143 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+)
+
+// Requeueing marks the chosen photos requeued and pushes their lease to now()+$1 µs. SKIP
+// LOCKED and the push together make two daemons requeue disjoint sets, and a photo come back
+// only after its new lease runs out. ARRAY(...) makes the locking subquery run exactly once.
+const (
+	expiredLeasesSQL = `
+UPDATE photos
+SET lease_until = now() + $1::bigint * interval '1 microsecond', requeued_at = now(),
+    updated_at = now()
+WHERE status = 'processing' AND uuid = ANY (ARRAY (
+    SELECT uuid FROM photos
+    WHERE status = 'processing' AND (lease_until IS NULL OR lease_until < now())
+    ORDER BY lease_until NULLS FIRST
+    LIMIT $2
+    FOR UPDATE SKIP LOCKED))
+RETURNING uuid`
+
+	stuckPhotosSQL = `
+UPDATE photos
+SET lease_until = now() + $1::bigint * interval '1 microsecond', requeued_at = now(),
+    updated_at = now()
+WHERE status = 'processing' AND uuid = ANY (ARRAY (
+    SELECT uuid FROM photos
+    WHERE status = 'processing' AND updated_at < now() - $1::bigint * interval '1 microsecond'
+    ORDER BY updated_at
+    LIMIT $2
+    FOR UPDATE SKIP LOCKED))
+RETURNING uuid`
+)
+
+// ExpiredLeases returns up to limit photos left in processing past their lease (or with none,
+// as the Python service left them), pushing each lease forward by lease and marking it
+// requeued, so that the caller can republish them and the next Claim acquires them at once.
+// A second call returns them again only after the new lease runs out.
+func (s *Store) ExpiredLeases(ctx context.Context, lease time.Duration, limit int) ([]uuid.UUID, error) {
+	if lease <= 0 {
+		return nil, fmt.Errorf("expired leases: lease %s: must be positive", lease)
+	}
+	ids, err := s.requeue(ctx, expiredLeasesSQL, lease, limit)
+	if err != nil {
+		return nil, fmt.Errorf("expired leases: %w", err)
+	}
+	return ids, nil
+}
+
+// StuckPhotos is ExpiredLeases for the admin's "requeue stuck" action: up to limit photos in
+// processing whose row has not changed for olderThan, live lease or not. Their lease is pushed
+// by olderThan, so that they count as stuck again only after as long.
+func (s *Store) StuckPhotos(ctx context.Context, olderThan time.Duration, limit int) ([]uuid.UUID, error) {
+	if olderThan < 0 {
+		return nil, fmt.Errorf("stuck photos: older than %s: must not be negative", olderThan)
+	}
+	ids, err := s.requeue(ctx, stuckPhotosSQL, olderThan, limit)
+	if err != nil {
+		return nil, fmt.Errorf("stuck photos: %w", err)
+	}
+	return ids, nil
+}
+
+func (s *Store) requeue(ctx context.Context, sql string, d time.Duration, limit int) ([]uuid.UUID, error) {
+	if limit < 1 {
+		return nil, fmt.Errorf("limit %d: must be positive", limit)
+	}
+	rows, err := s.pool.Query(ctx, sql, interval(d), limit)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+}
+
+// CountByStatus counts photos in each status; every Status is a key.
+func (s *Store) CountByStatus(ctx context.Context) (map[Status]int64, error) {
+	counts := make(map[Status]int64, 4)
+	for _, st := range Statuses() {
+		counts[st] = 0
+	}
+	rows, err := s.pool.Query(ctx, `SELECT status, count(*) FROM photos GROUP BY status`)
+	if err != nil {
+		return nil, fmt.Errorf("count by status: %w", err)
+	}
+	var (
+		st Status
+		n  int64
+	)
+	_, err = pgx.ForEachRow(rows, []any{&st, &n}, func() error {
+		counts[st] = n
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("count by status: %w", err)
+	}
+	return counts, nil
+}
+
+// RecentFailures returns up to limit failed photos, the most recently failed first.
+func (s *Store) RecentFailures(ctx context.Context, limit int) ([]Photo, error) {
+	if limit < 1 {
+		return nil, fmt.Errorf("recent failures: limit %d: must be positive", limit)
+	}
+	rows, err := s.pool.Query(ctx, `
+SELECT `+photoColumns+` FROM photos
+WHERE status = 'failed'
+ORDER BY updated_at DESC, uuid
+LIMIT $1`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("recent failures: %w", err)
+	}
+	photos, err := pgx.CollectRows(rows, scanPhoto)
+	if err != nil {
+		return nil, fmt.Errorf("recent failures: %w", err)
+	}
+	return photos, nil
+}
+
+// FailedPhotos returns the uuids of up to limit failed photos, oldest photo first.
+func (s *Store) FailedPhotos(ctx context.Context, limit int) ([]uuid.UUID, error) {
+	if limit < 1 {
+		return nil, fmt.Errorf("failed photos: limit %d: must be positive", limit)
+	}
+	rows, err := s.pool.Query(ctx, `
+SELECT uuid FROM photos
+WHERE status = 'failed'
+ORDER BY created_at, uuid
+LIMIT $1`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("failed photos: %w", err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+	if err != nil {
+		return nil, fmt.Errorf("failed photos: %w", err)
+	}
+	return ids, nil
+}

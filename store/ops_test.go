@@ -1,0 +1,241 @@
+package store_test
+
+import (
+	"maps"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/photoproc/photoproc/store"
+	"github.com/photoproc/photoproc/store/storetest"
+)
+
+func TestExpiredLeases(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	past := time.Now().Add(-time.Minute)
+	expired := b.photo(t, &storetest.PhotoOpts{Status: store.StatusProcessing, LeaseUntil: past})
+	b.photo(t, &storetest.PhotoOpts{Status: store.StatusProcessing}) // live lease
+	b.photo(t, nil)                                                  // pending
+	b.photo(t, &storetest.PhotoOpts{Status: store.StatusFailed, LeaseUntil: past})
+
+	ids, err := b.s.ExpiredLeases(ctx(t), lease, 10)
+	if err != nil {
+		t.Fatalf("ExpiredLeases: %v", err)
+	}
+	if !slices.Equal(ids, []uuid.UUID{expired.UUID}) {
+		t.Fatalf("ExpiredLeases() = %v, want [%s]", ids, expired.UUID)
+	}
+	if _, live := b.lease(t, expired.UUID); !live {
+		t.Error("lease not pushed forward")
+	}
+	if again, err := b.s.ExpiredLeases(ctx(t), lease, 10); err != nil || len(again) != 0 {
+		t.Fatalf("second ExpiredLeases() = %v, %v; want none", again, err)
+	}
+
+	// The message the caller republishes is a fresh one (no takeover): it must still get the
+	// photo, although its lease was just pushed.
+	_, res, err := b.s.Claim(ctx(t), expired.UUID, lease, false)
+	if err != nil || res != store.ClaimAcquired {
+		t.Fatalf("Claim after requeue = %v, %v; want acquired", res, err)
+	}
+	// ...and only one such message.
+	if _, res, _ := b.s.Claim(ctx(t), expired.UUID, lease, false); res != store.ClaimBusy {
+		t.Fatalf("second Claim after requeue = %v, want busy", res)
+	}
+}
+
+// TestExpiredLeasesConcurrent runs sweeps at once, as several daemons would: each expired
+// photo is returned to exactly one of them.
+// TestLeaselessClaims covers rows the Python service left in processing, with no lease: they
+// count as expired.
+func TestLeaselessClaims(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	swept := b.photo(t, &storetest.PhotoOpts{Status: store.StatusProcessing})
+	claimed := b.photo(t, &storetest.PhotoOpts{Status: store.StatusProcessing})
+	if _, err := b.db.Exec(ctx(t), `UPDATE photos SET lease_until = NULL`); err != nil {
+		t.Fatal(err)
+	}
+	if _, res, err := b.s.Claim(ctx(t), claimed.UUID, lease, false); err != nil || res != store.ClaimAcquired {
+		t.Errorf("Claim of a leaseless processing photo = %v, %v; want acquired", res, err)
+	}
+	ids, err := b.s.ExpiredLeases(ctx(t), lease, 10)
+	if err != nil || !slices.Equal(ids, []uuid.UUID{swept.UUID}) {
+		t.Errorf("ExpiredLeases() = %v, %v; want [%s]", ids, err, swept.UUID)
+	}
+}
+
+func TestExpiredLeasesConcurrent(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	want := map[uuid.UUID]bool{}
+	for range 60 {
+		want[b.photo(t, &storetest.PhotoOpts{Status: store.StatusProcessing, LeaseUntil: time.Now().Add(-time.Minute)}).UUID] = true
+	}
+	const sweepers = 6
+	results := make([][]uuid.UUID, sweepers)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range sweepers {
+		wg.Go(func() {
+			<-start
+			for { // small batches, until a sweep finds nothing
+				ids, err := b.s.ExpiredLeases(ctx(t), lease, 7)
+				if err != nil {
+					t.Errorf("ExpiredLeases: %v", err)
+					return
+				}
+				if len(ids) == 0 {
+					return
+				}
+				results[i] = append(results[i], ids...)
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	seen := map[uuid.UUID]int{}
+	for _, ids := range results {
+		for _, id := range ids {
+			seen[id]++
+		}
+	}
+	for id := range want {
+		if seen[id] != 1 {
+			t.Errorf("photo %s returned %d times, want once", id, seen[id])
+		}
+	}
+	if len(seen) != len(want) {
+		t.Errorf("returned %d photos, want %d", len(seen), len(want))
+	}
+}
+
+func TestStuckPhotos(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	long := time.Now().Add(-2 * time.Hour)
+	stuck := b.photo(t, &storetest.PhotoOpts{Status: store.StatusProcessing, UpdatedAt: long}) // live lease, yet stuck
+	b.photo(t, &storetest.PhotoOpts{Status: store.StatusProcessing})                           // just claimed
+	b.photo(t, &storetest.PhotoOpts{Status: store.StatusFailed, UpdatedAt: long})
+	b.photo(t, &storetest.PhotoOpts{UpdatedAt: long})
+
+	ids, err := b.s.StuckPhotos(ctx(t), time.Hour, 10)
+	if err != nil {
+		t.Fatalf("StuckPhotos: %v", err)
+	}
+	if !slices.Equal(ids, []uuid.UUID{stuck.UUID}) {
+		t.Fatalf("StuckPhotos() = %v, want [%s]", ids, stuck.UUID)
+	}
+	if again, err := b.s.StuckPhotos(ctx(t), time.Hour, 10); err != nil || len(again) != 0 {
+		t.Fatalf("second StuckPhotos() = %v, %v; want none", again, err)
+	}
+	if _, res, err := b.s.Claim(ctx(t), stuck.UUID, lease, false); err != nil || res != store.ClaimAcquired {
+		t.Fatalf("Claim after requeue = %v, %v; want acquired", res, err)
+	}
+	if _, err := b.s.StuckPhotos(ctx(t), -time.Second, 10); err == nil {
+		t.Error("StuckPhotos with a negative age succeeded")
+	}
+}
+
+func TestSweepLimits(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	for range 5 {
+		b.photo(t, &storetest.PhotoOpts{Status: store.StatusProcessing, LeaseUntil: time.Now().Add(-time.Minute), UpdatedAt: time.Now().Add(-time.Hour)})
+	}
+	if ids, err := b.s.ExpiredLeases(ctx(t), lease, 2); err != nil || len(ids) != 2 {
+		t.Errorf("ExpiredLeases(limit 2) = %v, %v; want 2", ids, err)
+	}
+	if ids, err := b.s.StuckPhotos(ctx(t), time.Minute, 2); err != nil || len(ids) != 2 {
+		t.Errorf("StuckPhotos(limit 2) = %v, %v; want 2 of the 3 not yet requeued", ids, err)
+	}
+	for _, limit := range []int{0, -1} {
+		if _, err := b.s.ExpiredLeases(ctx(t), lease, limit); err == nil {
+			t.Errorf("ExpiredLeases(limit %d) succeeded", limit)
+		}
+	}
+	if _, err := b.s.ExpiredLeases(ctx(t), 0, 1); err == nil {
+		t.Error("ExpiredLeases(lease 0) succeeded")
+	}
+}
+
+func TestCountByStatus(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		photos []store.Status
+		want   map[store.Status]int64
+	}{
+		{"empty", nil, map[store.Status]int64{store.StatusPending: 0, store.StatusProcessing: 0, store.StatusCompleted: 0, store.StatusFailed: 0}},
+		{"mixed", []store.Status{store.StatusPending, store.StatusPending, store.StatusPending, store.StatusFailed, store.StatusFailed, store.StatusCompleted},
+			map[store.Status]int64{store.StatusPending: 3, store.StatusProcessing: 0, store.StatusCompleted: 1, store.StatusFailed: 2}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			b := setup(t)
+			for _, st := range tt.photos {
+				b.photo(t, &storetest.PhotoOpts{Status: st})
+			}
+			got, err := b.s.CountByStatus(ctx(t))
+			if err != nil {
+				t.Fatalf("CountByStatus: %v", err)
+			}
+			if !maps.Equal(got, tt.want) {
+				t.Errorf("CountByStatus() = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestFailures(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	now := time.Now()
+	// created oldest first; failed in another order.
+	oldest := b.photo(t, &storetest.PhotoOpts{Status: store.StatusFailed, CreatedAt: now.Add(-3 * time.Hour), UpdatedAt: now.Add(-time.Minute), FailureReason: "404"})
+	middle := b.photo(t, &storetest.PhotoOpts{Status: store.StatusFailed, CreatedAt: now.Add(-2 * time.Hour), UpdatedAt: now.Add(-time.Hour), FailureReason: "not an image"})
+	newest := b.photo(t, &storetest.PhotoOpts{Status: store.StatusFailed, CreatedAt: now.Add(-time.Hour), UpdatedAt: now.Add(-time.Second), FailureReason: "too large"})
+	b.photo(t, &storetest.PhotoOpts{FailureReason: "awaiting retry"})
+	b.photo(t, &storetest.PhotoOpts{Status: store.StatusCompleted})
+
+	t.Run("recent failures, latest first", func(t *testing.T) {
+		t.Parallel()
+		got, err := b.s.RecentFailures(ctx(t), 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := []store.Photo{newest, oldest, middle}; !slices.Equal(got, want) {
+			t.Errorf("RecentFailures() = %+v, want %+v", got, want)
+		}
+		if got, err := b.s.RecentFailures(ctx(t), 1); err != nil || len(got) != 1 || got[0].FailureReason != "too large" {
+			t.Errorf("RecentFailures(1) = %+v, %v", got, err)
+		}
+	})
+	t.Run("failed photos, oldest first", func(t *testing.T) {
+		t.Parallel()
+		got, err := b.s.FailedPhotos(ctx(t), 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := []uuid.UUID{oldest.UUID, middle.UUID, newest.UUID}; !slices.Equal(got, want) {
+			t.Errorf("FailedPhotos() = %v, want %v", got, want)
+		}
+		if got, err := b.s.FailedPhotos(ctx(t), 2); err != nil || len(got) != 2 {
+			t.Errorf("FailedPhotos(2) = %v, %v", got, err)
+		}
+	})
+	t.Run("limits", func(t *testing.T) {
+		t.Parallel()
+		if _, err := b.s.RecentFailures(ctx(t), 0); err == nil {
+			t.Error("RecentFailures(0) succeeded")
+		}
+		if _, err := b.s.FailedPhotos(ctx(t), 0); err == nil {
+			t.Error("FailedPhotos(0) succeeded")
+		}
+	})
+}

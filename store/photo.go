@@ -1,0 +1,106 @@
+package store
+
+import (
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+)
+
+// Status is a photo's state: the photo_status enum.
+type Status string
+
+// The values of photo_status.
+const (
+	StatusPending    Status = "pending"
+	StatusProcessing Status = "processing"
+	StatusCompleted  Status = "completed"
+	StatusFailed     Status = "failed"
+)
+
+// Statuses returns every Status, in the enum's order.
+func Statuses() []Status {
+	return []Status{StatusPending, StatusProcessing, StatusCompleted, StatusFailed}
+}
+
+// Photo is a row of photos.
+type Photo struct {
+	UUID          uuid.UUID
+	URL           string
+	Status        Status
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+	Attempts      int    // claims so far
+	FailureReason string // why the last attempt failed; "" when none
+}
+
+// Thumbnail is a row of photo_thumbnails.
+type Thumbnail struct {
+	UUID      uuid.UUID
+	PhotoUUID uuid.UUID
+	Width     int    // pixels
+	Height    int    // pixels
+	Size      int    // edge of the box it was made to fit, in pixels (e.g. 320)
+	URL       string // the file's path relative to the thumbnails directory
+	CreatedAt time.Time
+}
+
+// photoColumns is what scanPhoto reads, in order. Columns are named, never *, so that a
+// migration adding a column cannot break a cached statement.
+const photoColumns = `uuid, url, status, created_at, updated_at, attempts, coalesce(failure_reason, '')`
+
+func scanPhoto(row pgx.CollectableRow) (Photo, error) {
+	var p Photo
+	err := row.Scan(&p.UUID, &p.URL, &p.Status, &p.CreatedAt, &p.UpdatedAt, &p.Attempts, &p.FailureReason)
+	return p, err
+}
+
+const thumbnailColumns = `uuid, photo_uuid, width, height, size, url, created_at`
+
+func scanThumbnail(row pgx.CollectableRow) (Thumbnail, error) {
+	var t Thumbnail
+	err := row.Scan(&t.UUID, &t.PhotoUUID, &t.Width, &t.Height, &t.Size, &t.URL, &t.CreatedAt)
+	return t, err
+}
+
+// maxSmallint bounds the columns stored as smallint.
+const maxSmallint = 1<<15 - 1
+
+func (t Thumbnail) validate() error {
+	for _, f := range []struct {
+		name string
+		v    int
+	}{{"width", t.Width}, {"height", t.Height}, {"size", t.Size}} {
+		if f.v < 1 || f.v > maxSmallint {
+			return fmt.Errorf("thumbnail %s %d: out of range 1..%d", f.name, f.v, maxSmallint)
+		}
+	}
+	if t.URL == "" {
+		return fmt.Errorf("thumbnail url: empty")
+	}
+	return nil
+}
+
+// maxReasonBytes bounds a stored failure reason; the head of an error says what went wrong.
+const maxReasonBytes = 2000
+
+// cleanReason makes any error text storable: Postgres text rejects NUL bytes and invalid UTF-8,
+// and a failure that cannot be recorded would be retried forever.
+func cleanReason(s string) string {
+	s = strings.ToValidUTF8(strings.ReplaceAll(s, "\x00", ""), "\uFFFD")
+	if len(s) <= maxReasonBytes {
+		return s
+	}
+	cut := maxReasonBytes
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
+}
+
+// interval is how a Go duration is passed to SQL: whole microseconds, multiplied by
+// interval '1 microsecond' in the statement.
+func interval(d time.Duration) int64 { return d.Microseconds() }

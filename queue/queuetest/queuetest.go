@@ -1,0 +1,185 @@
+// Package queuetest gives tests of any package their own RabbitMQ topology and a few broker
+// tools: a queue.Config with unique names that are deleted after the test, basic.get, raw
+// publishing, and force-closing connections with rabbitmqctl. It is for tests only.
+package queuetest
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/rand"
+	"encoding/hex"
+	"os"
+	"os/exec"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	amqp "github.com/rabbitmq/amqp091-go"
+
+	"github.com/photoproc/photoproc/queue"
+)
+
+// EnvURI names the variable that points tests at a broker.
+const EnvURI = "PHOTOPROC_TEST_AMQP_URI"
+
+// DefaultURI is the broker tests use when EnvURI is not set.
+const DefaultURI = "amqp://guest:guest@127.0.0.1:5672/"
+
+// URI is the broker tests use: $PHOTOPROC_TEST_AMQP_URI or DefaultURI.
+func URI() string {
+	if u := os.Getenv(EnvURI); u != "" {
+		return u
+	}
+	return DefaultURI
+}
+
+// Config returns a queue.Config for one test: a unique queue name "photoproc-test-<random>"
+// (also the ConnectionName, so CloseConnections can find this test's connections), short
+// retry and reconnect backoffs, and a cleanup that deletes every queue of its topology. A test
+// that changes the names (Queue, MaxAttempts, RetryBackoff, RetryBackoffMax) calls Cleanup with
+// the changed config too.
+func Config(tb testing.TB) queue.Config {
+	tb.Helper()
+	name := "photoproc-test-" + random()
+	cfg := queue.DefaultConfig()
+	cfg.URI = URI()
+	cfg.Queue = name
+	cfg.ConnectionName = name
+	cfg.RetryBackoff = 20 * time.Millisecond
+	cfg.RetryBackoffMax = 200 * time.Millisecond
+	cfg.ReconnectMin = 20 * time.Millisecond
+	cfg.ReconnectMax = 200 * time.Millisecond
+	cfg.DialTimeout = 5 * time.Second
+	Cleanup(tb, cfg)
+	return cfg
+}
+
+// Cleanup deletes every queue in queue.QueueNames(cfg) when the test ends.
+func Cleanup(tb testing.TB, cfg queue.Config) {
+	tb.Helper()
+	names := queue.QueueNames(cfg)
+	tb.Cleanup(func() {
+		withChannel(tb, cfg.URI, func(ch *amqp.Channel) {
+			for _, n := range names {
+				if _, err := ch.QueueDelete(n, false, false, false); err != nil {
+					tb.Errorf("delete queue %s: %v", n, err)
+					return
+				}
+			}
+		})
+	})
+}
+
+// Get takes one message off a queue (basic.get with auto-ack), for assertions.
+func Get(tb testing.TB, uri, queueName string) (amqp.Delivery, bool) {
+	tb.Helper()
+	var (
+		d  amqp.Delivery
+		ok bool
+	)
+	withChannel(tb, uri, func(ch *amqp.Channel) {
+		var err error
+		if d, ok, err = ch.Get(queueName, true); err != nil {
+			tb.Fatalf("get from %s: %v", queueName, err)
+		}
+	})
+	return d, ok
+}
+
+// Publish sends msg to a queue through the default exchange and waits for the broker's
+// confirm, bypassing queue.Publisher: for messages it would never send.
+func Publish(tb testing.TB, uri, queueName string, msg amqp.Publishing) {
+	tb.Helper()
+	withChannel(tb, uri, func(ch *amqp.Channel) {
+		if err := ch.Confirm(false); err != nil {
+			tb.Fatalf("confirm mode: %v", err)
+		}
+		dc, err := ch.PublishWithDeferredConfirm("", queueName, true, false, msg)
+		if err != nil {
+			tb.Fatalf("publish to %s: %v", queueName, err)
+		}
+		if !dc.Wait() {
+			tb.Fatalf("publish to %s: nacked", queueName)
+		}
+	})
+}
+
+// Declare declares a durable queue with args, as another client (the Python service) would.
+func Declare(tb testing.TB, uri, queueName string, args amqp.Table) {
+	tb.Helper()
+	withChannel(tb, uri, func(ch *amqp.Channel) {
+		if _, err := ch.QueueDeclare(queueName, true, false, false, false, args); err != nil {
+			tb.Fatalf("declare %s: %v", queueName, err)
+		}
+	})
+}
+
+// CloseConnections force-closes, from the broker's side, every connection whose client
+// connection name starts with namePrefix, using rabbitmqctl (no management plugin needed). It
+// fails the test if there is none.
+func CloseConnections(tb testing.TB, namePrefix string) {
+	tb.Helper()
+	out, err := exec.Command("rabbitmqctl", "-q", "list_connections", "pid", "client_properties").CombinedOutput()
+	if err != nil {
+		tb.Fatalf("rabbitmqctl list_connections: %v\n%s", err, out)
+	}
+	pids := ConnectionPids(out, namePrefix)
+	if len(pids) == 0 {
+		tb.Fatalf("no broker connection named %q*; rabbitmqctl listed:\n%s", namePrefix, out)
+	}
+	for _, pid := range pids {
+		if out, err := exec.Command("rabbitmqctl", "close_connection", pid, "closed by test "+tb.Name()).CombinedOutput(); err != nil {
+			tb.Fatalf("rabbitmqctl close_connection %s: %v\n%s", pid, err, out)
+		}
+	}
+}
+
+var connectionName = regexp.MustCompile(`\{"connection_name","((?:[^"\\]|\\.)*)"\}`)
+
+// ConnectionPids picks, from `rabbitmqctl -q list_connections pid client_properties` output,
+// the pids of connections whose name starts with namePrefix.
+func ConnectionPids(listing []byte, namePrefix string) []string {
+	var pids []string
+	sc := bufio.NewScanner(bytes.NewReader(listing))
+	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
+	for sc.Scan() {
+		pid, props, ok := strings.Cut(sc.Text(), "\t")
+		if !ok || !strings.HasPrefix(pid, "<") {
+			continue // the header line
+		}
+		m := connectionName.FindStringSubmatch(props)
+		if m != nil && strings.HasPrefix(m[1], namePrefix) {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
+}
+
+func withChannel(tb testing.TB, uri string, f func(*amqp.Channel)) {
+	tb.Helper()
+	conn, err := amqp.Dial(uri)
+	if err != nil {
+		tb.Fatalf("dial %s: %v", redact(uri), err)
+	}
+	defer func() { _ = conn.Close() }()
+	ch, err := conn.Channel()
+	if err != nil {
+		tb.Fatalf("open channel: %v", err)
+	}
+	f(ch)
+}
+
+func redact(uri string) string {
+	u, err := amqp.ParseURI(uri)
+	if err != nil {
+		return "(unparsable URI)"
+	}
+	return u.Host
+}
+
+func random() string {
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}

@@ -1,0 +1,104 @@
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"os"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/adapters/humago"
+	"github.com/google/uuid"
+
+	"github.com/photoproc/photoproc/metrics"
+	"github.com/photoproc/photoproc/store"
+)
+
+// Store is what the API reads from the database.
+type Store interface {
+	ListPending(ctx context.Context, after uuid.UUID, limit int) ([]store.Photo, error)
+	Photos(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]store.Photo, error)
+	Photo(ctx context.Context, id uuid.UUID) (store.Photo, []store.Thumbnail, error)
+}
+
+// Publisher queues photos on the broker and says whether it can.
+type Publisher interface {
+	Publish(ctx context.Context, ids []uuid.UUID) ([]uuid.UUID, error)
+	Connected() bool
+}
+
+// Check is one readiness check: nil when the dependency answers.
+type Check struct {
+	Name  string
+	Check func(ctx context.Context) error
+}
+
+// Deps are the API's collaborators. Publisher may be nil when this process does not publish.
+type Deps struct {
+	Store     Store
+	Publisher Publisher
+	Ready     []Check
+	Metrics   *metrics.Metrics
+	Logger    *slog.Logger
+}
+
+// API is the public HTTP API.
+type API struct {
+	cfg    Config
+	deps   Deps
+	log    *slog.Logger
+	thumbs *os.Root
+	huma   huma.API
+	mux    *http.ServeMux
+}
+
+// New builds the public API. The thumbnails directory is opened as an os.Root, so no path
+// read through it can leave that directory.
+func New(cfg Config, deps Deps) (*API, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(cfg.ThumbsDir, 0o755); err != nil {
+		return nil, err
+	}
+	root, err := os.OpenRoot(cfg.ThumbsDir)
+	if err != nil {
+		return nil, err
+	}
+	a := newAPI(cfg, deps)
+	a.thumbs = root
+	return a, nil
+}
+
+func newAPI(cfg Config, deps Deps) *API {
+	if deps.Logger == nil {
+		deps.Logger = slog.New(slog.DiscardHandler)
+	}
+	a := &API{cfg: cfg, deps: deps, log: deps.Logger.With("component", "api"), mux: http.NewServeMux()}
+	hc := huma.DefaultConfig("photoproc", cfg.Version)
+	hc.Info.Description = "Queue photos for thumbnailing and read the results. " +
+		"Every error is an RFC 9457 problem (application/problem+json)."
+	hc.DocsPath = "" // the built-in page loads its scripts from a CDN; ours works offline
+	a.huma = humago.New(a.mux, hc)
+	a.registerPhotos()
+	a.registerProcess()
+	a.registerHealth()
+	a.mux.Handle("GET /docs", docsHandler("photoproc API", "/openapi.json"))
+	return a
+}
+
+// Handler serves the API with request ids, access logs and panic recovery.
+func (a *API) Handler() http.Handler { return withRequestLog(a.mux, a.log) }
+
+// Close releases the thumbnails directory.
+func (a *API) Close() error {
+	if a.thumbs == nil {
+		return nil
+	}
+	return a.thumbs.Close()
+}
+
+// OpenAPIYAML returns the OpenAPI document of the public API (for `photoproc openapi`).
+func OpenAPIYAML() ([]byte, error) {
+	return newAPI(DefaultConfig(), Deps{}).huma.OpenAPI().YAML()
+}

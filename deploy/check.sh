@@ -1,0 +1,154 @@
+#!/usr/bin/env bash
+# Validates the deploy files without network access or running services:
+#   - Prometheus config and alert rules parse (promtool check config / check rules),
+#   - the alert unit tests pass (promtool test rules),
+#   - the Grafana dashboard is valid JSON, uses the provisioned datasource, and every panel
+#     expression parses as PromQL (as recording rules, with dashboard variables substituted),
+#   - every photoproc_* metric the alerts and dashboard use is defined in metrics/,
+#   - photoproc.env.example lists every variable daemon/config.go reads,
+#   - the systemd unit passes systemd-analyze verify (ExecStart pointed at /bin/true, since the
+#     binary is not installed here).
+# Exits non-zero on the first failure. Needs promtool (Debian package "prometheus"), python3
+# and systemd-analyze (package "systemd").
+set -euo pipefail
+
+deploy=$(cd "$(dirname "$0")" && pwd)
+repo=$(dirname "$deploy")
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+step() { printf '== %s\n' "$*"; }
+fail() { printf 'deploy/check.sh: %s\n' "$*" >&2; exit 1; }
+need() { # command, how to get it
+  command -v "$1" >/dev/null || fail "$1 not found: $2"
+}
+
+need promtool "install the Debian package 'prometheus' (apt-get install -y prometheus), which provides /usr/bin/promtool"
+need python3 "install python3"
+need systemd-analyze "install the Debian package 'systemd'"
+
+step "promtool check config prometheus/prometheus.yml"
+promtool check config "$deploy/prometheus/prometheus.yml"
+
+step "promtool check rules prometheus/alerts.yml"
+promtool check rules "$deploy/prometheus/alerts.yml"
+
+step "promtool test rules prometheus/alerts_test.yml"
+(cd "$deploy/prometheus" && promtool test rules alerts_test.yml)
+
+step "grafana: JSON, datasource uid, panel expressions as PromQL"
+python3 - "$deploy" "$tmp/dashboard_rules.yml" <<'EOF'
+import json, re, sys
+
+deploy, out = sys.argv[1], sys.argv[2]
+path = f"{deploy}/grafana/dashboards/photoproc.json"
+try:
+    with open(path) as f:
+        dash = json.load(f)
+except ValueError as e:
+    sys.exit(f"{path}: invalid JSON: {e}")
+
+provisioned = open(f"{deploy}/grafana/provisioning/datasources/prometheus.yml").read()
+uid = re.search(r"^\s*uid:\s*(\S+)", provisioned, re.M).group(1)
+
+# Dashboard variables become plain values so that the expressions parse as PromQL.
+subst = {"__rate_interval": "1m", "__interval": "1m", "__range": "1h",
+         "instance": ".*", "queue": "photo-processor"}
+problems, rules = [], []
+
+def datasources(node, where="dashboard"):
+    if isinstance(node, dict):
+        name = node.get("title") or node.get("name")
+        here = f"{where} > {name}" if isinstance(name, str) else where
+        for k, v in node.items():
+            if k == "datasource" and not (isinstance(v, dict) and v.get("uid") in (uid, "-- Grafana --")):
+                problems.append(f"{here}: datasource {v!r} is not uid {uid!r}")
+            datasources(v, here)
+    elif isinstance(node, list):
+        for v in node:
+            datasources(v, where)
+
+def substitute(expr):
+    def var(m):
+        name = m.group(1) or m.group(2)
+        if name not in subst:
+            problems.append(f"unknown dashboard variable ${name} in {expr!r}")
+        return subst.get(name, "x")
+    return re.sub(r"\$\{(\w+)\}|\$(\w+)", var, expr)
+
+datasources(dash)
+
+def panels(ps):
+    for p in ps:
+        yield p
+        yield from panels(p.get("panels", []))
+
+for p in panels(dash.get("panels", [])):
+    where = f'panel {p.get("id")} "{p.get("title")}"'
+    for t in p.get("targets", []):
+        expr = substitute(t.get("expr", ""))
+        if not expr.strip():
+            problems.append(f"{where} target {t.get('refId')}: empty expression")
+            continue
+        rules.append({"record": f"dashboard:panel{p.get('id')}_{t.get('refId')}", "expr": expr})
+
+if problems:
+    sys.exit("\n".join(problems))
+if not rules:
+    sys.exit(f"{path}: no panel expressions found")
+with open(out, "w") as f:
+    # JSON is YAML: no YAML library needed.
+    json.dump({"groups": [{"name": "dashboard", "rules": rules}]}, f, indent=1)
+print(f"{path}: valid JSON, {len(rules)} expressions")
+EOF
+promtool check rules "$tmp/dashboard_rules.yml"
+
+step "metric names used by alerts and dashboard are defined in metrics/"
+python3 - "$deploy" "$repo/metrics" <<'EOF'
+import glob, re, sys
+
+deploy, metrics_dir = sys.argv[1], sys.argv[2]
+defined = set()
+for go in glob.glob(f"{metrics_dir}/*.go"):
+    defined |= set(re.findall(r'"(photoproc_[a-z0-9_]+)"', open(go).read()))
+if not defined:
+    sys.exit(f"no photoproc_* metric names found in {metrics_dir}")
+used = {}
+for f in (f"{deploy}/prometheus/alerts.yml", f"{deploy}/prometheus/alerts_test.yml",
+          f"{deploy}/grafana/dashboards/photoproc.json"):
+    for name in re.findall(r"\b(photoproc_[a-z0-9_]+)", open(f).read()):
+        used.setdefault(re.sub(r"_(bucket|sum|count)$", "", name), f)
+missing = sorted(n for n in used if n not in defined)
+if missing:
+    sys.exit("\n".join(f"{used[n]}: {n} is not defined in metrics/" for n in missing))
+print(f"{len(used)} photoproc metric names, all defined")
+EOF
+
+step "systemd/photoproc.env.example lists every variable of daemon/config.go"
+python3 - "$deploy/systemd/photoproc.env.example" "$repo/daemon/config.go" <<'EOF'
+import re, sys
+
+example, config = sys.argv[1], sys.argv[2]
+want = set(re.findall(r'"((?:PG|AMQP|PHOTOPROC)_[A-Z0-9_]+)"', open(config).read()))
+have = set(re.findall(r"^#?\s*([A-Z][A-Z0-9_]*)=", open(example).read(), re.M))
+missing = sorted(want - have)
+if missing:
+    sys.exit(f"{example} lacks: {', '.join(missing)}")
+print(f"{len(want)} variables, all listed")
+EOF
+
+step "systemd-analyze verify systemd/photoproc.service (binary replaced by /bin/true)"
+unit="$tmp/photoproc.service"
+sed -e 's|^ExecStart=/usr/local/bin/photoproc|ExecStart=/bin/true|' \
+    -e 's|^#\?ExecStartPre=/usr/local/bin/photoproc|ExecStartPre=/bin/true|' \
+    "$deploy/systemd/photoproc.service" >"$unit"
+grep -q '^ExecStart=/bin/true' "$unit" || fail "photoproc.service: no ExecStart=/usr/local/bin/photoproc line to check"
+# verify reports unknown keys and bad values as warnings with exit status 0: any line about
+# the unit is a failure.
+out=$(systemd-analyze verify "$unit" 2>&1) || { printf '%s\n' "$out" >&2; fail "systemd-analyze verify failed"; }
+if grep -F "photoproc.service" <<<"$out" >&2; then
+  fail "systemd-analyze verify reported problems with photoproc.service"
+fi
+echo "photoproc.service: no problems"
+
+step "deploy: all checks passed"

@@ -1,0 +1,44 @@
+package imaging
+
+import (
+	"bytes"
+	"sync"
+	"testing"
+
+	"github.com/photoproc/photoproc/internal/testphotos"
+)
+
+// TestMakeConcurrent uses one Maker from many goroutines at once (run with -race): each result
+// must equal the one made alone.
+func TestMakeConcurrent(t *testing.T) {
+	t.Parallel()
+	m := newMaker(t, nil)
+	sources := [][]byte{
+		testphotos.Read(t, "orientation/Landscape_6.jpg"),
+		testphotos.Read(t, "small-canon40d.jpg"),
+		encodePNG(t, withTransparency(500, 400)),
+		readTestdata(t, "lossy-alpha.webp"),
+	}
+	want := make([][]byte, len(sources))
+	for i, src := range sources {
+		th, _ := makeThumb(t, m, src)
+		want[i] = th.JPEG
+	}
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			for r := range 2 {
+				i := (g + r) % len(sources)
+				th, err := m.Make(sources[i])
+				if err != nil {
+					t.Errorf("goroutine %d: %v", g, err)
+					return
+				}
+				if !bytes.Equal(th.JPEG, want[i]) {
+					t.Errorf("goroutine %d: source %d gave a different thumbnail", g, i)
+				}
+			}
+		})
+	}
+	wg.Wait()
+}

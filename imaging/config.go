@@ -1,0 +1,41 @@
+package imaging
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Config sets the size and quality of thumbnails and the safety limit on sources.
+type Config struct {
+	// Size is the edge of the square box, in pixels, that a thumbnail must fit in.
+	// Default 320 (PHOTOPROC_THUMBNAIL_SIZE); 1..MaxSize.
+	Size int
+	// Quality is the JPEG quality of thumbnails, 1..100. Default 90 (PHOTOPROC_JPEG_QUALITY).
+	Quality int
+	// MaxPixels is the largest source accepted, in pixels (width × height), checked from the
+	// header before any pixel is decoded. Default 50_000_000 (PHOTOPROC_MAX_PIXELS).
+	MaxPixels int64
+}
+
+// MaxSize is the largest thumbnail box: thumbnail sizes are stored as smallint (≤ 32767).
+const MaxSize = 16384
+
+// DefaultConfig returns the settings the daemon uses when nothing is configured.
+func DefaultConfig() Config {
+	return Config{Size: 320, Quality: 90, MaxPixels: 50_000_000}
+}
+
+// Validate reports every field that is out of range.
+func (c Config) Validate() error {
+	var errs []error
+	if c.Size < 1 || c.Size > MaxSize {
+		errs = append(errs, fmt.Errorf("thumbnail size %d: must be 1..%d pixels", c.Size, MaxSize))
+	}
+	if c.Quality < 1 || c.Quality > 100 {
+		errs = append(errs, fmt.Errorf("JPEG quality %d: must be 1..100", c.Quality))
+	}
+	if c.MaxPixels < 1 {
+		errs = append(errs, fmt.Errorf("max pixels %d: must be at least 1", c.MaxPixels))
+	}
+	return errors.Join(errs...)
+}

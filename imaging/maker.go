@@ -1,0 +1,105 @@
+package imaging
+
+import (
+	"fmt"
+	"image"
+	"time"
+)
+
+// Maker makes thumbnails with one Config. It holds no other state: one Maker may be used from
+// any number of goroutines at once.
+type Maker struct {
+	cfg Config
+}
+
+// New returns a Maker for cfg, or the problems of cfg.
+func New(cfg Config) (*Maker, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("imaging config: %w", err)
+	}
+	return &Maker{cfg: cfg}, nil
+}
+
+// Config returns the settings m was made with.
+func (m *Maker) Config() Config { return m.cfg }
+
+// Thumbnail is a finished thumbnail and what was learnt making it.
+type Thumbnail struct {
+	// JPEG holds the encoded thumbnail.
+	JPEG []byte
+	// Width and Height are the thumbnail's size in pixels.
+	Width, Height int
+	// SourceWidth and SourceHeight are the source's size in pixels as displayed, that is after
+	// its EXIF orientation.
+	SourceWidth, SourceHeight int
+	// Format is the source's format: "jpeg", "png", "gif", "webp", "bmp" or "tiff".
+	Format string
+	// Orientation is the EXIF orientation (1..8) applied; 1 when the source has none.
+	Orientation int
+	// Decode is the time spent reading the header and decoding the pixels into RGBA; Resize the
+	// time spent resizing, orienting and flattening; Encode the time spent encoding the JPEG.
+	Decode, Resize, Encode time.Duration
+}
+
+// Make turns the bytes of a photo into a JPEG thumbnail that fits in a Size×Size box, upright,
+// with transparent areas on white. Every error from bad input wraps ErrUnsupportedFormat,
+// ErrTooManyPixels or ErrCorrupt, and comes back the same for the same bytes.
+func (m *Maker) Make(src []byte) (Thumbnail, error) {
+	t, small, err := m.render(src)
+	if err != nil {
+		return Thumbnail{}, err
+	}
+	start := time.Now()
+	if t.JPEG, err = encodeJPEG(small, m.cfg.Quality); err != nil {
+		return Thumbnail{}, err
+	}
+	t.Encode = time.Since(start)
+	return t, nil
+}
+
+// render does all of Make but the encoding: it returns the thumbnail's pixels, opaque, and
+// the Thumbnail without its JPEG.
+func (m *Maker) render(src []byte) (Thumbnail, *image.RGBA, error) {
+	start := time.Now()
+	f, err := sniff(src)
+	if err != nil {
+		return Thumbnail{}, nil, err
+	}
+	hdr, err := readHeader(f, src)
+	if err != nil {
+		return Thumbnail{}, nil, err
+	}
+	if err := m.checkPixels(hdr.Width, hdr.Height); err != nil {
+		return Thumbnail{}, nil, err
+	}
+	t := Thumbnail{Format: string(f), Orientation: orientation(f, src)}
+	t.SourceWidth, t.SourceHeight = hdr.Width, hdr.Height
+	if swapsAxes(t.Orientation) {
+		t.SourceWidth, t.SourceHeight = hdr.Height, hdr.Width
+	}
+	t.Width, t.Height = fit(t.SourceWidth, t.SourceHeight, m.cfg.Size)
+	// Resizing comes before orienting, so it works in stored axes.
+	need := image.Pt(t.Width, t.Height)
+	if swapsAxes(t.Orientation) {
+		need = image.Pt(t.Height, t.Width)
+	}
+
+	pixels, err := decodePixels(f, src, image.Pt(hdr.Width, hdr.Height), need)
+	if err != nil {
+		return Thumbnail{}, nil, err
+	}
+	decoded := time.Now()
+	small := orient(resize(pixels, need.X, need.Y), t.Orientation)
+	flatten(small)
+	t.Decode, t.Resize = decoded.Sub(start), time.Since(decoded)
+	return t, small, nil
+}
+
+// checkPixels refuses sources larger than MaxPixels, before any memory is spent on them.
+func (m *Maker) checkPixels(w, h int) error {
+	if n := int64(w) * int64(h); n > m.cfg.MaxPixels {
+		return fmt.Errorf("%w: %dx%d is %d pixels (%.1f MP), more than the limit of %d (%.1f MP)",
+			ErrTooManyPixels, w, h, n, float64(n)/1e6, m.cfg.MaxPixels, float64(m.cfg.MaxPixels)/1e6)
+	}
+	return nil
+}

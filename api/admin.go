@@ -88,7 +88,7 @@ func NewAdmin(cfg AdminConfig, deps AdminDeps) (http.Handler, error) {
 	hc := huma.DefaultConfig("photoproc admin", "1")
 	hc.OpenAPIPath = "/api/openapi"
 	hc.DocsPath = ""
-	hc.SchemasPath = "/api/schemas"
+	noSchemaLinks(&hc)
 	h := humago.New(mux, hc)
 	ad.register(h)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(deps.Gatherer, promhttp.HandlerOpts{EnableOpenMetrics: true}))

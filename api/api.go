@@ -79,6 +79,7 @@ func newAPI(cfg Config, deps Deps) *API {
 	hc.Info.Description = "Queue photos for thumbnailing and read the results. " +
 		"Every error is an RFC 9457 problem (application/problem+json)."
 	hc.DocsPath = "" // the built-in page loads its scripts from a CDN; ours works offline
+	noSchemaLinks(&hc)
 	a.huma = humago.New(a.mux, hc)
 	a.registerPhotos()
 	a.registerProcess()
@@ -101,4 +102,12 @@ func (a *API) Close() error {
 // OpenAPIYAML returns the OpenAPI document of the public API (for `photoproc openapi`).
 func OpenAPIYAML() ([]byte, error) {
 	return newAPI(DefaultConfig(), Deps{}).huma.OpenAPI().YAML()
+}
+
+// noSchemaLinks keeps response bodies exactly as documented: huma's default hook adds a
+// "$schema" field to every object and a rel="describedBy" Link header, which would mix with the
+// paging Link header of /photos/pending.
+func noSchemaLinks(hc *huma.Config) {
+	hc.CreateHooks = nil
+	hc.SchemasPath = ""
 }

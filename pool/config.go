@@ -1,0 +1,89 @@
+package pool
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+	"time"
+)
+
+// Config says how many photos are worked on at once and how long a claim lasts.
+type Config struct {
+	// Workers is the number of photos processed at once (PHOTOPROC_WORKERS); default: the
+	// number of CPUs Go may use.
+	Workers int
+	// QueueSize is how many received deliveries may wait for a free worker; default Workers.
+	// The broker prefetch is Workers+QueueSize, so the next photos are already here when a
+	// worker frees up, and no more than that is ever held.
+	QueueSize int
+	// Lease is how long a claim on a photo lasts before another worker or the sweeper may take
+	// it over (a visibility timeout); default 5m. It must exceed the longest download plus
+	// thumbnail time.
+	Lease time.Duration
+	// SweepInterval is how often photos whose lease expired are looked for; default 1m.
+	SweepInterval time.Duration
+	// ShutdownTimeout is how long a stop waits for in-flight photos before handing them back
+	// to the queue (PHOTOPROC_SHUTDOWN_TIMEOUT); default 25s.
+	ShutdownTimeout time.Duration
+	// MaxAttempts is the number of attempts for transient failures before a photo is failed and
+	// dead-lettered (PHOTOPROC_MAX_ATTEMPTS); default 5.
+	MaxAttempts int
+	// ThumbsDir is the directory thumbnails are written to (PHOTOPROC_THUMBS_DIR); default ./thumbs.
+	ThumbsDir string
+	// ThumbSize is the edge of the box thumbnails are made for, recorded with each thumbnail
+	// (PHOTOPROC_THUMBNAIL_SIZE); default 320.
+	ThumbSize int
+}
+
+// DefaultConfig returns the defaults documented on Config.
+func DefaultConfig() Config {
+	return Config{
+		Workers:         runtime.GOMAXPROCS(0),
+		Lease:           5 * time.Minute,
+		SweepInterval:   time.Minute,
+		ShutdownTimeout: 25 * time.Second,
+		MaxAttempts:     5,
+		ThumbsDir:       "./thumbs",
+		ThumbSize:       320,
+	}
+}
+
+// Prefetch is the broker prefetch count that keeps every worker and queue slot fed.
+func (c Config) Prefetch() int { return c.Workers + c.queueSize() }
+
+func (c Config) queueSize() int {
+	if c.QueueSize > 0 {
+		return c.QueueSize
+	}
+	return c.Workers
+}
+
+// Validate reports every problem with c.
+func (c Config) Validate() error {
+	var errs []error
+	if c.Workers < 1 {
+		errs = append(errs, fmt.Errorf("workers must be at least 1, got %d", c.Workers))
+	}
+	if c.QueueSize < 0 {
+		errs = append(errs, fmt.Errorf("queue size must not be negative, got %d", c.QueueSize))
+	}
+	if c.Lease <= 0 {
+		errs = append(errs, fmt.Errorf("lease must be positive, got %s", c.Lease))
+	}
+	if c.SweepInterval <= 0 {
+		errs = append(errs, fmt.Errorf("sweep interval must be positive, got %s", c.SweepInterval))
+	}
+	if c.ShutdownTimeout < 0 {
+		errs = append(errs, fmt.Errorf("shutdown timeout must not be negative, got %s", c.ShutdownTimeout))
+	}
+	if c.MaxAttempts < 1 {
+		errs = append(errs, fmt.Errorf("max attempts must be at least 1, got %d", c.MaxAttempts))
+	}
+	if c.ThumbsDir == "" {
+		errs = append(errs, errors.New("thumbnails directory must be set"))
+	}
+	if c.ThumbSize < 1 {
+		errs = append(errs, fmt.Errorf("thumbnail size must be at least 1, got %d", c.ThumbSize))
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,169 @@
+package pool
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"github.com/alitto/pond/v2"
+	"github.com/google/uuid"
+
+	"github.com/photoproc/photoproc/imaging"
+	"github.com/photoproc/photoproc/metrics"
+	"github.com/photoproc/photoproc/store"
+)
+
+// Store is what a worker needs from the database.
+type Store interface {
+	Claim(ctx context.Context, id uuid.UUID, lease time.Duration, takeover bool) (store.Photo, store.ClaimResult, error)
+	Complete(ctx context.Context, id uuid.UUID, t store.Thumbnail) error
+	Fail(ctx context.Context, id uuid.UUID, reason string) error
+	Release(ctx context.Context, id uuid.UUID, reason string) error
+	Ping(ctx context.Context) error
+	ExpiredLeases(ctx context.Context, lease time.Duration, limit int) ([]uuid.UUID, error)
+}
+
+// Fetcher downloads a photo.
+type Fetcher interface {
+	Fetch(ctx context.Context, url string) ([]byte, error)
+}
+
+// Thumbnailer makes a thumbnail from a photo's bytes.
+type Thumbnailer interface {
+	Make(src []byte) (imaging.Thumbnail, error)
+}
+
+// Intake is the consumer feeding the pool; the pool pauses it while the database is down and
+// when an operator asks.
+type Intake interface {
+	Pause()
+	Resume()
+}
+
+// Deps are the pool's collaborators.
+type Deps struct {
+	Store       Store
+	Fetcher     Fetcher
+	Thumbnailer Thumbnailer
+	Intake      Intake
+	Metrics     *metrics.Metrics
+	Logger      *slog.Logger
+}
+
+// Pool processes deliveries on a bounded number of workers.
+type Pool struct {
+	cfg     Config
+	log     *slog.Logger
+	store   Store
+	fetch   Fetcher
+	thumbs  Thumbnailer
+	metrics *metrics.Metrics
+	workers pond.Pool
+	gate    *gate
+
+	// work is the context of every task. It is cancelled only when a stop has waited
+	// ShutdownTimeout, so that in-flight photos are handed back instead of finished.
+	work     context.Context
+	stopWork context.CancelFunc
+	stopOnce sync.Once
+}
+
+// New validates cfg and starts the workers.
+func New(cfg Config, d Deps) (*Pool, error) {
+	if cfg.QueueSize == 0 {
+		cfg.QueueSize = cfg.Workers
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	log := d.Logger.With("component", "pool")
+	work, stop := context.WithCancel(context.Background())
+	p := &Pool{
+		cfg:     cfg,
+		log:     log,
+		store:   d.Store,
+		fetch:   d.Fetcher,
+		thumbs:  d.Thumbnailer,
+		metrics: d.Metrics,
+		// The pond pool gets no context of its own: cancelling it would silently drop queued
+		// tasks, and each of those holds a delivery that must be acked or handed back.
+		workers:  pond.NewPool(cfg.Workers, pond.WithQueueSize(cfg.QueueSize)),
+		gate:     newGate(d.Intake, d.Store, log),
+		work:     work,
+		stopWork: stop,
+	}
+	return p, nil
+}
+
+// Stats reports the worker pool's figures for metrics and the admin page.
+func (p *Pool) Stats() metrics.PoolStats { return p.workers }
+
+// Pause stops taking new photos from the queue until Resume (an operator's action).
+func (p *Pool) Pause() { p.gate.set(reasonOperator, true) }
+
+// Resume undoes Pause. Intake stays paused while the database is unreachable.
+func (p *Pool) Resume() { p.gate.set(reasonOperator, false) }
+
+// Paused reports whether intake is paused, and why.
+func (p *Pool) Paused() (bool, []string) { return p.gate.paused() }
+
+// Handle queues one delivery for a worker. It blocks while every worker and queue slot is
+// busy, which cannot happen while the broker prefetch is Config.Prefetch.
+func (p *Pool) Handle(d Delivery) {
+	if err := p.workers.Go(func() { p.run(d) }); err != nil {
+		p.log.Warn("pool stopped, handing message back", "photo_uuid", d.Photo(), "err", err)
+		p.requeue(d)
+	}
+}
+
+// Stop waits for queued and in-flight photos to finish; once ctx ends or ShutdownTimeout
+// passes, the rest are handed back to the queue. Stop the consumer first, so that nothing new
+// arrives.
+func (p *Pool) Stop(ctx context.Context) {
+	p.stopOnce.Do(func() {
+		ctx, cancel := context.WithTimeout(ctx, p.cfg.ShutdownTimeout)
+		defer cancel()
+		done := make(chan struct{})
+		go func() {
+			p.workers.StopAndWait()
+			close(done)
+		}()
+		select {
+		case <-done:
+		case <-ctx.Done():
+			p.log.Warn("shutdown timeout: handing in-flight photos back to the queue",
+				"running", p.workers.RunningWorkers(), "waiting", p.workers.WaitingTasks())
+			p.stopWork()
+			<-done
+		}
+		p.stopWork()
+		p.gate.close()
+	})
+}
+
+func (p *Pool) run(d Delivery) {
+	start := time.Now()
+	log := p.log.With("photo_uuid", d.Photo(), "attempt", d.Attempts())
+	p.settle(d, p.processSafely(d, log), log)
+	p.metrics.ProcessingDuration.Observe(time.Since(start).Seconds())
+}
+
+// processSafely turns a panic while processing into an error, so the delivery is settled like
+// any other transient failure: retried after a backoff, dead-lettered after MaxAttempts —
+// never lost, and never a hot loop of redeliveries.
+func (p *Pool) processSafely(d Delivery, log *slog.Logger) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			p.metrics.TaskPanics.Inc()
+			log.Error("task panicked", "panic", r, "stack", string(debug.Stack()))
+			err = fmt.Errorf("internal error: %v", r)
+		}
+	}()
+	return p.process(p.work, d, log)
+}
+
+var errNothingToDo = errors.New("nothing to do")

@@ -1,0 +1,70 @@
+package pool
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/photoproc/photoproc/imaging"
+	"github.com/photoproc/photoproc/store"
+)
+
+// process does the work for one delivery. It returns nil once the thumbnail is written and
+// recorded, errNothingToDo when there was nothing to do, or why it failed.
+func (p *Pool) process(ctx context.Context, d Delivery, log *slog.Logger) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	// A redelivered or retried message may take over a photo left in processing: the worker
+	// that held it is gone (or handed it back).
+	takeover := d.Redelivery() || d.Attempts() > 1
+	photo, claim, err := p.store.Claim(ctx, d.Photo(), p.cfg.Lease, takeover)
+	if err != nil {
+		return &storeError{fmt.Errorf("claim: %w", err)}
+	}
+	switch claim {
+	case store.ClaimCompleted:
+		log.Info("already completed; acking without work")
+		return errNothingToDo
+	case store.ClaimBusy:
+		// Another worker holds a live lease: its own message comes back if it dies.
+		log.Info("held by another worker; acking duplicate message")
+		return errNothingToDo
+	}
+
+	start := time.Now()
+	data, err := p.fetch.Fetch(ctx, photo.URL)
+	p.metrics.DownloadDuration.Observe(time.Since(start).Seconds())
+	if err != nil {
+		return fmt.Errorf("download: %w", err)
+	}
+	p.metrics.DownloadBytes.Observe(float64(len(data)))
+
+	thumb, err := p.thumbs.Make(data)
+	if err != nil {
+		return fmt.Errorf("thumbnail: %w", err)
+	}
+	p.metrics.DecodeDuration.Observe(thumb.Decode.Seconds())
+	p.metrics.ResizeDuration.Observe(thumb.Resize.Seconds())
+	p.metrics.EncodeDuration.Observe(thumb.Encode.Seconds())
+
+	name := photo.UUID.String() + ".jpg"
+	if err := imaging.WriteFile(p.cfg.ThumbsDir, name, thumb.JPEG); err != nil {
+		return fmt.Errorf("write thumbnail: %w", err)
+	}
+	err = p.store.Complete(ctx, photo.UUID, store.Thumbnail{
+		PhotoUUID: photo.UUID,
+		Width:     thumb.Width,
+		Height:    thumb.Height,
+		Size:      p.cfg.ThumbSize,
+		URL:       name,
+	})
+	if err != nil {
+		return &storeError{fmt.Errorf("record thumbnail: %w", err)}
+	}
+	log.Info("thumbnail made", "width", thumb.Width, "height", thumb.Height,
+		"source_width", thumb.SourceWidth, "source_height", thumb.SourceHeight,
+		"format", thumb.Format, "bytes", len(data))
+	return nil
+}

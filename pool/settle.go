@@ -1,0 +1,117 @@
+package pool
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/photoproc/photoproc/metrics"
+)
+
+// settleTimeout bounds the database and broker calls that settle a delivery; they run even
+// while stopping, so that a finished photo is recorded and its message settled.
+const settleTimeout = 15 * time.Second
+
+// settle records the outcome of one delivery and then acks, retries, dead-letters or hands
+// the message back. Every path settles the delivery exactly once.
+func (p *Pool) settle(d Delivery, err error, log *slog.Logger) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(p.work), settleTimeout)
+	defer cancel()
+
+	switch {
+	case err == nil:
+		p.ack(d, log, metrics.OutcomeCompleted)
+		return
+	case errors.Is(err, errNothingToDo):
+		p.ack(d, log, metrics.OutcomeSkipped)
+		return
+	}
+
+	reason := err.Error()
+	switch classify(p.work, err) {
+	case classStopping:
+		log.Info("stopping: handing photo back to the queue")
+		p.requeue(d)
+	case classMissing:
+		log.Warn("photo not in the database; dead-lettering its message", "reason", reason)
+		if err := d.DeadLetter(ctx, reason); err != nil {
+			log.Error("dead-letter failed; handing message back", "err", err)
+			p.requeue(d)
+			return
+		}
+		p.metrics.PhotosProcessed.WithLabelValues(metrics.OutcomeFailed).Inc()
+	case classDatabase:
+		if pingErr := p.store.Ping(ctx); pingErr != nil {
+			// Nothing can be recorded: hand the photo back untouched and stop taking more
+			// until the database answers again.
+			log.Warn("database unreachable: handing photo back and pausing intake", "err", err)
+			p.gate.storeDown()
+			p.requeue(d)
+			return
+		}
+		p.retryOrFail(ctx, d, reason, log)
+	case classPermanent:
+		log.Warn("photo failed", "reason", reason)
+		p.fail(ctx, d, reason, log, false)
+	default:
+		p.retryOrFail(ctx, d, reason, log)
+	}
+}
+
+func (p *Pool) retryOrFail(ctx context.Context, d Delivery, reason string, log *slog.Logger) {
+	if d.Attempts() >= p.cfg.MaxAttempts {
+		log.Warn("photo failed after its last attempt; dead-lettering", "reason", reason)
+		p.fail(ctx, d, reason, log, true)
+		return
+	}
+	if err := p.store.Release(ctx, d.Photo(), reason); err != nil {
+		log.Warn("release failed; handing message back", "err", err)
+		p.requeue(d)
+		return
+	}
+	delay, err := d.Retry(ctx, reason)
+	if err != nil {
+		log.Warn("scheduling retry failed; handing message back", "err", err)
+		p.requeue(d)
+		return
+	}
+	log.Info("will retry", "reason", reason, "delay", delay)
+	p.metrics.PhotosProcessed.WithLabelValues(metrics.OutcomeRetried).Inc()
+}
+
+func (p *Pool) fail(ctx context.Context, d Delivery, reason string, log *slog.Logger, deadLetter bool) {
+	if err := p.store.Fail(ctx, d.Photo(), reason); err != nil {
+		log.Warn("recording failure failed; handing message back", "err", err)
+		p.requeue(d)
+		return
+	}
+	if deadLetter {
+		if err := d.DeadLetter(ctx, reason); err != nil {
+			// The photo is recorded as failed; a redelivery will fail it again and retry this.
+			log.Error("dead-letter failed; handing message back", "err", err)
+			p.requeue(d)
+			return
+		}
+	} else if err := d.Ack(); err != nil {
+		log.Warn("ack failed; the broker will redeliver", "err", err)
+	}
+	p.metrics.PhotosProcessed.WithLabelValues(metrics.OutcomeFailed).Inc()
+}
+
+func (p *Pool) ack(d Delivery, log *slog.Logger, outcome string) {
+	if err := d.Ack(); err != nil {
+		// The channel that delivered it is gone: the broker redelivers the message and the
+		// next worker finds the photo already completed.
+		log.Warn("ack failed; the broker will redeliver", "err", err)
+	}
+	p.metrics.PhotosProcessed.WithLabelValues(outcome).Inc()
+}
+
+func (p *Pool) requeue(d Delivery) {
+	if err := d.Requeue(); err != nil {
+		p.log.Warn("requeue failed; the broker will redeliver when the channel closes",
+			"photo_uuid", d.Photo(), "err", err)
+	}
+	p.metrics.PhotosProcessed.WithLabelValues(metrics.OutcomeRequeued).Inc()
+}

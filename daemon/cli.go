@@ -1,0 +1,164 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+)
+
+const usage = `photoproc — thumbnail worker daemon
+
+Usage:
+  photoproc serve [--role=all|api|worker] [flags]   run the daemon (API, admin listener, workers)
+  photoproc migrate up|down|status|new NAME         database migrations embedded in the binary
+  photoproc submit-pending [--api URL] [--batch N]   queue every pending photo through the API
+  photoproc thumbnail [-o DIR] FILE...               make thumbnails of local files, as the daemon would
+  photoproc demo                                     run the daemon on bundled sample photos
+  photoproc openapi                                  print the OpenAPI document (YAML)
+  photoproc version                                  print version, commit and Go version
+  photoproc healthcheck [--url URL]                  exit 0 if the daemon reports ready (for containers)
+
+Configuration comes from environment variables (see README.md); each is also a flag of serve:
+run "photoproc serve -h" for the list.
+`
+
+// Main runs the command in args and returns the process exit code. SIGINT and SIGTERM stop it
+// gracefully.
+func Main(args []string, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return run(ctx, args, &cliEnv{stdout: stdout, stderr: stderr, getenv: os.Getenv})
+}
+
+func run(ctx context.Context, args []string, env *cliEnv) int {
+	stdout, stderr := env.stdout, env.stderr
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	cmds := map[string]func(context.Context, *cliEnv, []string) error{
+		"serve":          cmdServe,
+		"migrate":        cmdMigrate,
+		"submit-pending": cmdSubmitPending,
+		"thumbnail":      cmdThumbnail,
+		"demo":           cmdDemo,
+		"openapi":        cmdOpenAPI,
+		"version":        cmdVersion,
+		"healthcheck":    cmdHealthcheck,
+	}
+	cmd, ok := cmds[args[0]]
+	switch {
+	case args[0] == "help" || args[0] == "-h" || args[0] == "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	case !ok:
+		fmt.Fprintf(stderr, "photoproc: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+	err := cmd(ctx, env, args[1:])
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.Is(err, errUsage):
+		return 2
+	default:
+		fmt.Fprintf(stderr, "photoproc %s: %v\n", args[0], err)
+		return 1
+	}
+}
+
+// errUsage means the command already explained what was wrong with its arguments.
+var errUsage = errors.New("usage")
+
+// cliEnv is what a command may touch of the outside world.
+type cliEnv struct {
+	stdout, stderr io.Writer
+	getenv         func(string) string
+}
+
+func (e *cliEnv) flags(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet("photoproc "+name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	return fs
+}
+
+// config loads the daemon's configuration for a command; bad configuration is printed one
+// problem per line.
+func (e *cliEnv) config(fs *flag.FlagSet, args []string) (Config, error) {
+	cfg, err := loadConfig(args, e.getenv, fs)
+	if errors.Is(err, flag.ErrHelp) {
+		return cfg, err
+	}
+	if err != nil {
+		return cfg, fmt.Errorf("bad configuration:\n%w", err)
+	}
+	return cfg, nil
+}
+
+func cmdServe(ctx context.Context, e *cliEnv, args []string) error {
+	fs := e.flags("serve")
+	cfg, err := e.config(fs, args)
+	if err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	log := newLogger(e.stderr, cfg.LogFormat, cfg.LogLevel)
+	if cfg.AdminToken == "" && !loopback(cfg.AdminAddr) {
+		log.Warn("admin listener is not on loopback and PHOTOPROC_ADMIN_TOKEN is unset: admin actions are refused", "admin", cfg.AdminAddr)
+	}
+	return serve(ctx, cfg, log, nil)
+}
+
+func cmdOpenAPI(_ context.Context, e *cliEnv, args []string) error {
+	if len(args) > 0 {
+		return fmt.Errorf("takes no arguments")
+	}
+	doc, err := openAPIDocument()
+	if err != nil {
+		return err
+	}
+	_, err = e.stdout.Write(doc)
+	return err
+}
+
+func cmdVersion(_ context.Context, e *cliEnv, _ []string) error {
+	v := readVersion()
+	fmt.Fprintf(e.stdout, "photoproc %s\ncommit %s\n%s\n", v.Version, v.Commit, v.Go)
+	return nil
+}
+
+// cmdHealthcheck asks a running daemon's readiness endpoint; for container HEALTHCHECKs,
+// where no curl is installed.
+func cmdHealthcheck(ctx context.Context, e *cliEnv, args []string) error {
+	fs := e.flags("healthcheck")
+	url := fs.String("url", "http://127.0.0.1:9090/readyz", "readiness URL to ask")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, *url, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s: %s", *url, resp.Status)
+	}
+	return nil
+}

@@ -1,0 +1,268 @@
+package daemon
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/photoproc/photoproc/api"
+	"github.com/photoproc/photoproc/fetch"
+	"github.com/photoproc/photoproc/imaging"
+	"github.com/photoproc/photoproc/pool"
+	"github.com/photoproc/photoproc/queue"
+	"github.com/photoproc/photoproc/store"
+)
+
+// Roles a serve process may take.
+const (
+	RoleAll    = "all"
+	RoleAPI    = "api"
+	RoleWorker = "worker"
+)
+
+// Config is the whole daemon's configuration.
+type Config struct {
+	Role       string // all, api or worker
+	HTTPAddr   string // public API listener
+	AdminAddr  string // metrics, admin page and actions
+	AdminToken string // bearer token for admin actions; empty = none (loopback only)
+	LogFormat  string // auto, text or json
+	LogLevel   string // debug, info, warn or error
+
+	Store   store.Config
+	Queue   queue.Config
+	Pool    pool.Config
+	Imaging imaging.Config
+	Fetch   fetch.Config
+	API     api.Config
+}
+
+func defaultConfig() Config {
+	return Config{
+		Role:      RoleAll,
+		HTTPAddr:  ":3000",
+		AdminAddr: "127.0.0.1:9090",
+		LogFormat: "auto",
+		LogLevel:  "info",
+		Store:     store.DefaultConfig(),
+		Queue:     queue.DefaultConfig(),
+		Pool:      pool.DefaultConfig(),
+		Imaging:   imaging.DefaultConfig(),
+		Fetch:     fetch.DefaultConfig(),
+		API:       api.DefaultConfig(),
+	}
+}
+
+// setting is one configuration knob: an environment variable and the serve flag that
+// overrides it. set parses and range-checks a value, so a bad one is reported by name.
+type setting struct {
+	env, flag, usage string
+	set              func(c *Config, v string) error
+}
+
+func settings() []setting {
+	return []setting{
+		{"PG_CONNECTION_URI", "pg-uri", "Postgres connection URI", func(c *Config, v string) error {
+			c.Store.URI = v
+			return nil
+		}},
+		{"AMQP_URI", "amqp-uri", "RabbitMQ URI", func(c *Config, v string) error {
+			c.Queue.URI = v
+			return nil
+		}},
+		{"PHOTOPROC_ROLE", "role", "what this process runs: all, api or worker", func(c *Config, v string) error {
+			return oneOf(&c.Role, v, RoleAll, RoleAPI, RoleWorker)
+		}},
+		{"PHOTOPROC_HTTP_ADDR", "http-addr", "public API listener, host:port", addr(func(c *Config) *string { return &c.HTTPAddr })},
+		{"PHOTOPROC_ADMIN_ADDR", "admin-addr", "admin listener (metrics, admin page), host:port", addr(func(c *Config) *string { return &c.AdminAddr })},
+		{"PHOTOPROC_ADMIN_TOKEN", "admin-token", "bearer token required by admin actions", func(c *Config, v string) error {
+			c.AdminToken = v
+			return nil
+		}},
+		{"PHOTOPROC_THUMBS_DIR", "thumbs-dir", "where thumbnails are written", func(c *Config, v string) error {
+			if v == "" {
+				return errors.New("must not be empty")
+			}
+			c.Pool.ThumbsDir, c.API.ThumbsDir = v, v
+			return nil
+		}},
+		{"PHOTOPROC_QUEUE", "queue", "RabbitMQ queue name", func(c *Config, v string) error {
+			if v == "" || len(v) > 200 {
+				return errors.New("must be 1 to 200 characters")
+			}
+			c.Queue.Queue = v
+			return nil
+		}},
+		{"PHOTOPROC_QUEUE_TYPE", "queue-type", "classic or quorum", func(c *Config, v string) error {
+			return oneOf(&c.Queue.QueueType, v, "classic", "quorum")
+		}},
+		{"PHOTOPROC_WORKERS", "workers", "photos processed at once", func(c *Config, v string) error {
+			return intIn(&c.Pool.Workers, v, 1, 1024)
+		}},
+		{"PHOTOPROC_ALLOW_PRIVATE_URLS", "allow-private-urls", "allow photo URLs on loopback/private/link-local addresses", func(c *Config, v string) error {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return fmt.Errorf("want true or false, got %q", v)
+			}
+			c.Fetch.AllowPrivate = b
+			return nil
+		}},
+		{"PHOTOPROC_ALLOWED_HOSTS", "allowed-hosts", "comma-separated host names photos may come from (\"*.example.com\" for subdomains); empty = any public host", func(c *Config, v string) error {
+			c.Fetch.AllowedHosts = nil
+			for h := range strings.SplitSeq(v, ",") {
+				if h = strings.TrimSpace(h); h != "" {
+					c.Fetch.AllowedHosts = append(c.Fetch.AllowedHosts, h)
+				}
+			}
+			return nil
+		}},
+		{"PHOTOPROC_MAX_ATTEMPTS", "max-attempts", "attempts per photo for transient failures", func(c *Config, v string) error {
+			if err := intIn(&c.Pool.MaxAttempts, v, 1, 20); err != nil {
+				return err
+			}
+			c.Queue.MaxAttempts = c.Pool.MaxAttempts
+			return nil
+		}},
+		{"PHOTOPROC_RETRY_BACKOFF", "retry-backoff", "delay before the first retry (grows exponentially)", duration(func(c *Config) *time.Duration { return &c.Queue.RetryBackoff }, time.Millisecond, time.Hour)},
+		{"PHOTOPROC_SHUTDOWN_TIMEOUT", "shutdown-timeout", "how long a stop waits for in-flight photos", duration(func(c *Config) *time.Duration { return &c.Pool.ShutdownTimeout }, 0, time.Hour)},
+		{"PHOTOPROC_DOWNLOAD_TIMEOUT", "download-timeout", "whole download of one photo", duration(func(c *Config) *time.Duration { return &c.Fetch.Timeout }, time.Millisecond, time.Hour)},
+		{"PHOTOPROC_LEASE", "lease", "how long a worker's claim on a photo lasts before another may take it over", duration(func(c *Config) *time.Duration { return &c.Pool.Lease }, time.Second, 24*time.Hour)},
+		{"PHOTOPROC_MAX_DOWNLOAD_BYTES", "max-download-bytes", "largest photo accepted (e.g. 50MB)", func(c *Config, v string) error {
+			n, err := fetch.ParseBytes(v)
+			if err != nil {
+				return err
+			}
+			if n < 1 {
+				return fmt.Errorf("must be positive, got %q", v)
+			}
+			c.Fetch.MaxBytes = n
+			return nil
+		}},
+		{"PHOTOPROC_MAX_PIXELS", "max-pixels", "largest decoded photo, width x height", func(c *Config, v string) error {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || n < 1 {
+				return fmt.Errorf("want a positive whole number, got %q", v)
+			}
+			c.Imaging.MaxPixels = n
+			return nil
+		}},
+		{"PHOTOPROC_THUMBNAIL_SIZE", "thumbnail-size", "box a thumbnail must fit in, pixels", func(c *Config, v string) error {
+			if err := intIn(&c.Imaging.Size, v, 1, 4096); err != nil {
+				return err
+			}
+			c.Pool.ThumbSize = c.Imaging.Size
+			return nil
+		}},
+		{"PHOTOPROC_JPEG_QUALITY", "jpeg-quality", "thumbnail JPEG quality, 1-100", func(c *Config, v string) error {
+			return intIn(&c.Imaging.Quality, v, 1, 100)
+		}},
+		{"PHOTOPROC_LOG_FORMAT", "log-format", "auto (text on a terminal, JSON otherwise), text or json", func(c *Config, v string) error {
+			return oneOf(&c.LogFormat, v, "auto", "text", "json")
+		}},
+		{"PHOTOPROC_LOG_LEVEL", "log-level", "debug, info, warn or error", func(c *Config, v string) error {
+			return oneOf(&c.LogLevel, v, "debug", "info", "warn", "error")
+		}},
+	}
+}
+
+// loadConfig reads the environment, then the flags in args (which override it), and
+// validates the result. Every problem is reported at once, each naming its variable.
+// Arguments after the flags are left in fs.Args() for the caller.
+func loadConfig(args []string, getenv func(string) string, fs *flag.FlagSet) (Config, error) {
+	cfg := defaultConfig()
+	var errs []error
+	for _, s := range settings() {
+		if v := getenv(s.env); v != "" {
+			if err := s.set(&cfg, v); err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", s.env, err))
+			}
+		}
+		fs.Func(s.flag, s.usage+" ("+s.env+")", func(v string) error { return s.set(&cfg, v) })
+	}
+	if err := fs.Parse(args); err != nil {
+		return cfg, err
+	}
+	if len(errs) > 0 {
+		return cfg, errors.Join(errs...)
+	}
+	cfg.Queue.Prefetch = cfg.Pool.Prefetch()
+	cfg.Queue.ConnectionName = "photoproc " + cfg.Role
+	return cfg, validate(cfg)
+}
+
+func validate(c Config) error {
+	var errs []error
+	for _, v := range []struct {
+		name string
+		err  error
+	}{
+		{"store", c.Store.Validate()},
+		{"queue", c.Queue.Validate()},
+		{"pool", c.Pool.Validate()},
+		{"imaging", c.Imaging.Validate()},
+		{"fetch", c.Fetch.Validate()},
+		{"api", c.API.Validate()},
+	} {
+		if v.err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", v.name, v.err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func oneOf(dst *string, v string, allowed ...string) error {
+	for _, a := range allowed {
+		if v == a {
+			*dst = v
+			return nil
+		}
+	}
+	return fmt.Errorf("want one of %s, got %q", strings.Join(allowed, ", "), v)
+}
+
+func intIn(dst *int, v string, lo, hi int) error {
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo || n > hi {
+		return fmt.Errorf("want a whole number from %d to %d, got %q", lo, hi, v)
+	}
+	*dst = n
+	return nil
+}
+
+func duration(field func(*Config) *time.Duration, lo, hi time.Duration) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < lo || d > hi {
+			return fmt.Errorf("want a duration from %s to %s such as 500ms or 5s, got %q", lo, hi, v)
+		}
+		*field(c) = d
+		return nil
+	}
+}
+
+func addr(field func(*Config) *string) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		if _, _, err := net.SplitHostPort(v); err != nil {
+			return fmt.Errorf("want host:port such as :3000 or 127.0.0.1:9090, got %q", v)
+		}
+		*field(c) = v
+		return nil
+	}
+}
+
+// loopback reports whether a listen address only accepts connections from this machine.
+func loopback(hostport string) bool {
+	host, _, err := net.SplitHostPort(hostport)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

@@ -1,0 +1,207 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/photoproc/photoproc/api"
+	"github.com/photoproc/photoproc/fetch"
+	"github.com/photoproc/photoproc/imaging"
+	"github.com/photoproc/photoproc/metrics"
+	"github.com/photoproc/photoproc/pool"
+	"github.com/photoproc/photoproc/queue"
+	"github.com/photoproc/photoproc/store"
+)
+
+// Addrs are the addresses a running daemon listens on (useful when configured with port 0).
+type Addrs struct {
+	HTTP, Admin string
+}
+
+// serve runs the daemon until ctx ends or a listener fails. started is called with the bound
+// addresses once every component is up.
+func serve(ctx context.Context, cfg Config, log *slog.Logger, started func(Addrs)) (err error) {
+	lc := &lifecycle{log: log}
+	defer func() {
+		log.Info("stopping")
+		_ = sdNotify("STOPPING=1")
+		lc.stop()
+		log.Info("stopped")
+	}()
+	failed := make(chan error, 2)
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m := metrics.New(reg)
+
+	st, err := store.Open(ctx, cfg.Store, log)
+	if err != nil {
+		return fmt.Errorf("open store: %w", err)
+	}
+	lc.onStop("store", func(context.Context) error { st.Close(); return nil })
+	metrics.RegisterDBPool(reg, st.Stat)
+	metrics.RegisterPhotoCounts(reg, func(ctx context.Context) (map[string]int64, error) {
+		counts, err := st.CountByStatus(ctx)
+		out := make(map[string]int64, len(counts))
+		for s, n := range counts {
+			out[string(s)] = n
+		}
+		return out, err
+	})
+
+	pub, err := queue.NewPublisher(cfg.Queue, log)
+	if err != nil {
+		return fmt.Errorf("open publisher: %w", err)
+	}
+	lc.onStop("publisher", pub.Close)
+	metrics.RegisterBroker(reg, "publish", pub.Connected)
+	checks := []api.Check{
+		{Name: "postgres", Check: st.Ping},
+		{Name: "rabbitmq", Check: connected(pub.Connected)},
+	}
+
+	var workers *pool.Pool
+	if cfg.Role != RoleAPI {
+		if workers, err = startWorkers(cfg, lc, st, pub, m, reg, log); err != nil {
+			return err
+		}
+	}
+
+	var addrs Addrs
+	if cfg.Role != RoleWorker {
+		a, err := api.New(cfg.API, api.Deps{Store: st, Publisher: pub, Ready: checks, Metrics: m, Logger: log})
+		if err != nil {
+			return fmt.Errorf("api: %w", err)
+		}
+		lc.onStop("api", func(context.Context) error { return a.Close() })
+		if addrs.HTTP, err = listen(lc, "http", cfg.HTTPAddr, a.Handler(), failed, log); err != nil {
+			return err
+		}
+	}
+	admin, err := api.NewAdmin(api.AdminConfig{Token: cfg.AdminToken, Loopback: loopback(cfg.AdminAddr)}, api.AdminDeps{
+		Gatherer: reg, Store: st, Publisher: pub, Queue: pub, Pool: workerControl(workers), Ready: checks, Metrics: m, Logger: log,
+	})
+	if err != nil {
+		return fmt.Errorf("admin: %w", err)
+	}
+	if addrs.Admin, err = listen(lc, "admin", cfg.AdminAddr, admin, failed, log); err != nil {
+		return err
+	}
+
+	log.Info("started", "role", cfg.Role, "http", addrs.HTTP, "admin", addrs.Admin,
+		"workers", cfg.Pool.Workers, "queue", cfg.Queue.Queue)
+	_ = sdNotify("READY=1")
+	if started != nil {
+		started(addrs)
+	}
+	select {
+	case <-ctx.Done():
+		return nil
+	case err := <-failed:
+		return err
+	}
+}
+
+// startWorkers builds the consuming side: consumer → pool → (fetch, imaging, store).
+// Teardown runs in reverse: stop consuming, drain the pool, close the consumer's channel.
+func startWorkers(cfg Config, lc *lifecycle, st *store.Store, pub *queue.Publisher, m *metrics.Metrics, reg prometheus.Registerer, log *slog.Logger) (*pool.Pool, error) {
+	if err := os.MkdirAll(cfg.Pool.ThumbsDir, 0o755); err != nil {
+		return nil, fmt.Errorf("thumbnails directory: %w", err)
+	}
+	fetcher, err := fetch.New(cfg.Fetch)
+	if err != nil {
+		return nil, fmt.Errorf("fetch: %w", err)
+	}
+	lc.onStop("fetcher", func(context.Context) error { fetcher.Close(); return nil })
+	maker, err := imaging.New(cfg.Imaging)
+	if err != nil {
+		return nil, fmt.Errorf("imaging: %w", err)
+	}
+	cons, err := queue.NewConsumer(cfg.Queue, pub, log)
+	if err != nil {
+		return nil, fmt.Errorf("open consumer: %w", err)
+	}
+	lc.onStop("consumer", func(context.Context) error { return cons.Close() })
+	metrics.RegisterBroker(reg, "consume", cons.Connected)
+
+	workers, err := pool.New(cfg.Pool, pool.Deps{
+		Store: st, Fetcher: fetcher, Thumbnailer: maker, Intake: cons, Metrics: m, Logger: log,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("pool: %w", err)
+	}
+	lc.onStop("pool", func(ctx context.Context) error { workers.Stop(ctx); return nil })
+	metrics.RegisterPool(reg, workers.Stats())
+
+	run, stopRun := context.WithCancel(context.Background())
+	consuming := make(chan struct{})
+	go func() {
+		defer close(consuming)
+		if err := cons.Run(run, func(d *queue.Delivery) { workers.Handle(d) }); err != nil {
+			log.Error("consumer stopped", "err", err)
+		}
+	}()
+	sweeping := make(chan struct{})
+	go func() {
+		defer close(sweeping)
+		pool.Sweep(run, cfg.Pool, st, pub, m, log)
+	}()
+	lc.onStop("consuming", func(context.Context) error {
+		stopRun()
+		<-consuming
+		<-sweeping
+		return nil
+	})
+	return workers, nil
+}
+
+// listen binds addr before returning, so a taken port fails start-up, then serves h until
+// the lifecycle stops it.
+func listen(lc *lifecycle, name, addr string, h http.Handler, failed chan<- error, log *slog.Logger) (string, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return "", fmt.Errorf("%s listener: %w", name, err)
+	}
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	go func() {
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			failed <- fmt.Errorf("%s listener: %w", name, err)
+		}
+	}()
+	lc.onStop(name+" listener", srv.Shutdown)
+	return ln.Addr().String(), nil
+}
+
+func connected(f func() bool) func(context.Context) error {
+	return func(context.Context) error {
+		if !f() {
+			return errors.New("not connected")
+		}
+		return nil
+	}
+}
+
+// workerControl hands the admin page the pool, or nothing on an api-only process.
+func workerControl(p *pool.Pool) api.PoolControl {
+	if p == nil {
+		return nil
+	}
+	return p
+}

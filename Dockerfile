@@ -1,0 +1,29 @@
+# syntax=docker/dockerfile:1
+# Multi-stage build: a Go toolchain stage, then a small Debian runtime that runs as a
+# non-root user. The runtime keeps libturbojpeg for the fast JPEG path (see README, Performance).
+
+FROM golang:1.26-bookworm AS build
+RUN apt-get update && apt-get install -y --no-install-recommends libturbojpeg0-dev && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+COPY go.mod go.sum ./
+RUN go mod download
+COPY . .
+RUN CGO_ENABLED=1 go build -trimpath -ldflags="-s -w" -o /out/photoproc .
+
+FROM debian:bookworm-slim
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends ca-certificates libturbojpeg0 \
+ && rm -rf /var/lib/apt/lists/* \
+ && useradd --system --uid 10001 --home-dir /nonexistent --shell /usr/sbin/nologin photoproc \
+ && mkdir -p /tpp-app-thumbs && chown photoproc /tpp-app-thumbs
+COPY --from=build /out/photoproc /usr/local/bin/photoproc
+USER 10001
+ENV PHOTOPROC_THUMBS_DIR=/tpp-app-thumbs \
+    PHOTOPROC_HTTP_ADDR=:3000 \
+    PHOTOPROC_LOG_FORMAT=json
+VOLUME /tpp-app-thumbs
+EXPOSE 3000 9090
+HEALTHCHECK --interval=10s --timeout=3s --start-period=10s \
+  CMD ["photoproc", "healthcheck"]
+ENTRYPOINT ["photoproc"]
+CMD ["serve"]

@@ -1,0 +1,87 @@
+# photoproc — see README.md. Every target runs on this machine without Docker except
+# start/stop/shell/logs, which drive docker-compose.yml.
+
+SHELL        := /bin/bash
+BIN          := bin/photoproc
+GO           ?= go
+export PG_CONNECTION_URI ?= postgres://postgres@127.0.0.1:5432/photoproc?sslmode=disable
+export AMQP_URI          ?= amqp://guest:guest@127.0.0.1:5672/
+FUZZTIME     ?= 30s
+BENCHCOUNT   ?= 6
+
+.PHONY: build run demo test test-go check-openapi bench bench-e2e lint fmt openapi fuzz \
+        start stop logs create-db psql shell revise-db upgrade-db downgrade-db clean help
+
+help: ## list targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
+
+build: ## build bin/photoproc
+	$(GO) build -o $(BIN) .
+
+run: build create-db ## migrate the database, then run the daemon (API :3000, admin 127.0.0.1:9090)
+	$(BIN) serve
+
+demo: build ## run the daemon on bundled sample photos (no internet needed)
+	$(BIN) demo
+
+test: ## vet, all tests against real Postgres and RabbitMQ (started with Docker if absent), OpenAPI drift, deploy files
+	.ci/services
+	$(GO) vet ./...
+	$(GO) test -race -count=1 -timeout 12m ./...
+	$(MAKE) check-openapi
+	deploy/check.sh
+
+check-openapi: ## fail if openapi/openapi.yaml is not what `photoproc openapi` prints
+	$(GO) run . openapi | diff -u openapi/openapi.yaml - || { echo "openapi/openapi.yaml is stale: run make openapi"; exit 1; }
+
+openapi: ## regenerate openapi/openapi.yaml
+	$(GO) run . openapi > openapi/openapi.yaml
+
+bench: ## imaging and pool benchmarks, summarised with benchstat
+	$(GO) test -run '^$$' -bench . -benchmem -count $(BENCHCOUNT) ./imaging/ ./pool/ | tee bench.txt
+	$(GO) run golang.org/x/perf/cmd/benchstat@v0.0.0-20250106171221-62ad9bb8e8d6 bench.txt
+
+lint: ## gofmt and go vet
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+fmt: ## gofmt every Go file
+	gofmt -w $$(git ls-files '*.go')
+
+fuzz: ## run every fuzz target for FUZZTIME each
+	@for pkg in $$($(GO) list ./...); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+	    echo "== $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	  done; \
+	done
+
+create-db: build ## create the database if missing and migrate it to the latest version
+	$(BIN) migrate up
+
+upgrade-db: build ## migrate to the latest version
+	$(BIN) migrate up
+
+downgrade-db: build ## go back one migration
+	$(BIN) migrate down
+
+revise-db: build ## write a new migration file: make revise-db NAME=add_something
+	@test -n "$(NAME)" || { echo "usage: make revise-db NAME=add_something"; exit 2; }
+	$(BIN) migrate new $(NAME)
+
+psql: ## psql on the photoproc database
+	psql "$(PG_CONNECTION_URI)"
+
+start: ## the whole stack in Docker: postgres, rabbitmq, migrate, photoproc, prometheus, grafana
+	docker compose up -d --build --wait
+
+stop: ## stop the Docker stack
+	docker compose down
+
+logs: ## follow the daemon's logs in Docker
+	docker compose logs -f photoproc
+
+shell: ## a shell in the photoproc container
+	docker compose exec photoproc sh
+
+clean:
+	rm -rf bin bench.txt

@@ -19,7 +19,7 @@ func RegisterPool(reg prometheus.Registerer, p PoolStats) {
 		}, func() float64 { return float64(p.RunningWorkers()) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "photoproc_pool_waiting_tasks",
-			Help: "Photos received from the broker and waiting for a free worker.",
+			Help: "Downloaded photos waiting for a free worker.",
 		}, func() float64 { return float64(p.WaitingTasks()) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "photoproc_pool_size",
@@ -30,4 +30,13 @@ func RegisterPool(reg prometheus.Registerer, p PoolStats) {
 			Help: "Pool tasks finished, whatever their outcome.",
 		}, func() float64 { return float64(p.CompletedTasks()) }),
 	)
+}
+
+// RegisterDownloads exports how many photos are being claimed and downloaded ahead of the
+// workers, or waiting to be.
+func RegisterDownloads(reg prometheus.Registerer, downloading func() int64) {
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "photoproc_pool_downloading",
+		Help: "Photos being claimed and downloaded ahead of the workers, or waiting to be.",
+	}, func() float64 { return float64(downloading()) }))
 }

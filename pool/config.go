@@ -12,10 +12,11 @@ type Config struct {
 	// Workers is the number of photos processed at once (PHOTOPROC_WORKERS); default: the
 	// number of CPUs Go may use.
 	Workers int
-	// QueueSize is how many received deliveries may wait for a free worker; default Workers.
-	// The broker prefetch is Workers+QueueSize, so the next photos are already here when a
-	// worker frees up, and no more than that is ever held.
-	QueueSize int
+	// Downloads is how many photos may be claimed and downloaded ahead of the workers, so that
+	// network and database waits overlap with thumbnailing; default Workers. The broker
+	// prefetch is Workers+Downloads: no more deliveries than that are ever held, and at most
+	// Downloads downloaded photos wait in memory for a worker.
+	Downloads int
 	// Lease is how long a claim on a photo lasts before another worker or the sweeper may take
 	// it over (a visibility timeout); default 5m. It must exceed the longest download plus
 	// thumbnail time.
@@ -48,12 +49,12 @@ func DefaultConfig() Config {
 	}
 }
 
-// Prefetch is the broker prefetch count that keeps every worker and queue slot fed.
-func (c Config) Prefetch() int { return c.Workers + c.queueSize() }
+// Prefetch is the broker prefetch count that keeps every worker and download slot fed.
+func (c Config) Prefetch() int { return c.Workers + c.downloads() }
 
-func (c Config) queueSize() int {
-	if c.QueueSize > 0 {
-		return c.QueueSize
+func (c Config) downloads() int {
+	if c.Downloads > 0 {
+		return c.Downloads
 	}
 	return c.Workers
 }
@@ -64,8 +65,8 @@ func (c Config) Validate() error {
 	if c.Workers < 1 {
 		errs = append(errs, fmt.Errorf("workers must be at least 1, got %d", c.Workers))
 	}
-	if c.QueueSize < 0 {
-		errs = append(errs, fmt.Errorf("queue size must not be negative, got %d", c.QueueSize))
+	if c.Downloads < 0 {
+		errs = append(errs, fmt.Errorf("downloads must not be negative, got %d", c.Downloads))
 	}
 	if c.Lease <= 0 {
 		errs = append(errs, fmt.Errorf("lease must be positive, got %s", c.Lease))

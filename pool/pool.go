@@ -54,16 +54,19 @@ type Deps struct {
 	Logger      *slog.Logger
 }
 
-// Pool processes deliveries on a bounded number of workers.
+// Pool processes deliveries in two bounded stages, each a pond pool: downloads (claim the photo,
+// fetch its bytes: network and database waits) and workers (decode, resize, encode, write,
+// record: CPU). Splitting them keeps the CPUs busy while other photos download.
 type Pool struct {
-	cfg     Config
-	log     *slog.Logger
-	store   Store
-	fetch   Fetcher
-	thumbs  Thumbnailer
-	metrics *metrics.Metrics
-	workers pond.Pool
-	gate    *gate
+	cfg       Config
+	log       *slog.Logger
+	store     Store
+	fetch     Fetcher
+	thumbs    Thumbnailer
+	metrics   *metrics.Metrics
+	downloads pond.Pool
+	workers   pond.Pool
+	gate      *gate
 
 	// work is the context of every task. It is cancelled only when a stop has waited
 	// ShutdownTimeout, so that in-flight photos are handed back instead of finished.
@@ -72,10 +75,10 @@ type Pool struct {
 	stopOnce sync.Once
 }
 
-// New validates cfg and starts the workers.
+// New validates cfg and starts the stages.
 func New(cfg Config, d Deps) (*Pool, error) {
-	if cfg.QueueSize == 0 {
-		cfg.QueueSize = cfg.Workers
+	if cfg.Downloads == 0 {
+		cfg.Downloads = cfg.Workers
 	}
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -89,18 +92,25 @@ func New(cfg Config, d Deps) (*Pool, error) {
 		fetch:   d.Fetcher,
 		thumbs:  d.Thumbnailer,
 		metrics: d.Metrics,
-		// The pond pool gets no context of its own: cancelling it would silently drop queued
-		// tasks, and each of those holds a delivery that must be acked or handed back.
-		workers:  pond.NewPool(cfg.Workers, pond.WithQueueSize(cfg.QueueSize)),
-		gate:     newGate(d.Intake, d.Store, log),
-		work:     work,
-		stopWork: stop,
+		// The pond pools get no context of their own: cancelling one would silently drop queued
+		// tasks, and each of those holds a delivery that must be acked or handed back. Their
+		// queues are bounded by the broker prefetch, so a submit never waits.
+		downloads: pond.NewPool(cfg.Downloads, pond.WithQueueSize(cfg.Prefetch())),
+		workers:   pond.NewPool(cfg.Workers, pond.WithQueueSize(cfg.Prefetch())),
+		gate:      newGate(d.Intake, d.Store, log),
+		work:      work,
+		stopWork:  stop,
 	}
 	return p, nil
 }
 
-// Stats reports the worker pool's figures for metrics and the admin page.
+// Stats reports the worker stage's figures (the CPU-bound pool) for metrics and the admin page.
 func (p *Pool) Stats() metrics.PoolStats { return p.workers }
+
+// Downloading reports photos being claimed and downloaded, or waiting to be.
+func (p *Pool) Downloading() int64 {
+	return p.downloads.RunningWorkers() + int64(p.downloads.WaitingTasks())
+}
 
 // Pause stops taking new photos from the queue until Resume (an operator's action).
 func (p *Pool) Pause() { p.gate.set(reasonOperator, true) }
@@ -111,11 +121,30 @@ func (p *Pool) Resume() { p.gate.set(reasonOperator, false) }
 // Paused reports whether intake is paused, and why.
 func (p *Pool) Paused() (bool, []string) { return p.gate.paused() }
 
-// Handle queues one delivery for a worker. It blocks while every worker and queue slot is
-// busy, which cannot happen while the broker prefetch is Config.Prefetch.
+// Handle starts one delivery on its way: download, then thumbnail. It does not block while
+// the broker prefetch is Config.Prefetch.
 func (p *Pool) Handle(d Delivery) {
-	if err := p.workers.Go(func() { p.run(d) }); err != nil {
-		p.log.Warn("pool stopped, handing message back", "photo_uuid", d.Photo(), "err", err)
+	start := time.Now()
+	log := p.log.With("photo_uuid", d.Photo(), "attempt", d.Attempts())
+	err := p.downloads.Go(func() {
+		var job *job
+		err := p.safely(log, func() error {
+			var err error
+			job, err = p.download(p.work, d, log)
+			return err
+		})
+		if err != nil {
+			p.finish(d, start, err, log)
+			return
+		}
+		if err := p.workers.Go(func() {
+			p.finish(d, start, p.safely(log, func() error { return p.thumbnail(p.work, job, log) }), log)
+		}); err != nil {
+			p.finish(d, start, err, log)
+		}
+	})
+	if err != nil {
+		log.Warn("pool stopped, handing message back", "err", err)
 		p.requeue(d)
 	}
 }
@@ -129,6 +158,8 @@ func (p *Pool) Stop(ctx context.Context) {
 		defer cancel()
 		done := make(chan struct{})
 		go func() {
+			// Downloads first: each one that finishes submits to the workers.
+			p.downloads.StopAndWait()
 			p.workers.StopAndWait()
 			close(done)
 		}()
@@ -136,7 +167,7 @@ func (p *Pool) Stop(ctx context.Context) {
 		case <-done:
 		case <-ctx.Done():
 			p.log.Warn("shutdown timeout: handing in-flight photos back to the queue",
-				"running", p.workers.RunningWorkers(), "waiting", p.workers.WaitingTasks())
+				"running", p.workers.RunningWorkers(), "downloading", p.Downloading())
 			p.stopWork()
 			<-done
 		}
@@ -145,17 +176,15 @@ func (p *Pool) Stop(ctx context.Context) {
 	})
 }
 
-func (p *Pool) run(d Delivery) {
-	start := time.Now()
-	log := p.log.With("photo_uuid", d.Photo(), "attempt", d.Attempts())
-	p.settle(d, p.processSafely(d, log), log)
+func (p *Pool) finish(d Delivery, start time.Time, err error, log *slog.Logger) {
+	p.settle(d, err, log)
 	p.metrics.ProcessingDuration.Observe(time.Since(start).Seconds())
 }
 
-// processSafely turns a panic while processing into an error, so the delivery is settled like
-// any other transient failure: retried after a backoff, dead-lettered after MaxAttempts —
-// never lost, and never a hot loop of redeliveries.
-func (p *Pool) processSafely(d Delivery, log *slog.Logger) (err error) {
+// safely turns a panic in fn into an error, so the delivery is settled like any other
+// transient failure: retried after a backoff, dead-lettered after MaxAttempts — never lost,
+// and never a hot loop of redeliveries.
+func (p *Pool) safely(log *slog.Logger, fn func() error) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			p.metrics.TaskPanics.Inc()
@@ -163,7 +192,7 @@ func (p *Pool) processSafely(d Delivery, log *slog.Logger) (err error) {
 			err = fmt.Errorf("internal error: %v", r)
 		}
 	}()
-	return p.process(p.work, d, log)
+	return fn()
 }
 
 var errNothingToDo = errors.New("nothing to do")

@@ -10,37 +10,52 @@ import (
 	"github.com/photoproc/photoproc/store"
 )
 
-// process does the work for one delivery. It returns nil once the thumbnail is written and
-// recorded, errNothingToDo when there was nothing to do, or why it failed.
-func (p *Pool) process(ctx context.Context, d Delivery, log *slog.Logger) error {
+// job is a claimed, downloaded photo waiting for a worker.
+type job struct {
+	photo store.Photo
+	data  []byte
+}
+
+// download claims the photo of one delivery and fetches its bytes. It returns errNothingToDo
+// when there is nothing to do, or why it failed.
+func (p *Pool) download(ctx context.Context, d Delivery, log *slog.Logger) (*job, error) {
 	if err := ctx.Err(); err != nil {
-		return err
+		return nil, err
 	}
 	// A redelivered or retried message may take over a photo left in processing: the worker
 	// that held it is gone (or handed it back).
 	takeover := d.Redelivery() || d.Attempts() > 1
 	photo, claim, err := p.store.Claim(ctx, d.Photo(), p.cfg.Lease, takeover)
 	if err != nil {
-		return &storeError{fmt.Errorf("claim: %w", err)}
+		return nil, &storeError{fmt.Errorf("claim: %w", err)}
 	}
 	switch claim {
 	case store.ClaimCompleted:
 		log.Info("already completed; acking without work")
-		return errNothingToDo
+		return nil, errNothingToDo
 	case store.ClaimBusy:
 		// Another worker holds a live lease: its own message comes back if it dies.
 		log.Info("held by another worker; acking duplicate message")
-		return errNothingToDo
+		return nil, errNothingToDo
 	}
 
 	start := time.Now()
 	data, err := p.fetch.Fetch(ctx, photo.URL)
 	p.metrics.DownloadDuration.Observe(time.Since(start).Seconds())
 	if err != nil {
-		return fmt.Errorf("download: %w", err)
+		return nil, fmt.Errorf("download: %w", err)
 	}
 	p.metrics.DownloadBytes.Observe(float64(len(data)))
+	return &job{photo: photo, data: data}, nil
+}
 
+// thumbnail makes, writes and records the thumbnail of a downloaded photo. It returns nil once
+// the thumbnail is written and recorded, or why it failed.
+func (p *Pool) thumbnail(ctx context.Context, j *job, log *slog.Logger) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	photo, data := j.photo, j.data
 	thumb, err := p.thumbs.Make(data)
 	if err != nil {
 		return fmt.Errorf("thumbnail: %w", err)

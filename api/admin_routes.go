@@ -85,12 +85,7 @@ type requeueOutput struct {
 }
 
 func (ad *admin) register(h huma.API) {
-	huma.Register(h, huma.Operation{OperationID: "healthz", Method: http.MethodGet, Path: "/healthz", Summary: "Liveness"},
-		func(ctx context.Context, _ *struct{}) (*healthOutput, error) {
-			out := &healthOutput{}
-			out.Body.Status = "ok"
-			return out, nil
-		})
+	huma.Register(h, huma.Operation{OperationID: "healthz", Method: http.MethodGet, Path: "/healthz", Summary: "Liveness"}, healthz)
 	huma.Register(h, huma.Operation{OperationID: "readyz", Method: http.MethodGet, Path: "/readyz", Summary: "Readiness"}, ad.api.ready)
 	huma.Register(h, huma.Operation{OperationID: "status", Method: http.MethodGet, Path: "/api/status",
 		Summary: "Counts, pool, queue depth, throughput totals and recent failures"}, ad.status)

@@ -35,11 +35,7 @@ func (a *API) registerHealth() {
 		Path:        "/healthz",
 		Summary:     "Liveness: the process is serving",
 		Tags:        []string{"health"},
-	}, func(ctx context.Context, _ *struct{}) (*healthOutput, error) {
-		out := &healthOutput{}
-		out.Body.Status = "ok"
-		return out, nil
-	})
+	}, healthz)
 	huma.Register(a.huma, huma.Operation{
 		OperationID: "readyz",
 		Method:      http.MethodGet,
@@ -53,6 +49,12 @@ func (a *API) registerHealth() {
 			}},
 		},
 	}, a.ready)
+}
+
+func healthz(context.Context, *struct{}) (*healthOutput, error) {
+	out := &healthOutput{}
+	out.Body.Status = "ok"
+	return out, nil
 }
 
 func (a *API) ready(ctx context.Context, _ *struct{}) (*readyOutput, error) {

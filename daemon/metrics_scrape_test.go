@@ -1,0 +1,116 @@
+package daemon
+
+import (
+	"bufio"
+	"bytes"
+	"io"
+	"net/http"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/photoproc/photoproc/store"
+)
+
+// TestMetricsScrapePassesPromtool scrapes a daemon that has processed photos (so histograms
+// and labels have values), checks the scrape with `promtool check metrics`, and checks that
+// every series SPEC.md promises is in it.
+func TestMetricsScrapePassesPromtool(t *testing.T) {
+	t.Parallel()
+	promtool, err := exec.LookPath("promtool")
+	if err != nil {
+		t.Fatal("promtool not found: install the Debian package 'prometheus' (listed in .ci/packages)")
+	}
+	h := startDaemon(t, nil)
+	ids := []uuid.UUID{
+		h.addPhoto(t, h.photoURL("small-canon40d.jpg")).UUID,
+		h.addPhoto(t, h.photoURL("camera-1600x1200.jpg")).UUID,
+		h.addPhoto(t, h.photoURL("no-such-photo.jpg")).UUID,
+	}
+	if code, body := h.process(t, ids); code != http.StatusAccepted {
+		t.Fatalf("PUT /photos/process = %d %s", code, body)
+	}
+	photos := h.waitSettled(t, ids, time.Minute)
+	if photos[ids[0]].Status != store.StatusCompleted || photos[ids[2]].Status != store.StatusFailed {
+		t.Fatalf("photos settled as %v, want the first completed and the last failed", photos)
+	}
+
+	scrape := h.scrape(t)
+	cmd := exec.Command(promtool, "check", "metrics")
+	cmd.Stdin = bytes.NewReader(scrape)
+	out, err := cmd.CombinedOutput()
+	if err != nil || len(bytes.TrimSpace(out)) > 0 {
+		t.Fatalf("promtool check metrics: %v\n%s", err, out)
+	}
+
+	samples := parseSamples(scrape)
+	for _, want := range []string{
+		`photoproc_photos_processed_total{outcome="completed"}`,
+		`photoproc_photos_processed_total{outcome="failed"}`,
+		`photoproc_photos_processed_total{outcome="retried"}`,
+		`photoproc_resize_duration_seconds_bucket{le="0.005"}`,
+		`photoproc_resize_duration_seconds_count`,
+		`photoproc_processing_duration_seconds_bucket{le="+Inf"}`,
+		`photoproc_processing_duration_seconds_sum`,
+		`photoproc_pool_running_workers`,
+		`photoproc_pool_waiting_tasks`,
+		`go_goroutines`,
+		`process_cpu_seconds_total`,
+	} {
+		if _, ok := samples[want]; !ok {
+			t.Errorf("scrape lacks %s", want)
+		}
+	}
+	for series, atLeast := range map[string]float64{
+		`photoproc_photos_processed_total{outcome="completed"}`: 2,
+		`photoproc_photos_processed_total{outcome="failed"}`:    1,
+		`photoproc_resize_duration_seconds_count`:               2,
+		`photoproc_processing_duration_seconds_count`:           3,
+	} {
+		if v := samples[series]; v < atLeast {
+			t.Errorf("%s = %v, want at least %v", series, v, atLeast)
+		}
+	}
+}
+
+// scrape GETs /metrics in the Prometheus text format, as Prometheus and promtool read it.
+func (h *harness) scrape(t *testing.T) []byte {
+	t.Helper()
+	resp, err := h.http.Get("http://" + h.addrs.Admin + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /metrics = %d %v", resp.StatusCode, err)
+	}
+	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/plain") {
+		t.Fatalf("GET /metrics Content-Type %q, want the text format", ct)
+	}
+	return body
+}
+
+// parseSamples maps each sample line's series (name and labels, as written) to its value.
+func parseSamples(scrape []byte) map[string]float64 {
+	out := map[string]float64{}
+	sc := bufio.NewScanner(bytes.NewReader(scrape))
+	for sc.Scan() {
+		line := sc.Text()
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		i := strings.LastIndexByte(line, ' ')
+		if i < 0 {
+			continue
+		}
+		if v, err := strconv.ParseFloat(line[i+1:], 64); err == nil {
+			out[line[:i]] = v
+		}
+	}
+	return out
+}

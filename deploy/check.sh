@@ -7,9 +7,16 @@
 #   - every photoproc_* metric the alerts and dashboard use is defined in metrics/,
 #   - photoproc.env.example lists every variable daemon/config.go reads,
 #   - the systemd unit passes systemd-analyze verify (ExecStart pointed at /bin/true, since the
-#     binary is not installed here).
-# Exits non-zero on the first failure. Needs promtool (Debian package "prometheus"), python3
-# and systemd-analyze (package "systemd").
+#     binary is not installed here),
+#   - docker-compose.yml passes the Compose schema (`docker-compose config -q`, the Debian
+#     package's v1.29, which knows depends_on conditions and profiles) and holds together: every
+#     dependency's condition can be met (service_healthy on a service with a healthcheck,
+#     service_completed_successfully on a one-shot), every long-running service has a
+#     healthcheck, bind-mounted files exist, Prometheus targets are compose services, and the
+#     daemon logs JSON. Building the image and running the stack need a Docker engine: not here.
+# Exits non-zero on the first failure. Needs promtool (Debian package "prometheus"), python3,
+# systemd-analyze (package "systemd") and docker-compose (package "docker-compose", which also
+# brings python3-yaml).
 set -euo pipefail
 
 deploy=$(cd "$(dirname "$0")" && pwd)
@@ -26,6 +33,7 @@ need() { # command, how to get it
 need promtool "install the Debian package 'prometheus' (apt-get install -y prometheus), which provides /usr/bin/promtool"
 need python3 "install python3"
 need systemd-analyze "install the Debian package 'systemd'"
+need docker-compose "install the Debian package 'docker-compose' (listed in .ci/packages)"
 
 step "promtool check config prometheus/prometheus.yml"
 promtool check config "$deploy/prometheus/prometheus.yml"
@@ -150,5 +158,65 @@ if grep -F "photoproc.service" <<<"$out" >&2; then
   fail "systemd-analyze verify reported problems with photoproc.service"
 fi
 echo "photoproc.service: no problems"
+
+step "docker-compose config -q (Compose schema)"
+(cd "$repo" && docker-compose -f docker-compose.yml config -q)
+
+step "docker-compose.yml: dependencies, healthchecks, mounts, scrape targets"
+(cd "$repo" && docker-compose -f docker-compose.yml --profile demo config) >"$tmp/compose.yml"
+python3 - "$repo" "$tmp/compose.yml" "$deploy/prometheus/prometheus.yml" <<'EOF'
+import os, sys, yaml
+
+repo, resolved, prom = sys.argv[1], sys.argv[2], sys.argv[3]
+services = yaml.safe_load(open(resolved))["services"]
+problems = []
+
+want = {"postgres", "rabbitmq", "migrate", "photoproc", "prometheus", "grafana"}
+if missing := want - services.keys():
+    problems.append(f"services missing: {', '.join(sorted(missing))}")
+
+one_shot = {n for n, s in services.items() if str(s.get("restart", "no")) == "no" and "profiles" not in s}
+for name, svc in services.items():
+    if name not in one_shot and "profiles" not in svc and "healthcheck" not in svc:
+        problems.append(f"{name}: long-running service without a healthcheck")
+    for dep, d in (svc.get("depends_on") or {}).items():
+        cond = d.get("condition")
+        if dep not in services:
+            problems.append(f"{name}: depends on unknown service {dep}")
+        elif cond == "service_healthy" and "healthcheck" not in services[dep]:
+            problems.append(f"{name}: waits for {dep} to be healthy, but {dep} has no healthcheck")
+        elif cond == "service_completed_successfully" and dep not in one_shot:
+            problems.append(f"{name}: waits for {dep} to complete, but {dep} restarts")
+        elif cond not in ("service_healthy", "service_completed_successfully"):
+            problems.append(f"{name}: depends on {dep} with condition {cond}: nothing waits for it to work")
+    for v in svc.get("volumes") or []:
+        # v1 prints "source:target[:mode]"; the long form is a mapping.
+        src = v.get("source", "") if isinstance(v, dict) else v.split(":")[0]
+        if src.startswith("/") and not os.path.exists(src):
+            problems.append(f"{name}: bind mount source {src} does not exist")
+    build = svc.get("build")
+    if build and not os.path.exists(os.path.join(build["context"], build.get("dockerfile", "Dockerfile"))):
+        problems.append(f"{name}: no Dockerfile in build context {build['context']}")
+
+daemon = services.get("photoproc", {})
+env = daemon.get("environment") or {}
+if env.get("PHOTOPROC_LOG_FORMAT") != "json":
+    problems.append("photoproc: PHOTOPROC_LOG_FORMAT is not json (container logs are JSON)")
+if not str(env.get("PHOTOPROC_ADMIN_ADDR", "")).startswith("0.0.0.0:"):
+    problems.append("photoproc: admin listener not reachable by Prometheus (PHOTOPROC_ADMIN_ADDR)")
+elif not env.get("PHOTOPROC_ADMIN_TOKEN"):
+    problems.append("photoproc: admin listener off loopback without PHOTOPROC_ADMIN_TOKEN")
+
+for job in yaml.safe_load(open(prom))["scrape_configs"]:
+    for sc in job.get("static_configs", []):
+        for target in sc["targets"]:
+            host = target.rsplit(":", 1)[0]
+            if host not in services:
+                problems.append(f"prometheus.yml job {job['job_name']}: target {target} is not a compose service")
+
+if problems:
+    sys.exit("\n".join(problems))
+print(f"{len(services)} services: dependencies can be met, healthchecks, mounts and targets in place")
+EOF
 
 step "deploy: all checks passed"

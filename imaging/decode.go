@@ -57,7 +57,7 @@ func readHeader(f format, data []byte) (image.Config, error) {
 // stored is the size from the header, which the pixel limit was checked against; atLeast is
 // the size the thumbnail needs, for decoders that can scale while decoding.
 func decodePixels(f format, data []byte, stored, atLeast image.Point) (*image.RGBA, error) {
-	img, err := safely(func() (image.Image, error) { return decodeImage(f, data, atLeast) })
+	img, err := safely(func() (image.Image, error) { return decodeImage(f, data, stored, atLeast) })
 	if err != nil {
 		return nil, decodeError(f, data, err)
 	}
@@ -74,11 +74,11 @@ func decodePixels(f format, data []byte, stored, atLeast image.Point) (*image.RG
 	return toRGBA(img), nil
 }
 
-func decodeImage(f format, data []byte, atLeast image.Point) (image.Image, error) {
+func decodeImage(f format, data []byte, stored, atLeast image.Point) (image.Image, error) {
 	r := bytes.NewReader(data)
 	switch f {
 	case formatJPEG:
-		return decodeJPEG(data, atLeast)
+		return decodeJPEG(data, stored, atLeast)
 	case formatPNG:
 		return png.Decode(r)
 	case formatGIF:
@@ -91,6 +91,12 @@ func decodeImage(f format, data []byte, atLeast image.Point) (image.Image, error
 		return tiff.Decode(r)
 	}
 	return nil, fmt.Errorf("%w: %s", ErrUnsupportedFormat, f)
+}
+
+// decodeJPEGStd decodes with Go's decoder: the only one without cgo, and with cgo the one for
+// the JPEGs libjpeg-turbo is not given (see jpeg_turbo.go).
+func decodeJPEGStd(data []byte) (image.Image, error) {
+	return jpeg.Decode(bytes.NewReader(data))
 }
 
 // decodeGIF returns the first frame as shown: a frame can be smaller than the logical screen

@@ -8,9 +8,13 @@
 // treat it as permanent; the sentinels [ErrUnsupportedFormat], [ErrTooManyPixels] and
 // [ErrCorrupt] say which kind it is, and the message says why in words a person can act on.
 //
-// The package is pure Go and keeps no state between calls: one Maker may be used from many
-// goroutines. It does not download, store records, retry or log; it does not keep metadata
-// (EXIF, ICC profiles) in the thumbnail, and does not convert colour profiles (pixels are taken
-// as sRGB). The JPEG decoder sits behind one small function (see jpeg_std.go) so that a
-// libjpeg-turbo build can replace it.
+// The package keeps no state between calls: one Maker may be used from many goroutines. It does
+// not download, store records, retry or log; it does not keep metadata (EXIF, ICC profiles) in
+// the thumbnail, and does not convert colour profiles (pixels are taken as sRGB).
+//
+// JPEG, the common case, has two codecs, chosen when building (see [JPEGCodec]). With cgo
+// (the default; Debian package libturbojpeg0-dev) libjpeg-turbo decodes at 1/8, 1/4 or 1/2 of
+// the size when the thumbnail allows it and encodes the thumbnail (jpeg_turbo.go): a 12 MP
+// photo costs ~35 ms of CPU instead of ~280 ms. With CGO_ENABLED=0 or the purego tag, Go's
+// image/jpeg does both (jpeg_std.go): slower, and just as correct. Resizing is bild's either way.
 package imaging

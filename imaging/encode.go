@@ -33,8 +33,9 @@ func addCapped(c, d uint8) uint8 {
 	return uint8(min(0xff, uint16(c)+uint16(d)))
 }
 
-// encodeJPEG encodes img at the given quality (1..100).
-func encodeJPEG(img image.Image, quality int) ([]byte, error) {
+// encodeJPEGStd encodes img at the given quality (1..100) with Go's encoder, which always
+// subsamples colour 4:2:0. Builds with cgo use libjpeg-turbo instead (jpeg_turbo.go).
+func encodeJPEGStd(img image.Image, quality int) ([]byte, error) {
 	var buf bytes.Buffer
 	// A 320×320 thumbnail at quality 90 is usually 20–40 KB.
 	buf.Grow(64 << 10)

@@ -1,18 +1,20 @@
-//go:build !turbojpeg
+//go:build !cgo || purego
 
 package imaging
 
-import (
-	"bytes"
-	"image"
-	"image/jpeg"
-)
+import "image"
 
-// decodeJPEG is the only place JPEG pixels are decoded, so that a libjpeg-turbo build (tag
-// turbojpeg) can replace this file. Such a decoder may scale by 1/2, 1/4 or 1/8 while decoding
-// and return any size down to atLeast (the pixels the thumbnail needs); the caller resizes
-// whatever it gets. Go's decoder cannot scale, so this one always returns the full size.
-func decodeJPEG(data []byte, atLeast image.Point) (image.Image, error) {
-	_ = atLeast
-	return jpeg.Decode(bytes.NewReader(data))
+// JPEGCodec names the JPEG codec built in: "libjpeg-turbo" with cgo, "image/jpeg" without.
+const JPEGCodec = "image/jpeg"
+
+// decodeJPEG decodes with Go's decoder, which cannot scale while decoding, so it always returns
+// the full size. Builds with cgo use libjpeg-turbo instead (jpeg_turbo.go); this one is for
+// CGO_ENABLED=0 or the purego tag: slower, and just as correct.
+func decodeJPEG(data []byte, _, _ image.Point) (image.Image, error) {
+	return decodeJPEGStd(data)
+}
+
+// encodeJPEG encodes img with Go's encoder.
+func encodeJPEG(img *image.RGBA, quality int) ([]byte, error) {
+	return encodeJPEGStd(img, quality)
 }

@@ -11,6 +11,8 @@ import (
 	"os/signal"
 	"syscall"
 	"time"
+
+	"github.com/photoproc/photoproc/imaging"
 )
 
 const usage = `photoproc — thumbnail worker daemon
@@ -134,7 +136,7 @@ func cmdOpenAPI(_ context.Context, e *cliEnv, args []string) error {
 
 func cmdVersion(_ context.Context, e *cliEnv, _ []string) error {
 	v := readVersion()
-	fmt.Fprintf(e.stdout, "photoproc %s\ncommit %s\n%s\n", v.Version, v.Commit, v.Go)
+	fmt.Fprintf(e.stdout, "photoproc %s\ncommit %s\n%s\nJPEG codec %s\n", v.Version, v.Commit, v.Go, imaging.JPEGCodec)
 	return nil
 }
 

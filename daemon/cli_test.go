@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/photoproc/photoproc/imaging"
 	"github.com/photoproc/photoproc/internal/testphotos"
 	"github.com/photoproc/photoproc/store/storetest"
 )
@@ -112,7 +113,8 @@ func TestThumbnailCommand(t *testing.T) {
 
 func TestVersionAndOpenAPICommands(t *testing.T) {
 	t.Parallel()
-	if code, out, _ := runCLI(t, nil, "version"); code != 0 || !strings.Contains(out, "go1.") {
+	if code, out, _ := runCLI(t, nil, "version"); code != 0 || !strings.Contains(out, "go1.") ||
+		!strings.Contains(out, "JPEG codec "+imaging.JPEGCodec) {
 		t.Fatalf("version = %d %q", code, out)
 	}
 	code, out, _ := runCLI(t, nil, "openapi")

@@ -24,10 +24,12 @@ run: build create-db ## migrate the database, then run the daemon (API :3000, ad
 demo: build ## run the daemon on bundled sample photos (no internet needed)
 	$(BIN) demo
 
-test: ## vet, all tests against real Postgres and RabbitMQ (started with Docker if absent), OpenAPI drift, deploy files
+test: ## vet, all tests against real Postgres and RabbitMQ (started with Docker if absent) with libjpeg-turbo and again pure Go, OpenAPI drift, deploy files
 	.ci/services
 	$(GO) vet ./...
+	CGO_ENABLED=0 $(GO) vet ./...
 	$(GO) test -race -count=1 -timeout 12m ./...
+	CGO_ENABLED=0 $(GO) test -count=1 -timeout 12m ./...
 	$(MAKE) check-openapi
 	deploy/check.sh
 

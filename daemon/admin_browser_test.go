@@ -202,15 +202,16 @@ func newBrowser(t *testing.T) *browser {
 }
 
 func chromiumPath(t *testing.T) string {
+	names := []string{"chromium", "chromium-browser", "/usr/bin/chromium"}
 	if p := os.Getenv(EnvChromium); p != "" {
-		return p
+		names = []string{p}
 	}
-	for _, name := range []string{"chromium", "chromium-browser", "/usr/bin/chromium"} {
+	for _, name := range names {
 		if p, err := exec.LookPath(name); err == nil {
 			return p
 		}
 	}
-	t.Fatalf("chromium not found: install the Debian package 'chromium' (listed in .ci/packages) or set %s to a Chrome or Chromium binary", EnvChromium)
+	t.Fatalf("chromium not found as %v: install the Debian package 'chromium' (listed in .ci/packages) or set %s to a Chrome or Chromium binary", names, EnvChromium)
 	return ""
 }
 

@@ -31,6 +31,9 @@ func roundDiv(a, b int) int { return (2*a + b) / (2 * b) }
 // the time, as little as Box alone, and stays within 1/255 of the reference on photos, where
 // Box alone, Linear, Mitchell and Lanczos are 1–2/255 away. BenchmarkResizeFilter measures the
 // time and error of each choice.
+//
+// With libjpeg-turbo the JPEG arrives already shrunk in the DCT to less than twice the
+// thumbnail, so only Catmull-Rom runs, on ~0.2 MP instead of 12 (BenchmarkResizeAfterDCTScaling).
 func resize(src *image.RGBA, w, h int) *image.RGBA {
 	sw, sh := src.Rect.Dx(), src.Rect.Dy()
 	if sw == w && sh == h {

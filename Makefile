@@ -8,12 +8,13 @@ export PG_CONNECTION_URI ?= postgres://postgres@127.0.0.1:5432/photoproc?sslmode
 export AMQP_URI          ?= amqp://guest:guest@127.0.0.1:5672/
 FUZZTIME     ?= 30s
 BENCHCOUNT   ?= 6
+BENCHSTAT    := $(GO) run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
 
-.PHONY: build run demo test test-go check-openapi bench bench-e2e lint fmt openapi fuzz \
+.PHONY: build run demo test test-go check-openapi bench bench-e2e bench-compare lint fmt openapi fuzz \
         start stop logs create-db psql shell revise-db upgrade-db downgrade-db clean help
 
 help: ## list targets
-	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
+	@grep -E '^[a-z0-9-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
 
 build: ## build bin/photoproc
 	$(GO) build -o $(BIN) .
@@ -39,9 +40,19 @@ check-openapi: ## fail if openapi/openapi.yaml is not what `photoproc openapi` p
 openapi: ## regenerate openapi/openapi.yaml
 	$(GO) run . openapi > openapi/openapi.yaml
 
-bench: ## imaging and pool benchmarks, summarised with benchstat
-	$(GO) test -run '^$$' -bench . -benchmem -count $(BENCHCOUNT) ./imaging/ ./pool/ | tee bench.txt
-	$(GO) run golang.org/x/perf/cmd/benchstat@v0.0.0-20250106171221-62ad9bb8e8d6 bench.txt
+bench: ## imaging benchmarks, libjpeg-turbo against pure Go (benchstat), and the pool by size
+	CGO_ENABLED=0 $(GO) test -run '^$$' -bench '^BenchmarkMake$$' -benchmem -count $(BENCHCOUNT) ./imaging/ > bench-purego.txt
+	$(GO) test -run '^$$' -bench . -benchmem -count $(BENCHCOUNT) ./imaging/ > bench-imaging.txt
+	$(BENCHSTAT) -filter '.name:/^Make/' purego=bench-purego.txt libjpeg-turbo=bench-imaging.txt
+	$(BENCHSTAT) -filter '-.name:/^Make/' bench-imaging.txt
+	$(GO) test -run '^$$' -bench . -benchmem -count $(BENCHCOUNT) ./pool/ > bench-pool.txt
+	$(BENCHSTAT) bench-pool.txt
+
+bench-e2e: build ## N photos (default 200) through API, RabbitMQ, pool, Postgres: photos/s, p50/p95, CPU, peak RSS
+	$(GO) run ./internal/benche2e -photoproc $(BIN) -n $(or $(N),200) $(if $(WORKERS),-workers $(WORKERS))
+
+bench-compare: build ## CPU and quality per thumbnail against Pillow and vipsthumbnail (apt: python3-pil libvips-tools)
+	$(GO) run ./internal/thumbcompare -photoproc $(BIN) $(addprefix ../shared/testdata/photos/,camera-4032x3024.jpg phone-3264x2448.jpg phone-4608x1976.jpg camera-1600x1200.jpg)
 
 lint: ## gofmt and go vet
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi

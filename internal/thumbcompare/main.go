@@ -1,0 +1,220 @@
+// Command thumbcompare measures, side by side in one run, what photoproc, Pillow's
+// Image.thumbnail() (the Python service photoproc replaces) and libvips' vipsthumbnail spend
+// to make the same thumbnails, and how close each comes to a reference.
+//
+//	go run ./internal/thumbcompare [-n 20] [-runs 5] [-photoproc bin/photoproc] FILE...
+//
+// CPU per thumbnail: each tool makes thumbnails of n copies of a file in one process, and of
+// one copy; the difference of the two processes' CPU time (user + system), divided by n-1, is
+// the cost of one thumbnail without the cost of starting the tool (Python's start-up alone
+// is ~30 ms). The median of -runs such pairs is reported. Copies have distinct names so that
+// no tool can serve one from a cache.
+//
+// Quality: each tool's thumbnail is compared with a reference made from the fully decoded
+// source (Go's image/jpeg) by bild's Lanczos filter, in mean absolute error per channel (0–255)
+// and PSNR. Use files without an EXIF orientation: Pillow's thumbnail() does not apply it.
+//
+// Needs python3 with PIL (Debian python3-pil) and vipsthumbnail (Debian libvips-tools).
+package main
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"image"
+	"image/jpeg"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/anthonynsimon/bild/transform"
+)
+
+const pillowScript = `
+import sys
+from PIL import Image
+out = sys.argv[1]
+for i, f in enumerate(sys.argv[2:]):
+    im = Image.open(f)
+    im.thumbnail((320, 320))
+    im.save("%s/%d.jpg" % (out, i), quality=90)
+`
+
+type tool struct {
+	name string
+	// cmd returns the command that makes thumbnails of files into dir.
+	cmd func(dir string, files []string) *exec.Cmd
+}
+
+func main() {
+	n := flag.Int("n", 20, "thumbnails per measured process")
+	runs := flag.Int("runs", 5, "measured pairs of processes per tool and file; the median is reported")
+	bin := flag.String("photoproc", "bin/photoproc", "the photoproc binary to measure")
+	python := flag.String("python", "/usr/bin/python3", "a Python with PIL (Debian: python3-pil)")
+	flag.Parse()
+	if flag.NArg() == 0 || *n < 2 {
+		fmt.Fprintln(os.Stderr, "usage: thumbcompare [-n N>=2] [-runs R] [-photoproc BIN] FILE...")
+		os.Exit(2)
+	}
+	tools := []tool{
+		{"photoproc thumbnail", func(dir string, files []string) *exec.Cmd {
+			return exec.Command(*bin, append([]string{"thumbnail", "-o", dir}, files...)...)
+		}},
+		{"Pillow thumbnail()", func(dir string, files []string) *exec.Cmd {
+			return exec.Command(*python, append([]string{"-c", pillowScript, dir}, files...)...)
+		}},
+		{"vipsthumbnail", func(dir string, files []string) *exec.Cmd {
+			c := exec.Command("vipsthumbnail", append([]string{"--size", "320x320", "-o", dir + "/%s.jpg[Q=90]"}, files...)...)
+			c.Env = append(os.Environ(), "VIPS_CONCURRENCY=1")
+			return c
+		}},
+	}
+	if err := run(tools, flag.Args(), *n, *runs); err != nil {
+		fmt.Fprintln(os.Stderr, "thumbcompare:", err)
+		os.Exit(1)
+	}
+}
+
+func run(tools []tool, files []string, n, runs int) error {
+	work, err := os.MkdirTemp("", "thumbcompare")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(work)
+	fmt.Printf("| photo | tool | CPU ms per thumbnail (median of %d) | size | bytes | MAE RGB | MAE luma | PSNR dB |\n", runs)
+	fmt.Println("| --- | --- | ---: | --- | ---: | ---: | ---: | ---: |")
+	for _, file := range files {
+		ref, err := reference(file)
+		if err != nil {
+			return err
+		}
+		copies, err := copiesOf(file, work, n)
+		if err != nil {
+			return err
+		}
+		for _, t := range tools {
+			cpu, out, err := measure(t, work, copies, runs)
+			if err != nil {
+				return fmt.Errorf("%s on %s: %w", t.name, file, err)
+			}
+			got, err := decodeFile(out)
+			if err != nil {
+				return fmt.Errorf("%s output: %w", t.name, err)
+			}
+			st, err := os.Stat(out)
+			if err != nil {
+				return err
+			}
+			mae, maeY, psnr := compare(got, ref)
+			fmt.Printf("| %s | %s | %.1f | %dx%d | %d | %.2f | %.2f | %.1f |\n", filepath.Base(file), t.name,
+				ms(cpu), got.Bounds().Dx(), got.Bounds().Dy(), st.Size(), mae, maeY, psnr)
+		}
+	}
+	return nil
+}
+
+// measure returns the median CPU time per thumbnail of t and the path of one thumbnail it made.
+func measure(t tool, work string, copies []string, runs int) (time.Duration, string, error) {
+	var per []time.Duration
+	var out string
+	for range runs {
+		var cpu [2]time.Duration
+		for i, files := range [][]string{copies, copies[:1]} {
+			dir, err := os.MkdirTemp(work, "out")
+			if err != nil {
+				return 0, "", err
+			}
+			c := t.cmd(dir, files)
+			var stderr bytes.Buffer
+			c.Stderr = &stderr
+			if err := c.Run(); err != nil {
+				return 0, "", fmt.Errorf("%v: %s", err, strings.TrimSpace(stderr.String()))
+			}
+			cpu[i] = c.ProcessState.UserTime() + c.ProcessState.SystemTime()
+			made, _ := filepath.Glob(filepath.Join(dir, "*.jpg"))
+			if len(made) != len(files) {
+				return 0, "", fmt.Errorf("made %d thumbnails of %d files", len(made), len(files))
+			}
+			out = made[0]
+		}
+		per = append(per, (cpu[0]-cpu[1])/time.Duration(len(copies)-1))
+	}
+	slices.Sort(per)
+	return per[len(per)/2], out, nil
+}
+
+func copiesOf(file, work string, n int) ([]string, error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	dir, err := os.MkdirTemp(work, "in")
+	if err != nil {
+		return nil, err
+	}
+	var copies []string
+	for i := range n {
+		p := filepath.Join(dir, fmt.Sprintf("p%03d%s", i, filepath.Ext(file)))
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			return nil, err
+		}
+		copies = append(copies, p)
+	}
+	return copies, nil
+}
+
+// reference is the source fully decoded and fitted into 320x320 with Lanczos.
+func reference(file string) (image.Image, error) {
+	src, err := decodeFile(file)
+	if err != nil {
+		return nil, err
+	}
+	w, h := src.Bounds().Dx(), src.Bounds().Dy()
+	if w >= h {
+		h = max(1, (h*320+w/2)/w)
+		w = 320
+	} else {
+		w = max(1, (w*320+h/2)/h)
+		h = 320
+	}
+	return transform.Resize(src, w, h, transform.Lanczos), nil
+}
+
+func decodeFile(path string) (image.Image, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return jpeg.Decode(bytes.NewReader(data))
+}
+
+// compare returns the mean absolute error per channel (R, G, B; 0–255) of a against b, the same
+// for luma alone (Rec. 601 Y, which chroma subsampling does not touch), and the PSNR in dB over
+// R, G and B; NaN for all when the sizes differ.
+func compare(a, b image.Image) (float64, float64, float64) {
+	if a.Bounds().Size() != b.Bounds().Size() {
+		return math.NaN(), math.NaN(), math.NaN()
+	}
+	var abs, absY, sq float64
+	w, h := a.Bounds().Dx(), a.Bounds().Dy()
+	for y := range h {
+		for x := range w {
+			r1, g1, b1, _ := a.At(a.Bounds().Min.X+x, a.Bounds().Min.Y+y).RGBA()
+			r2, g2, b2, _ := b.At(b.Bounds().Min.X+x, b.Bounds().Min.Y+y).RGBA()
+			dr, dg, db := float64(r1>>8)-float64(r2>>8), float64(g1>>8)-float64(g2>>8), float64(b1>>8)-float64(b2>>8)
+			for _, d := range []float64{dr, dg, db} {
+				abs += math.Abs(d)
+				sq += d * d
+			}
+			absY += math.Abs(0.299*dr + 0.587*dg + 0.114*db)
+		}
+	}
+	n := float64(3 * w * h)
+	return abs / n, absY / float64(w*h), 10 * math.Log10(255*255/(sq/n))
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

@@ -190,8 +190,16 @@ func loadConfig(args []string, getenv func(string) string, fs *flag.FlagSet) (Co
 		return cfg, errors.Join(errs...)
 	}
 	cfg.Queue.Prefetch = cfg.Pool.Prefetch()
+	cfg.Pool.SweepInterval = sweepInterval(cfg.Pool.Lease, cfg.Pool.SweepInterval)
 	cfg.Queue.ConnectionName = "photoproc " + cfg.Role
 	return cfg, validate(cfg)
+}
+
+// sweepInterval looks for expired leases at least twice per lease, so that a photo abandoned
+// with no message behind it is requeued within about one and a half leases however short
+// PHOTOPROC_LEASE is; never more often than once a second.
+func sweepInterval(lease, interval time.Duration) time.Duration {
+	return max(min(interval, lease/2), time.Second)
 }
 
 func validate(c Config) error {

@@ -1,48 +1,78 @@
 package daemon
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/photoproc/photoproc/internal/testphotos"
+	"github.com/photoproc/photoproc/api"
+	"github.com/photoproc/photoproc/queue"
 	"github.com/photoproc/photoproc/queue/queuetest"
 	"github.com/photoproc/photoproc/store"
 	"github.com/photoproc/photoproc/store/storetest"
 )
 
-// harness is one daemon running in this process against its own database, its own queues,
-// its own thumbnails directory, and a local server for the test photos.
-type harness struct {
-	cfg    Config
-	addrs  Addrs
+// services are one test's own database, queues, thumbnails directory and photo server: what a
+// daemon, in this process or a child process, is pointed at.
+type services struct {
+	uri    string // the test database
 	db     *pgxpool.Pool
 	store  *store.Store
-	photos *httptest.Server // serves testphotos.Dir at /
-	http   *http.Client
-	stop   func() error
+	queue  queue.Config // unique names; deleted when the test ends
+	thumbs string
+	photos *photoServer
+}
+
+func newServices(t *testing.T) *services {
+	t.Helper()
+	st, uri := storetest.NewStore(t)
+	return &services{
+		uri:    uri,
+		db:     storetest.Pool(t, uri),
+		store:  st,
+		queue:  queuetest.Config(t),
+		thumbs: t.TempDir(),
+		photos: newPhotoServer(t),
+	}
+}
+
+// harness is one daemon running in this process against its own services.
+type harness struct {
+	*services
+	cfg   Config
+	addrs Addrs
+	logs  *logBuffer
+	http  *http.Client
+	stop  func() error
 }
 
 // startDaemon configures a daemon like a user would (defaultConfig), points it at fresh
 // services, lets mutate adjust it, and runs it until the test ends.
 func startDaemon(t *testing.T, mutate func(*Config)) *harness {
 	t.Helper()
-	st, uri := storetest.NewStore(t)
+	return startDaemonOn(t, newServices(t), mutate)
+}
+
+// startDaemonOn runs a daemon on the given services until the test ends.
+func startDaemonOn(t *testing.T, svc *services, mutate func(*Config)) *harness {
+	t.Helper()
 	cfg := defaultConfig()
-	cfg.Store.URI = uri
-	cfg.Queue = queuetest.Config(t)
+	cfg.Store.URI = svc.uri
+	cfg.Queue = svc.queue
 	cfg.HTTPAddr, cfg.AdminAddr = "127.0.0.1:0", "127.0.0.1:0"
-	cfg.Pool.ThumbsDir = t.TempDir()
+	cfg.Pool.ThumbsDir = svc.thumbs
 	cfg.API.ThumbsDir = cfg.Pool.ThumbsDir
 	cfg.Pool.Workers = 2
 	cfg.Pool.MaxAttempts = cfg.Queue.MaxAttempts
@@ -51,17 +81,18 @@ func startDaemon(t *testing.T, mutate func(*Config)) *harness {
 		mutate(&cfg)
 	}
 	cfg.Queue.Prefetch = cfg.Pool.Prefetch()
+	if !slices.Equal(queue.QueueNames(cfg.Queue), queue.QueueNames(svc.queue)) {
+		queuetest.Cleanup(t, cfg.Queue) // other retry settings name other delay queues
+	}
 	if err := validate(cfg); err != nil {
 		t.Fatal(err)
 	}
-	h := &harness{cfg: cfg, db: storetest.Pool(t, uri), store: st, http: &http.Client{Timeout: 30 * time.Second}}
-	h.photos = httptest.NewServer(http.FileServer(http.Dir(testphotos.Dir(t))))
-	t.Cleanup(h.photos.Close)
+	h := &harness{services: svc, cfg: cfg, logs: &logBuffer{}, http: &http.Client{Timeout: 30 * time.Second}}
 
 	ctx, cancel := context.WithCancel(context.Background())
 	started := make(chan Addrs, 1)
 	done := make(chan error, 1)
-	go func() { done <- serve(ctx, cfg, testLogger(t), func(a Addrs) { started <- a }) }()
+	go func() { done <- serve(ctx, cfg, testLogger(t, h.logs), func(a Addrs) { started <- a }) }()
 	select {
 	case h.addrs = <-started:
 	case err := <-done:
@@ -88,31 +119,73 @@ func startDaemon(t *testing.T, mutate func(*Config)) *harness {
 
 func (h *harness) waitReady(t *testing.T) {
 	t.Helper()
-	eventually(t, 30*time.Second, "the daemon to report ready", func() bool {
-		resp, err := h.http.Get("http://" + h.addrs.Admin + "/readyz")
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode == http.StatusOK
-	})
+	eventually(t, 30*time.Second, "the daemon to report ready", func() bool { return h.readyz() == http.StatusOK })
+}
+
+// readyz is the status of the admin listener's /readyz, or 0 when it does not answer.
+func (h *harness) readyz() int {
+	resp, err := h.http.Get("http://" + h.addrs.Admin + "/readyz")
+	if err != nil {
+		return 0
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// status reads the admin /api/status; false when it does not answer 200 (it needs Postgres).
+func (h *harness) status(t *testing.T) (api.Status, bool) {
+	t.Helper()
+	var st api.Status
+	resp, err := h.http.Get("http://" + h.addrs.Admin + "/api/status")
+	if err != nil {
+		return st, false
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return st, false
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
+		t.Fatalf("decode /api/status: %v", err)
+	}
+	return st, true
 }
 
 // photoURL is where the daemon downloads a test photo from.
-func (h *harness) photoURL(name string) string { return h.photos.URL + "/" + name }
+func (s *services) photoURL(name string) string { return s.photos.URL + "/" + name }
 
-func (h *harness) addPhoto(t *testing.T, url string) store.Photo {
+func (s *services) addPhoto(t *testing.T, url string) store.Photo {
 	t.Helper()
-	return storetest.Photo(context.Background(), t, h.db, &storetest.PhotoOpts{URL: url})
+	return storetest.Photo(context.Background(), t, s.db, &storetest.PhotoOpts{URL: url})
+}
+
+// addPhotos inserts one pending photo per URL and returns their UUIDs in order.
+func (s *services) addPhotos(t *testing.T, urls []string) []uuid.UUID {
+	t.Helper()
+	ids := make([]uuid.UUID, len(urls))
+	for i, u := range urls {
+		ids[i] = s.addPhoto(t, u).UUID
+	}
+	return ids
 }
 
 // process sends PUT /photos/process and returns the status and body.
 func (h *harness) process(t *testing.T, ids []uuid.UUID) (int, []byte) {
 	t.Helper()
+	return putProcess(t, h.http, h.addrs.HTTP, ids)
+}
+
+// mustProcess queues ids through the API and fails unless all of them were queued.
+func (h *harness) mustProcess(t *testing.T, ids []uuid.UUID) {
+	t.Helper()
+	mustQueue(t, h.http, h.addrs.HTTP, ids)
+}
+
+func putProcess(t *testing.T, c *http.Client, addr string, ids []uuid.UUID) (int, []byte) {
+	t.Helper()
 	body, _ := json.Marshal(ids)
-	req, _ := http.NewRequest(http.MethodPut, "http://"+h.addrs.HTTP+"/photos/process", strings.NewReader(string(body)))
+	req, _ := http.NewRequest(http.MethodPut, "http://"+addr+"/photos/process", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
-	resp, err := h.http.Do(req)
+	resp, err := c.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,13 +194,22 @@ func (h *harness) process(t *testing.T, ids []uuid.UUID) (int, []byte) {
 	return resp.StatusCode, b
 }
 
+func mustQueue(t *testing.T, c *http.Client, addr string, ids []uuid.UUID) {
+	t.Helper()
+	status, body := putProcess(t, c, addr, ids)
+	var res api.ProcessResult
+	if err := json.Unmarshal(body, &res); status != http.StatusAccepted || err != nil || res.PhotosQueuedCount != len(ids) {
+		t.Fatalf("PUT /photos/process = %d %s", status, body)
+	}
+}
+
 // waitSettled waits until every photo is completed or failed and returns them.
-func (h *harness) waitSettled(t *testing.T, ids []uuid.UUID, timeout time.Duration) map[uuid.UUID]store.Photo {
+func (s *services) waitSettled(t *testing.T, ids []uuid.UUID, timeout time.Duration) map[uuid.UUID]store.Photo {
 	t.Helper()
 	var photos map[uuid.UUID]store.Photo
 	eventually(t, timeout, fmt.Sprintf("%d photos to be completed or failed", len(ids)), func() bool {
 		var err error
-		photos, err = h.store.Photos(context.Background(), ids)
+		photos, err = s.store.Photos(context.Background(), ids)
 		if err != nil {
 			t.Logf("read photos: %v", err)
 			return false
@@ -140,6 +222,22 @@ func (h *harness) waitSettled(t *testing.T, ids []uuid.UUID, timeout time.Durati
 		return len(photos) == len(ids)
 	})
 	return photos
+}
+
+// countStatus counts the photos among ids that are in status; -1 when the database does not
+// answer (a test may have made it unreachable on purpose).
+func (s *services) countStatus(ids []uuid.UUID, status store.Status) int {
+	photos, err := s.store.Photos(context.Background(), ids)
+	if err != nil {
+		return -1
+	}
+	n := 0
+	for _, p := range photos {
+		if p.Status == status {
+			n++
+		}
+	}
+	return n
 }
 
 // eventually polls cond until it holds or timeout passes. It waits for an outcome; it never
@@ -155,8 +253,10 @@ func eventually(t *testing.T, timeout time.Duration, what string, cond func() bo
 	}
 }
 
-func testLogger(t *testing.T) *slog.Logger {
-	return slog.New(slog.NewTextHandler(tWriter{t}, &slog.HandlerOptions{Level: slog.LevelInfo}))
+// testLogger logs to the test's log, shown when it fails or with -v, and to each of also.
+func testLogger(t *testing.T, also ...io.Writer) *slog.Logger {
+	w := io.MultiWriter(append([]io.Writer{tWriter{t}}, also...)...)
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelInfo}))
 }
 
 // tWriter sends log lines to the test's log, shown when it fails or with -v.
@@ -165,4 +265,42 @@ type tWriter struct{ t *testing.T }
 func (w tWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimRight(string(p), "\n"))
 	return len(p), nil
+}
+
+// logBuffer keeps a daemon's log lines for assertions; safe for concurrent use.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *logBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// count is the number of lines containing every one of parts.
+func (b *logBuffer) count(parts ...string) int {
+	n := 0
+	for line := range strings.Lines(b.String()) {
+		if containsAll(line, parts) {
+			n++
+		}
+	}
+	return n
+}
+
+func containsAll(s string, parts []string) bool {
+	for _, p := range parts {
+		if !strings.Contains(s, p) {
+			return false
+		}
+	}
+	return true
 }

@@ -117,6 +117,15 @@ func startWorkers(cfg Config, lc *lifecycle, st *store.Store, pub *queue.Publish
 	if err := os.MkdirAll(cfg.Pool.ThumbsDir, 0o755); err != nil {
 		return nil, fmt.Errorf("thumbnails directory: %w", err)
 	}
+	// A temporary file older than this process was left by a write that never finished: a
+	// crash, a kill, a full disk. This process has written nothing yet, so the cutoff spares
+	// none of its own; one another worker process (sharing the directory) is writing at this
+	// very instant could go too, which costs that photo one retry, never a partial file.
+	if n, err := imaging.RemoveTemp(cfg.Pool.ThumbsDir, time.Now()); err != nil {
+		log.Warn("removing temporary files left by an earlier run failed", "dir", cfg.Pool.ThumbsDir, "removed", n, "err", err)
+	} else if n > 0 {
+		log.Info("removed temporary files left by an earlier run", "dir", cfg.Pool.ThumbsDir, "removed", n)
+	}
 	fetcher, err := fetch.New(cfg.Fetch)
 	if err != nil {
 		return nil, fmt.Errorf("fetch: %w", err)

@@ -1,0 +1,184 @@
+package daemon
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// Tests that kill, stop or run several daemons use real photoproc processes: the binary is
+// built once per test run, and each child process is pointed at the test's services through
+// the environment, exactly as an operator would run it.
+
+// binary is the photoproc binary child processes run, built on first use, with the race
+// detector when the tests have it (the build then reuses the packages compiled for the
+// tests, and a race in the child fails its exit code). TestMain removes it.
+var binary struct {
+	once sync.Once
+	dir  string
+	path string
+	err  error
+}
+
+func photoprocBinary(t *testing.T) string {
+	t.Helper()
+	binary.once.Do(func() {
+		binary.dir, binary.err = os.MkdirTemp("", "photoproc-test-bin-")
+		if binary.err != nil {
+			return
+		}
+		binary.path = filepath.Join(binary.dir, "photoproc")
+		args := []string{"build", "-o", binary.path}
+		if raceEnabled {
+			args = append(args, "-race")
+		}
+		out, err := exec.Command("go", append(args, "github.com/photoproc/photoproc")...).CombinedOutput()
+		if err != nil {
+			binary.err = errors.New(strings.TrimSpace(err.Error() + "\n" + string(out)))
+		}
+	})
+	if binary.err != nil {
+		t.Fatalf("build photoproc: %v", binary.err)
+	}
+	return binary.path
+}
+
+// child is one photoproc process.
+type child struct {
+	cmd  *exec.Cmd
+	logs *logBuffer // its stderr and stdout: JSON log lines
+	done chan struct{}
+	err  error // how it exited; set when done is closed
+}
+
+// childEnv configures a child daemon for the services: its own database, queue and thumbnails
+// directory, ports chosen by the system, JSON logs, the test retry backoff; then extra.
+func (s *services) childEnv(extra ...string) []string {
+	env := []string{
+		"PG_CONNECTION_URI=" + s.uri,
+		"AMQP_URI=" + s.queue.URI,
+		"PHOTOPROC_QUEUE=" + s.queue.Queue,
+		"PHOTOPROC_THUMBS_DIR=" + s.thumbs,
+		"PHOTOPROC_HTTP_ADDR=127.0.0.1:0",
+		"PHOTOPROC_ADMIN_ADDR=127.0.0.1:0",
+		"PHOTOPROC_ALLOW_PRIVATE_URLS=true",
+		"PHOTOPROC_WORKERS=2",
+		"PHOTOPROC_MAX_ATTEMPTS=" + strconv.Itoa(s.queue.MaxAttempts),
+		"PHOTOPROC_RETRY_BACKOFF=" + s.queue.RetryBackoff.String(),
+		"PHOTOPROC_LOG_FORMAT=json",
+	}
+	return append(env, extra...)
+}
+
+// startChild runs photoproc with args and env (on top of this process's environment without
+// any photoproc setting), and kills it if it is still running when the test ends.
+func startChild(t *testing.T, env []string, args ...string) *child {
+	t.Helper()
+	c := &child{logs: &logBuffer{}, done: make(chan struct{})}
+	c.cmd = exec.Command(photoprocBinary(t), args...)
+	c.cmd.Env = append(inheritedEnv(), env...)
+	c.cmd.Stdout, c.cmd.Stderr = c.logs, c.logs
+	if err := c.cmd.Start(); err != nil {
+		t.Fatalf("start photoproc: %v", err)
+	}
+	go func() {
+		c.err = c.cmd.Wait()
+		close(c.done)
+	}()
+	t.Cleanup(func() {
+		select {
+		case <-c.done:
+		default:
+			_ = c.cmd.Process.Kill()
+			<-c.done
+		}
+		if t.Failed() {
+			t.Logf("photoproc %s (pid %d) logged:\n%s", strings.Join(args, " "), c.cmd.Process.Pid, c.logs)
+		}
+	})
+	return c
+}
+
+// inheritedEnv is this process's environment without the variables photoproc reads.
+func inheritedEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "PHOTOPROC_") && !strings.HasPrefix(kv, "PG_CONNECTION_URI=") && !strings.HasPrefix(kv, "AMQP_URI=") {
+			env = append(env, kv)
+		}
+	}
+	return env
+}
+
+// waitStarted waits for the "started" log line and returns the addresses it names.
+func (c *child) waitStarted(t *testing.T) Addrs {
+	t.Helper()
+	var addrs Addrs
+	eventually(t, time.Minute, "photoproc to start", func() bool {
+		select {
+		case <-c.done:
+			t.Fatalf("photoproc exited before starting: %v\n%s", c.err, c.logs)
+		default:
+		}
+		for _, line := range c.logLines() {
+			if line["msg"] == "started" {
+				addrs.HTTP, _ = line["http"].(string)
+				addrs.Admin, _ = line["admin"].(string)
+				return true
+			}
+		}
+		return false
+	})
+	return addrs
+}
+
+// logLines are the JSON log lines so far.
+func (c *child) logLines() []map[string]any {
+	var lines []map[string]any
+	sc := bufio.NewScanner(strings.NewReader(c.logs.String()))
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		var m map[string]any
+		if json.Unmarshal(sc.Bytes(), &m) == nil {
+			lines = append(lines, m)
+		}
+	}
+	return lines
+}
+
+// thumbnailsMade counts, by photo, the thumbnails the child made and recorded.
+func (c *child) thumbnailsMade() map[string]int {
+	made := map[string]int{}
+	for _, line := range c.logLines() {
+		if line["msg"] == "thumbnail made" {
+			id, _ := line["photo_uuid"].(string)
+			made[id]++
+		}
+	}
+	return made
+}
+
+// signal sends sig and waits until the child exits, returning how long that took and its
+// exit code (-1 when a signal ended it).
+func (c *child) signal(t *testing.T, sig syscall.Signal) (time.Duration, int) {
+	t.Helper()
+	start := time.Now()
+	if err := c.cmd.Process.Signal(sig); err != nil {
+		t.Fatalf("signal %v: %v", sig, err)
+	}
+	select {
+	case <-c.done:
+	case <-time.After(time.Minute):
+		t.Fatalf("photoproc did not exit within a minute of %v", sig)
+	}
+	return time.Since(start), c.cmd.ProcessState.ExitCode()
+}

@@ -1,0 +1,151 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"net/http"
+	"os"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/photoproc/photoproc/imaging"
+	"github.com/photoproc/photoproc/store"
+	"github.com/photoproc/photoproc/store/storetest"
+)
+
+// Crash, stop and scale-out tests, on real photoproc processes (see child_test.go).
+
+// photoproc is SIGKILLed mid-batch and started again. The photos it held come back
+// redelivered and are processed again; a photo left in processing with no message behind it
+// is requeued by the sweeper once its lease expires; a temporary file left by an unfinished
+// write is removed at start. Every photo ends completed, with one row and one file.
+func TestCrashKillAndRestart(t *testing.T) {
+	t.Parallel()
+	svc := newServices(t)
+	env := svc.childEnv("PHOTOPROC_LEASE=2s")
+	first := startChild(t, env, "serve")
+	addrs := first.waitStarted(t)
+
+	urls := svc.photos.batch("kill", 16)
+	svc.photos.hold(urls[4:]...)
+	ids := svc.addPhotos(t, urls)
+	mustQueue(t, http.DefaultClient, addrs.HTTP, ids)
+	svc.waitInFlight(t, ids, 4)
+	if _, code := first.signal(t, syscall.SIGKILL); code != -1 {
+		t.Fatalf("SIGKILL: exit code %d", code)
+	}
+
+	// What a crash may leave besides: a write that never finished, and a photo in processing
+	// whose message is gone (a queue purged by hand, a broker that was not durable).
+	stale := filepath.Join(svc.thumbs, imaging.TempPrefix+uuid.NewString()+".jpg.123456")
+	if err := os.WriteFile(stale, []byte("half a JPEG"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	lost := storetest.Photo(context.Background(), t, svc.db, &storetest.PhotoOpts{
+		URL: svc.photos.batch("kill-lost", 1)[0], Status: store.StatusProcessing, LeaseUntil: time.Now().Add(-time.Minute),
+	})
+	all := append(ids, lost.UUID)
+
+	svc.photos.releaseAll()
+	second := startChild(t, env, "serve")
+	second.waitStarted(t)
+	svc.waitSettled(t, all, batchTimeout)
+	svc.checkOutcome(t, "SIGKILL and restart", all).requireAllCompleted(t)
+	if _, err := os.Stat(stale); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the temporary file left before the restart is still there (%v)", err)
+	}
+	if second.logs.count(`"msg":"requeued photos whose lease expired"`) == 0 {
+		t.Error("the sweeper requeued nothing: the photo without a message was completed some other way")
+	}
+	t.Logf("thumbnails made: %d before the kill, %d after the restart, for %d photos",
+		total(first.thumbnailsMade()), total(second.thumbnailsMade()), len(all))
+}
+
+// SIGTERM with photos in flight: photoproc stops taking deliveries, waits
+// PHOTOPROC_SHUTDOWN_TIMEOUT for the photos in flight, hands the rest back to the queue and
+// exits 0. Started again, it completes them all.
+func TestCrashGracefulStop(t *testing.T) {
+	t.Parallel()
+	svc := newServices(t)
+	const shutdownTimeout = time.Second
+	env := svc.childEnv("PHOTOPROC_SHUTDOWN_TIMEOUT=" + shutdownTimeout.String())
+	first := startChild(t, env, "serve")
+	addrs := first.waitStarted(t)
+
+	urls := svc.photos.batch("term", 10)
+	svc.photos.hold(urls[4:]...)
+	ids := svc.addPhotos(t, urls)
+	mustQueue(t, http.DefaultClient, addrs.HTTP, ids)
+	svc.waitInFlight(t, ids, 4)
+	took, code := first.signal(t, syscall.SIGTERM)
+	t.Logf("SIGTERM: exit code %d after %s (shutdown timeout %s)", code, took.Round(time.Millisecond), shutdownTimeout)
+	if code != 0 {
+		t.Errorf("exit code %d after SIGTERM, want 0", code)
+	}
+	// The drain is bounded by the shutdown timeout; closing connections and listeners after it
+	// by their own short limits (lifecycle stepTimeout).
+	if limit := shutdownTimeout + stepTimeout; took > limit {
+		t.Errorf("exited %s after SIGTERM, want within %s", took, limit)
+	}
+	if first.logs.count("handing in-flight photos back") == 0 {
+		t.Error("the shutdown timeout did not hand the photos in flight back")
+	}
+	st, err := testPublisher(t, svc.queue).QueueStats(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if done := svc.countStatus(ids, store.StatusCompleted); st.Messages != len(ids)-done || st.Consumers != 0 {
+		t.Errorf("after the stop: %d completed, %d messages in the queue, %d consumers; want every unfinished photo's message back, no consumer",
+			done, st.Messages, st.Consumers)
+	}
+
+	svc.photos.releaseAll()
+	second := startChild(t, env, "serve")
+	second.waitStarted(t)
+	svc.waitSettled(t, ids, batchTimeout)
+	svc.checkOutcome(t, "SIGTERM and restart", ids).requireAllCompleted(t)
+	if made := total(first.thumbnailsMade()) + total(second.thumbnailsMade()); made != len(ids) {
+		t.Errorf("%d thumbnails made for %d photos: a photo handed back was also finished", made, len(ids))
+	}
+}
+
+// Two `serve --role=worker` processes on one queue share a batch; each photo is processed
+// by exactly one of them.
+func TestCrashTwoWorkerProcesses(t *testing.T) {
+	t.Parallel()
+	svc := newServices(t)
+	env := svc.childEnv()
+	workers := []*child{startChild(t, env, "serve", "--role=worker"), startChild(t, env, "serve", "--role=worker")}
+	for _, w := range workers {
+		w.waitStarted(t)
+		eventually(t, time.Minute, "the worker to consume", func() bool { return w.logs.count(`"msg":"consuming"`) > 0 })
+	}
+	ids := svc.addPhotos(t, svc.photos.batch("two", 20))
+	publish(t, testPublisher(t, svc.queue), ids...)
+	svc.waitSettled(t, ids, batchTimeout)
+	svc.checkOutcome(t, "two worker processes", ids).requireAllCompleted(t)
+
+	made := []map[string]int{workers[0].thumbnailsMade(), workers[1].thumbnailsMade()}
+	for _, id := range ids {
+		if n := made[0][id.String()] + made[1][id.String()]; n != 1 {
+			t.Errorf("photo %s processed %d times, want once", id, n)
+		}
+	}
+	t.Logf("worker 1 made %d thumbnails, worker 2 made %d", total(made[0]), total(made[1]))
+	if total(made[0]) == 0 || total(made[1]) == 0 {
+		t.Error("one worker did all the work")
+	}
+}
+
+func total(m map[string]int) int {
+	n := 0
+	for _, v := range m {
+		n += v
+	}
+	return n
+}

@@ -18,3 +18,9 @@ func decodeJPEG(data []byte, _, _ image.Point) (image.Image, error) {
 func encodeJPEG(img *image.RGBA, quality int) ([]byte, error) {
 	return encodeJPEGStd(img, quality)
 }
+
+// jpegDecodedSize is the size decodeJPEG decodes a JPEG to: the stored size.
+func jpegDecodedSize(stored, _ image.Point, _ int) image.Point { return stored }
+
+// jpegDirectRGBA: image/jpeg decodes to YCbCr, CMYK or grey, converted to RGBA afterwards.
+const jpegDirectRGBA = false

@@ -80,6 +80,18 @@ func turboDecode(data []byte, stored, target image.Point) (*image.RGBA, error) {
 	return dst, nil
 }
 
+// jpegDecodedSize is the size decodeJPEG will decode a JPEG of that size and number of
+// components to, for the memory budget: CMYK and YCCK (4 components) go to image/jpeg whole.
+func jpegDecodedSize(stored, atLeast image.Point, components int) image.Point {
+	if components == 4 {
+		return stored
+	}
+	return image.Pt(scaledSize(stored.X, stored.Y, atLeast))
+}
+
+// jpegDirectRGBA: libjpeg-turbo decodes straight into the RGBA picture, with no copy.
+const jpegDirectRGBA = true
+
 // scaledSize returns the size libjpeg-turbo decodes a w×h JPEG to at the smallest of the scales
 // 1/8, 1/4 and 1/2 whose result covers target, or w×h. The other scales it offers (3/8, 5/8, …)
 // use odd-sized inverse DCTs that blur more than they save: a 636×227 photo decoded at 5/8

@@ -68,3 +68,20 @@ func jpegTruncated(data []byte) bool {
 	sos := bytes.LastIndex(data, []byte{0xff, 0xda})
 	return sos < 0 || !bytes.Contains(data[sos:], []byte{0xff, 0xd9})
 }
+
+// jpegComponents returns the number of colour components its start-of-frame marker announces
+// (1 grey, 3 YCbCr or RGB, 4 CMYK or YCCK), or 0 if there is none.
+func jpegComponents(data []byte) int {
+	n := 0
+	jpegSegments(data, func(marker byte, payload []byte) bool {
+		// SOF0..SOF15 but DHT (c4), JPG (c8) and DAC (cc): precision, height, width, components.
+		if marker >= 0xc0 && marker <= 0xcf && marker != 0xc4 && marker != 0xc8 && marker != 0xcc {
+			if len(payload) >= 6 {
+				n = int(payload[5])
+			}
+			return false
+		}
+		return true
+	})
+	return n
+}

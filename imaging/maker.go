@@ -1,23 +1,39 @@
 package imaging
 
 import (
+	"context"
 	"fmt"
 	"image"
 	"time"
+
+	"golang.org/x/sync/semaphore"
 )
 
-// Maker makes thumbnails with one Config. It holds no other state: one Maker may be used from
-// any number of goroutines at once.
+// Maker makes thumbnails with one Config. One Maker may be used from any number of goroutines
+// at once; they share its memory budget.
 type Maker struct {
 	cfg Config
+	// mem bounds the memory that decoded pixels of the sources being worked on may take
+	// together: MaxPixels × bytesPerPixel, enough for one source of the largest size allowed.
+	// A source that does not fit waits for others to finish. Without it, memory would grow
+	// with the number of workers times the largest source: four workers on 49 MP PNGs of zeros
+	// (50 KB each) took the daemon to 1.5 GB.
+	mem    *semaphore.Weighted
+	budget int64
 }
+
+// bytesPerPixel bounds the memory one pixel of a source takes while it is decoded and
+// resized: the decoder's own picture (up to 8 bytes for 16-bit RGBA PNG and TIFF), the RGBA
+// copy bild works on (4), and the pre-shrunk copy (a fraction of that).
+const bytesPerPixel = 12
 
 // New returns a Maker for cfg, or the problems of cfg.
 func New(cfg Config) (*Maker, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("imaging config: %w", err)
 	}
-	return &Maker{cfg: cfg}, nil
+	budget := cfg.MaxPixels * bytesPerPixel
+	return &Maker{cfg: cfg, mem: semaphore.NewWeighted(budget), budget: budget}, nil
 }
 
 // Config returns the settings m was made with.
@@ -84,7 +100,12 @@ func (m *Maker) render(src []byte) (Thumbnail, *image.RGBA, error) {
 		need = image.Pt(t.Height, t.Width)
 	}
 
-	pixels, err := decodePixels(f, src, image.Pt(hdr.Width, hdr.Height), need)
+	stored := image.Pt(hdr.Width, hdr.Height)
+	cost := min(m.budget, decodeCost(f, src, stored, need))
+	// Acquire ends only with the context, and this one never ends: a source waits its turn.
+	_ = m.mem.Acquire(context.Background(), cost)
+	defer m.mem.Release(cost)
+	pixels, err := decodePixels(f, src, stored, need)
 	if err != nil {
 		return Thumbnail{}, nil, err
 	}
@@ -93,6 +114,22 @@ func (m *Maker) render(src []byte) (Thumbnail, *image.RGBA, error) {
 	flatten(small)
 	t.Decode, t.Resize = decoded.Sub(start), time.Since(decoded)
 	return t, small, nil
+}
+
+// decodeCost is the memory decoding and resizing a source of that format and size takes at
+// most: libjpeg-turbo decodes JPEG straight into RGBA, often shrunk; other decoders need their
+// own picture and an RGBA copy.
+func decodeCost(f format, src []byte, stored, need image.Point) int64 {
+	if f != formatJPEG {
+		return int64(stored.X) * int64(stored.Y) * bytesPerPixel
+	}
+	components := jpegComponents(src)
+	size := jpegDecodedSize(stored, need, components)
+	perPixel := int64(bytesPerPixel)
+	if jpegDirectRGBA && components != 4 {
+		perPixel = 4
+	}
+	return int64(size.X) * int64(size.Y) * perPixel
 }
 
 // checkPixels refuses sources larger than MaxPixels, before any memory is spent on them.

@@ -151,6 +151,7 @@ func startWorkers(cfg Config, lc *lifecycle, st *store.Store, pub *queue.Publish
 	lc.onStop("pool", func(ctx context.Context) error { workers.Stop(ctx); return nil })
 	metrics.RegisterPool(reg, workers.Stats())
 	metrics.RegisterDownloads(reg, workers.Downloading)
+	metrics.RegisterWriting(reg, workers.Writing)
 
 	run, stopRun := context.WithCancel(context.Background())
 	consuming := make(chan struct{})

@@ -40,3 +40,12 @@ func RegisterDownloads(reg prometheus.Registerer, downloading func() int64) {
 		Help: "Photos being claimed and downloaded ahead of the workers, or waiting to be.",
 	}, func() float64 { return float64(downloading()) }))
 }
+
+// RegisterWriting exports how many finished thumbnails are being written and recorded behind
+// the workers, or waiting to be.
+func RegisterWriting(reg prometheus.Registerer, writing func() int64) {
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "photoproc_pool_writing",
+		Help: "Thumbnails being written to disk and recorded behind the workers, or waiting to be.",
+	}, func() float64 { return float64(writing()) }))
+}

@@ -13,9 +13,10 @@ type Config struct {
 	// number of CPUs Go may use.
 	Workers int
 	// Downloads is how many photos may be claimed and downloaded ahead of the workers, so that
-	// network and database waits overlap with thumbnailing; default Workers. The broker
-	// prefetch is Workers+Downloads: no more deliveries than that are ever held, and at most
-	// Downloads downloaded photos wait in memory for a worker.
+	// network and database waits overlap with thumbnailing; default Workers. As many writers
+	// as workers store finished thumbnails (file sync, database commit) while the workers go on.
+	// The broker prefetch is 2×Workers+Downloads: no more deliveries than that are ever held,
+	// and at most Downloads downloaded photos wait in memory for a worker.
 	Downloads int
 	// Lease is how long a claim on a photo lasts before another worker or the sweeper may take
 	// it over (a visibility timeout); default 5m. It must exceed the longest download plus
@@ -49,8 +50,9 @@ func DefaultConfig() Config {
 	}
 }
 
-// Prefetch is the broker prefetch count that keeps every worker and download slot fed.
-func (c Config) Prefetch() int { return c.Workers + c.downloads() }
+// Prefetch is the broker prefetch count that keeps every download, worker and writer slot fed
+// (there are as many writers as workers).
+func (c Config) Prefetch() int { return 2*c.Workers + c.downloads() }
 
 func (c Config) downloads() int {
 	if c.Downloads > 0 {

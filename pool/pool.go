@@ -54,9 +54,10 @@ type Deps struct {
 	Logger      *slog.Logger
 }
 
-// Pool processes deliveries in two bounded stages, each a pond pool: downloads (claim the photo,
-// fetch its bytes: network and database waits) and workers (decode, resize, encode, write,
-// record: CPU). Splitting them keeps the CPUs busy while other photos download.
+// Pool processes deliveries in three bounded stages, each a pond pool: downloads (claim the
+// photo, fetch its bytes: network and database waits), workers (decode, resize, encode: CPU)
+// and writers (write the file and sync it, record it in Postgres, ack: disk and database
+// waits). Splitting them keeps the CPUs busy while other photos download and are stored.
 type Pool struct {
 	cfg       Config
 	log       *slog.Logger
@@ -66,6 +67,7 @@ type Pool struct {
 	metrics   *metrics.Metrics
 	downloads pond.Pool
 	workers   pond.Pool
+	writers   pond.Pool
 	gate      *gate
 
 	// work is the context of every task. It is cancelled only when a stop has waited
@@ -97,6 +99,7 @@ func New(cfg Config, d Deps) (*Pool, error) {
 		// queues are bounded by the broker prefetch, so a submit never waits.
 		downloads: pond.NewPool(cfg.Downloads, pond.WithQueueSize(cfg.Prefetch())),
 		workers:   pond.NewPool(cfg.Workers, pond.WithQueueSize(cfg.Prefetch())),
+		writers:   pond.NewPool(cfg.Workers, pond.WithQueueSize(cfg.Prefetch())),
 		gate:      newGate(d.Intake, d.Store, log),
 		work:      work,
 		stopWork:  stop,
@@ -112,6 +115,11 @@ func (p *Pool) Downloading() int64 {
 	return p.downloads.RunningWorkers() + int64(p.downloads.WaitingTasks())
 }
 
+// Writing reports thumbnails being written and recorded, or waiting to be.
+func (p *Pool) Writing() int64 {
+	return p.writers.RunningWorkers() + int64(p.writers.WaitingTasks())
+}
+
 // Pause stops taking new photos from the queue until Resume (an operator's action).
 func (p *Pool) Pause() { p.gate.set(reasonOperator, true) }
 
@@ -121,31 +129,42 @@ func (p *Pool) Resume() { p.gate.set(reasonOperator, false) }
 // Paused reports whether intake is paused, and why.
 func (p *Pool) Paused() (bool, []string) { return p.gate.paused() }
 
-// Handle starts one delivery on its way: download, then thumbnail. It does not block while
+// Handle starts one delivery on its way: download, thumbnail, write. It does not block while
 // the broker prefetch is Config.Prefetch.
 func (p *Pool) Handle(d Delivery) {
 	start := time.Now()
 	log := p.log.With("photo_uuid", d.Photo(), "attempt", d.Attempts())
+	var (
+		job  *job
+		made *made
+	)
 	err := p.downloads.Go(func() {
-		var job *job
-		err := p.safely(log, func() error {
-			var err error
-			job, err = p.download(p.work, d, log)
-			return err
-		})
-		if err != nil {
+		if err := p.safely(log, func() (err error) { job, err = p.download(p.work, d, log); return err }); err != nil {
 			p.finish(d, start, err, log)
 			return
 		}
-		if err := p.workers.Go(func() {
-			p.finish(d, start, p.safely(log, func() error { return p.thumbnail(p.work, job, log) }), log)
-		}); err != nil {
-			p.finish(d, start, err, log)
-		}
+		p.next(p.workers, d, start, log, func() (err error) { made, err = p.thumbnail(p.work, job); return err }, func() {
+			p.next(p.writers, d, start, log, func() error { return p.write(p.work, made, log) }, nil)
+		})
 	})
 	if err != nil {
 		log.Warn("pool stopped, handing message back", "err", err)
 		p.requeue(d)
+	}
+}
+
+// next runs step in stage; when it succeeds more runs, or the delivery is settled if more is
+// nil (the photo is done). A failure, or a stage that stopped, settles the delivery.
+func (p *Pool) next(stage pond.Pool, d Delivery, start time.Time, log *slog.Logger, step func() error, more func()) {
+	err := stage.Go(func() {
+		if err := p.safely(log, step); err != nil || more == nil {
+			p.finish(d, start, err, log)
+			return
+		}
+		more()
+	})
+	if err != nil {
+		p.finish(d, start, err, log)
 	}
 }
 
@@ -158,9 +177,10 @@ func (p *Pool) Stop(ctx context.Context) {
 		defer cancel()
 		done := make(chan struct{})
 		go func() {
-			// Downloads first: each one that finishes submits to the workers.
+			// In stage order: each task that finishes submits to the next stage.
 			p.downloads.StopAndWait()
 			p.workers.StopAndWait()
+			p.writers.StopAndWait()
 			close(done)
 		}()
 		select {

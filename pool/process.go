@@ -49,26 +49,40 @@ func (p *Pool) download(ctx context.Context, d Delivery, log *slog.Logger) (*job
 	return &job{photo: photo, data: data}, nil
 }
 
-// thumbnail makes, writes and records the thumbnail of a downloaded photo. It returns nil once
-// the thumbnail is written and recorded, or why it failed.
-func (p *Pool) thumbnail(ctx context.Context, j *job, log *slog.Logger) error {
+// made is a thumbnail waiting to be written and recorded.
+type made struct {
+	photo store.Photo
+	thumb imaging.Thumbnail
+	bytes int // of the source
+}
+
+// thumbnail makes the thumbnail of a downloaded photo: the CPU-bound stage.
+func (p *Pool) thumbnail(ctx context.Context, j *job) (*made, error) {
 	if err := ctx.Err(); err != nil {
-		return err
+		return nil, err
 	}
-	photo, data := j.photo, j.data
-	thumb, err := p.thumbs.Make(data)
+	thumb, err := p.thumbs.Make(j.data)
 	if err != nil {
-		return fmt.Errorf("thumbnail: %w", err)
+		return nil, fmt.Errorf("thumbnail: %w", err)
 	}
 	p.metrics.DecodeDuration.Observe(thumb.Decode.Seconds())
 	p.metrics.ResizeDuration.Observe(thumb.Resize.Seconds())
 	p.metrics.EncodeDuration.Observe(thumb.Encode.Seconds())
+	return &made{photo: j.photo, thumb: thumb, bytes: len(j.data)}, nil
+}
 
+// write writes a made thumbnail to disk and records it. It returns nil once the thumbnail is
+// written and recorded, or why it failed.
+func (p *Pool) write(ctx context.Context, m *made, log *slog.Logger) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	photo, thumb := m.photo, m.thumb
 	name := photo.UUID.String() + ".jpg"
 	if err := imaging.WriteFile(p.cfg.ThumbsDir, name, thumb.JPEG); err != nil {
 		return fmt.Errorf("write thumbnail: %w", err)
 	}
-	err = p.store.Complete(ctx, photo.UUID, store.Thumbnail{
+	err := p.store.Complete(ctx, photo.UUID, store.Thumbnail{
 		PhotoUUID: photo.UUID,
 		Width:     thumb.Width,
 		Height:    thumb.Height,
@@ -80,6 +94,6 @@ func (p *Pool) thumbnail(ctx context.Context, j *job, log *slog.Logger) error {
 	}
 	log.Info("thumbnail made", "width", thumb.Width, "height", thumb.Height,
 		"source_width", thumb.SourceWidth, "source_height", thumb.SourceHeight,
-		"format", thumb.Format, "bytes", len(data))
+		"format", thumb.Format, "bytes", m.bytes)
 	return nil
 }

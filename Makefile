@@ -10,14 +10,21 @@ FUZZTIME     ?= 30s
 BENCHCOUNT   ?= 6
 BENCHSTAT    := $(GO) run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
 
-.PHONY: build run demo test test-go check-openapi bench bench-e2e bench-compare lint fmt openapi fuzz \
+.PHONY: build turbojpeg run demo test test-go check-openapi bench bench-e2e bench-compare lint fmt openapi fuzz \
         start stop logs create-db psql shell revise-db upgrade-db downgrade-db clean help
 
 help: ## list targets
 	@grep -E '^[a-z0-9-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
 
-build: ## build bin/photoproc
+build: turbojpeg ## build bin/photoproc
 	$(GO) build -o $(BIN) .
+
+# The default build decodes JPEG with libjpeg-turbo through cgo; say what to do when its header
+# is missing instead of failing in the compiler. CGO_ENABLED=0 builds the pure-Go codec.
+turbojpeg:
+	@[ "$$($(GO) env CGO_ENABLED)" = 0 ] || echo '#include <turbojpeg.h>' | $$($(GO) env CC) -E -x c - >/dev/null 2>&1 || { \
+	  echo "libjpeg-turbo's header is missing: apt-get install libturbojpeg0-dev (Debian, Ubuntu)." >&2; \
+	  echo "To build without it (pure-Go JPEG codec, slower): make build CGO_ENABLED=0" >&2; exit 1; }
 
 run: build create-db ## migrate the database, then run the daemon (API :3000, admin 127.0.0.1:9090)
 	$(BIN) serve
@@ -25,7 +32,7 @@ run: build create-db ## migrate the database, then run the daemon (API :3000, ad
 demo: build ## run the daemon on bundled sample photos (no internet needed)
 	$(BIN) demo
 
-test: ## vet, all tests against real Postgres and RabbitMQ (started with Docker if absent) with libjpeg-turbo and again pure Go, OpenAPI drift, deploy files
+test: turbojpeg ## vet, all tests against real Postgres and RabbitMQ (started with Docker if absent) with libjpeg-turbo and again pure Go, OpenAPI drift, deploy files
 	.ci/services
 	$(GO) vet ./...
 	CGO_ENABLED=0 $(GO) vet ./...

@@ -23,7 +23,7 @@ import (
 // any transient failure, and dead-lettered with the photo failed once the attempts are spent.
 func TestPanickingTaskIsRetriedThenDeadLettered(t *testing.T) {
 	t.Parallel()
-	for _, stage := range []string{"download", "thumbnail"} {
+	for _, stage := range []string{"download", "thumbnail", "write"} {
 		t.Run(stage, func(t *testing.T) {
 			t.Parallel()
 			b := newPanicBundle(t)
@@ -78,7 +78,7 @@ type panicBundle struct {
 func newPanicBundle(t *testing.T) *panicBundle {
 	t.Helper()
 	b := &panicBundle{
-		store:   &fakeStore{released: map[uuid.UUID]string{}, failed: map[uuid.UUID]string{}, completed: map[uuid.UUID]bool{}},
+		store:   &fakeStore{released: map[uuid.UUID]string{}, failed: map[uuid.UUID]string{}, completed: map[uuid.UUID]bool{}, complete: panicky{stage: "write"}},
 		metrics: metrics.New(prometheus.NewRegistry()),
 		settled: make(chan settlement, 1),
 		fetch:   &panicky{stage: "download"},
@@ -99,7 +99,7 @@ func newPanicBundle(t *testing.T) *panicBundle {
 }
 
 func (b *panicBundle) panics(stage string, times int32) {
-	map[string]*panicky{"download": b.fetch, "thumbnail": b.thumbs}[stage].left.Store(times)
+	map[string]*panicky{"download": b.fetch, "thumbnail": b.thumbs, "write": &b.store.complete}[stage].left.Store(times)
 }
 
 // panicky is a Fetcher and a Thumbnailer that panics while it has panics left.
@@ -124,8 +124,10 @@ func (p *panicky) maybePanic() {
 	}
 }
 
-// fakeStore acquires every claim and remembers how each photo was settled.
+// fakeStore acquires every claim and remembers how each photo was settled; recording a
+// thumbnail panics while complete has panics left.
 type fakeStore struct {
+	complete  panicky
 	mu        sync.Mutex
 	released  map[uuid.UUID]string
 	failed    map[uuid.UUID]string
@@ -137,6 +139,7 @@ func (s *fakeStore) Claim(_ context.Context, id uuid.UUID, _ time.Duration, _ bo
 }
 
 func (s *fakeStore) Complete(_ context.Context, id uuid.UUID, _ store.Thumbnail) error {
+	s.complete.maybePanic()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.completed[id] = true

@@ -175,10 +175,17 @@ func (c *child) signal(t *testing.T, sig syscall.Signal) (time.Duration, int) {
 	if err := c.cmd.Process.Signal(sig); err != nil {
 		t.Fatalf("signal %v: %v", sig, err)
 	}
+	return time.Since(start) + c.wait(t), c.cmd.ProcessState.ExitCode()
+}
+
+// wait waits until the child exits and returns how long that took.
+func (c *child) wait(t *testing.T) time.Duration {
+	t.Helper()
+	start := time.Now()
 	select {
 	case <-c.done:
 	case <-time.After(time.Minute):
-		t.Fatalf("photoproc did not exit within a minute of %v", sig)
+		t.Fatal("photoproc did not exit within a minute")
 	}
-	return time.Since(start), c.cmd.ProcessState.ExitCode()
+	return time.Since(start)
 }

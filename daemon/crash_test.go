@@ -95,14 +95,14 @@ func TestCrashGracefulStop(t *testing.T) {
 	if first.logs.count("handing in-flight photos back") == 0 {
 		t.Error("the shutdown timeout did not hand the photos in flight back")
 	}
-	st, err := testPublisher(t, svc.queue).QueueStats(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if done := svc.countStatus(ids, store.StatusCompleted); st.Messages != len(ids)-done || st.Consumers != 0 {
-		t.Errorf("after the stop: %d completed, %d messages in the queue, %d consumers; want every unfinished photo's message back, no consumer",
-			done, st.Messages, st.Consumers)
-	}
+	// Nothing lost: every photo not completed has its message back in the queue.
+	pub := testPublisher(t, svc.queue)
+	done := svc.countStatus(ids, store.StatusCompleted)
+	eventually(t, 30*time.Second, "every unfinished photo's message back in the queue", func() bool {
+		st, err := pub.QueueStats(context.Background())
+		return err == nil && st.Consumers == 0 && st.Messages == len(ids)-done
+	})
+	t.Logf("after the stop: %d photos completed, %d messages back in the queue", done, len(ids)-done)
 
 	svc.photos.releaseAll()
 	second := startChild(t, env, "serve")
@@ -111,6 +111,53 @@ func TestCrashGracefulStop(t *testing.T) {
 	svc.checkOutcome(t, "SIGTERM and restart", ids).requireAllCompleted(t)
 	if made := total(first.thumbnailsMade()) + total(second.thumbnailsMade()); made != len(ids) {
 		t.Errorf("%d thumbnails made for %d photos: a photo handed back was also finished", made, len(ids))
+	}
+}
+
+// SIGTERM while photos are downloading, with time to finish them: photoproc completes every
+// photo it holds before it exits 0, and hands nothing back.
+func TestCrashGracefulStopFinishesInFlight(t *testing.T) {
+	t.Parallel()
+	svc := newServices(t)
+	first := startChild(t, svc.childEnv("PHOTOPROC_SHUTDOWN_TIMEOUT=1m"), "serve")
+	addrs := first.waitStarted(t)
+
+	urls := svc.photos.batch("drain", 10)
+	svc.photos.hold(urls[4:]...)
+	ids := svc.addPhotos(t, urls)
+	mustQueue(t, http.DefaultClient, addrs.HTTP, ids)
+	svc.waitInFlight(t, ids, 4)
+	var downloading []uuid.UUID
+	for i, u := range urls[4:] {
+		if svc.photos.requestsFor(u) > 0 {
+			downloading = append(downloading, ids[4+i])
+		}
+	}
+
+	if err := first.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 30*time.Second, "photoproc to start stopping", func() bool { return first.logs.count(`"msg":"stopping"`) > 0 })
+	svc.photos.releaseAll() // the downloads finish while it drains
+	first.wait(t)
+	if code := first.cmd.ProcessState.ExitCode(); code != 0 {
+		t.Errorf("exit code %d after SIGTERM, want 0", code)
+	}
+	if n := svc.countStatus(downloading, store.StatusCompleted); n != len(downloading) {
+		t.Errorf("%d of the %d photos downloading at SIGTERM completed before the exit, want all", n, len(downloading))
+	}
+	// Whatever it had not taken yet is still in the queue.
+	pub := testPublisher(t, svc.queue)
+	done := svc.countStatus(ids, store.StatusCompleted)
+	eventually(t, 30*time.Second, "every photo completed or its message in the queue", func() bool {
+		st, err := pub.QueueStats(context.Background())
+		return err == nil && done+st.Messages == len(ids)
+	})
+	t.Logf("SIGTERM with time to drain: %d photos completed before the exit (%d of them downloading at the signal), %d left in the queue",
+		done, len(downloading), len(ids)-done)
+	o := svc.checkOutcome(t, "SIGTERM with time to drain", ids)
+	if o.failed != 0 || o.duplicated != 0 || len(o.tempFiles)+len(o.orphanFiles) != 0 {
+		t.Errorf("outcome %+v: want nothing failed, duplicated or left over", o)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"errors"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -119,7 +120,8 @@ func inheritedEnv() []string {
 	return env
 }
 
-// waitStarted waits for the "started" log line and returns the addresses it names.
+// waitStarted waits for the "started" log line, then for the daemon to report ready (the
+// broker connections come up in the background), and returns the addresses it listens on.
 func (c *child) waitStarted(t *testing.T) Addrs {
 	t.Helper()
 	var addrs Addrs
@@ -137,6 +139,14 @@ func (c *child) waitStarted(t *testing.T) Addrs {
 			}
 		}
 		return false
+	})
+	eventually(t, time.Minute, "photoproc to report ready", func() bool {
+		resp, err := http.Get("http://" + addrs.Admin + "/readyz")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
 	})
 	return addrs
 }

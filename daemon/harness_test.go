@@ -82,7 +82,11 @@ func startDaemonOn(t *testing.T, svc *services, mutate func(*Config)) *harness {
 	}
 	cfg.Queue.Prefetch = cfg.Pool.Prefetch()
 	if !slices.Equal(queue.QueueNames(cfg.Queue), queue.QueueNames(svc.queue)) {
-		queuetest.Cleanup(t, cfg.Queue) // other retry settings name other delay queues
+		// Other retry settings name other delay queues. Deleted straight on the broker, not
+		// through any proxy the test points the daemon at.
+		names := cfg.Queue
+		names.URI = queuetest.URI()
+		queuetest.Cleanup(t, names)
 	}
 	if err := validate(cfg); err != nil {
 		t.Fatal(err)

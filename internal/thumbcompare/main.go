@@ -96,11 +96,22 @@ func run(tools []tool, files []string, n, runs int) error {
 		if err != nil {
 			return err
 		}
-		for _, t := range tools {
-			cpu, out, err := measure(t, work, copies, runs)
-			if err != nil {
-				return fmt.Errorf("%s on %s: %w", t.name, file, err)
+		// Rounds go through every tool in turn, so that whatever else the machine does at the
+		// time weighs on all of them alike.
+		per := make([][]time.Duration, len(tools))
+		outs := make([]string, len(tools))
+		for range runs {
+			for i, t := range tools {
+				cpu, out, err := measure(t, work, copies)
+				if err != nil {
+					return fmt.Errorf("%s on %s: %w", t.name, file, err)
+				}
+				per[i], outs[i] = append(per[i], cpu), out
 			}
+		}
+		for i, t := range tools {
+			slices.Sort(per[i])
+			cpu, out := per[i][len(per[i])/2], outs[i]
 			got, err := decodeFile(out)
 			if err != nil {
 				return fmt.Errorf("%s output: %w", t.name, err)
@@ -117,34 +128,30 @@ func run(tools []tool, files []string, n, runs int) error {
 	return nil
 }
 
-// measure returns the median CPU time per thumbnail of t and the path of one thumbnail it made.
-func measure(t tool, work string, copies []string, runs int) (time.Duration, string, error) {
-	var per []time.Duration
+// measure returns the CPU time per thumbnail of t in one pair of processes, and the path of
+// one thumbnail it made.
+func measure(t tool, work string, copies []string) (time.Duration, string, error) {
+	var cpu [2]time.Duration
 	var out string
-	for range runs {
-		var cpu [2]time.Duration
-		for i, files := range [][]string{copies, copies[:1]} {
-			dir, err := os.MkdirTemp(work, "out")
-			if err != nil {
-				return 0, "", err
-			}
-			c := t.cmd(dir, files)
-			var stderr bytes.Buffer
-			c.Stderr = &stderr
-			if err := c.Run(); err != nil {
-				return 0, "", fmt.Errorf("%v: %s", err, strings.TrimSpace(stderr.String()))
-			}
-			cpu[i] = c.ProcessState.UserTime() + c.ProcessState.SystemTime()
-			made, _ := filepath.Glob(filepath.Join(dir, "*.jpg"))
-			if len(made) != len(files) {
-				return 0, "", fmt.Errorf("made %d thumbnails of %d files", len(made), len(files))
-			}
-			out = made[0]
+	for i, files := range [][]string{copies, copies[:1]} {
+		dir, err := os.MkdirTemp(work, "out")
+		if err != nil {
+			return 0, "", err
 		}
-		per = append(per, (cpu[0]-cpu[1])/time.Duration(len(copies)-1))
+		c := t.cmd(dir, files)
+		var stderr bytes.Buffer
+		c.Stderr = &stderr
+		if err := c.Run(); err != nil {
+			return 0, "", fmt.Errorf("%v: %s", err, strings.TrimSpace(stderr.String()))
+		}
+		cpu[i] = c.ProcessState.UserTime() + c.ProcessState.SystemTime()
+		made, _ := filepath.Glob(filepath.Join(dir, "*.jpg"))
+		if len(made) != len(files) {
+			return 0, "", fmt.Errorf("made %d thumbnails of %d files", len(made), len(files))
+		}
+		out = made[0]
 	}
-	slices.Sort(per)
-	return per[len(per)/2], out, nil
+	return (cpu[0] - cpu[1]) / time.Duration(len(copies)-1), out, nil
 }
 
 func copiesOf(file, work string, n int) ([]string, error) {

@@ -69,6 +69,7 @@ type Pool struct {
 	workers   pond.Pool
 	writers   pond.Pool
 	gate      *gate
+	flights   *flights // deliveries of one photo held at once, in order
 
 	// work is the context of every task. It is cancelled only when a stop has waited
 	// ShutdownTimeout, so that in-flight photos are handed back instead of finished.
@@ -101,6 +102,7 @@ func New(cfg Config, d Deps) (*Pool, error) {
 		workers:   pond.NewPool(cfg.Workers, pond.WithQueueSize(cfg.Prefetch())),
 		writers:   pond.NewPool(cfg.Workers, pond.WithQueueSize(cfg.Prefetch())),
 		gate:      newGate(d.Intake, d.Store, log),
+		flights:   newFlights(),
 		work:      work,
 		stopWork:  stop,
 	}
@@ -138,7 +140,15 @@ func (p *Pool) Handle(d Delivery) {
 		job  *job
 		made *made
 	)
+	prev := p.flights.join(d)
 	err := p.downloads.Go(func() {
+		if prev != nil {
+			// Another copy of this message is still being processed here: let it settle first.
+			select {
+			case <-prev:
+			case <-p.work.Done():
+			}
+		}
 		if err := p.safely(log, func() (err error) { job, err = p.download(p.work, d, log); return err }); err != nil {
 			p.finish(d, start, err, log)
 			return
@@ -150,6 +160,7 @@ func (p *Pool) Handle(d Delivery) {
 	if err != nil {
 		log.Warn("pool stopped, handing message back", "err", err)
 		p.requeue(d)
+		p.flights.leave(d)
 	}
 }
 
@@ -198,6 +209,7 @@ func (p *Pool) Stop(ctx context.Context) {
 
 func (p *Pool) finish(d Delivery, start time.Time, err error, log *slog.Logger) {
 	p.settle(d, err, log)
+	p.flights.leave(d)
 	p.metrics.ProcessingDuration.Observe(time.Since(start).Seconds())
 }
 

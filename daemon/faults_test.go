@@ -41,6 +41,8 @@ func (h *harness) startBatch(t *testing.T, tag string, n, done int) []uuid.UUID 
 	return ids
 }
 
+// waitInFlight waits until done photos of ids are completed and both download slots (two
+// workers, as many downloads: the tests' setting) are held by the photo server.
 func (s *services) waitInFlight(t *testing.T, ids []uuid.UUID, done int) {
 	t.Helper()
 	eventually(t, batchTimeout, "photos completed and downloads held", func() bool {
@@ -50,7 +52,8 @@ func (s *services) waitInFlight(t *testing.T, ids []uuid.UUID, done int) {
 
 // The broker force-closes the daemon's connections mid-batch; later it is cut off altogether.
 // Deliveries held across the close cannot be acked on their dead channel: the broker
-// redelivers them and the photo is completed once, whichever copy gets there first. While
+// redelivers them, and each redelivered copy waits for its first copy, then finds the photo
+// completed. While
 // the broker is gone the daemon reports not ready and refuses to queue; it comes back by
 // itself.
 func TestFaultBrokerConnectionsClosed(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"net"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	amqp "github.com/rabbitmq/amqp091-go"
@@ -163,6 +164,10 @@ func TestPublishAfterClose(t *testing.T) {
 func TestQueueStats(t *testing.T) {
 	t.Parallel()
 	cfg := queuetest.Config(t)
+	// The delay queue's own TTL caps the message's: with the test backoff (20ms) the retry
+	// message would be back in the work queue before the stats are read.
+	cfg.RetryBackoff, cfg.RetryBackoffMax = time.Hour, time.Hour
+	queuetest.Cleanup(t, cfg)
 	log, _ := newLogger(t)
 	pub := newPublisher(t, cfg, log)
 	publish(t, pub, newIDs(3)...)

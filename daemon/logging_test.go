@@ -104,6 +104,15 @@ func TestJSONLogsCarryRequestAndPhotoIDs(t *testing.T) {
 	})
 	api, admin := "http://"+started["http"].(string), "http://"+started["admin"].(string)
 	c := &http.Client{Timeout: 10 * time.Second}
+	// "started" comes before the broker connections are up; PUT /photos/process needs them.
+	eventually(t, 30*time.Second, "the daemon to report ready", func() bool {
+		resp, err := c.Get(admin + "/readyz")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	})
 
 	// Access lines: the client's id is kept; without one, the header gives the id logged.
 	for _, r := range []struct{ url, sent string }{

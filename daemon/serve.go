@@ -71,9 +71,11 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, started func(Addrs
 
 	var workers *pool.Pool
 	if cfg.Role != RoleAPI {
-		if workers, err = startWorkers(cfg, lc, st, pub, m, reg, log); err != nil {
+		var consuming api.Check
+		if workers, consuming, err = startWorkers(cfg, lc, st, pub, m, reg, log); err != nil {
 			return err
 		}
+		checks = append(checks, consuming)
 	}
 
 	var addrs Addrs
@@ -111,11 +113,12 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, started func(Addrs
 	}
 }
 
-// startWorkers builds the consuming side: consumer → pool → (fetch, imaging, store).
+// startWorkers builds the consuming side: consumer → pool → (fetch, imaging, store), and
+// returns the readiness check of its broker connection.
 // Teardown runs in reverse: stop consuming, drain the pool, close the consumer's channel.
-func startWorkers(cfg Config, lc *lifecycle, st *store.Store, pub *queue.Publisher, m *metrics.Metrics, reg prometheus.Registerer, log *slog.Logger) (*pool.Pool, error) {
+func startWorkers(cfg Config, lc *lifecycle, st *store.Store, pub *queue.Publisher, m *metrics.Metrics, reg prometheus.Registerer, log *slog.Logger) (*pool.Pool, api.Check, error) {
 	if err := os.MkdirAll(cfg.Pool.ThumbsDir, 0o755); err != nil {
-		return nil, fmt.Errorf("thumbnails directory: %w", err)
+		return nil, api.Check{}, fmt.Errorf("thumbnails directory: %w", err)
 	}
 	// A temporary file older than this process was left by a write that never finished: a
 	// crash, a kill, a full disk. This process has written nothing yet, so the cutoff spares
@@ -128,16 +131,16 @@ func startWorkers(cfg Config, lc *lifecycle, st *store.Store, pub *queue.Publish
 	}
 	fetcher, err := fetch.New(cfg.Fetch)
 	if err != nil {
-		return nil, fmt.Errorf("fetch: %w", err)
+		return nil, api.Check{}, fmt.Errorf("fetch: %w", err)
 	}
 	lc.onStop("fetcher", func(context.Context) error { fetcher.Close(); return nil })
 	maker, err := imaging.New(cfg.Imaging)
 	if err != nil {
-		return nil, fmt.Errorf("imaging: %w", err)
+		return nil, api.Check{}, fmt.Errorf("imaging: %w", err)
 	}
 	cons, err := queue.NewConsumer(cfg.Queue, pub, log)
 	if err != nil {
-		return nil, fmt.Errorf("open consumer: %w", err)
+		return nil, api.Check{}, fmt.Errorf("open consumer: %w", err)
 	}
 	lc.onStop("consumer", func(context.Context) error { return cons.Close() })
 	metrics.RegisterBroker(reg, "consume", cons.Connected)
@@ -146,7 +149,7 @@ func startWorkers(cfg Config, lc *lifecycle, st *store.Store, pub *queue.Publish
 		Store: st, Fetcher: fetcher, Thumbnailer: maker, Intake: cons, Metrics: m, Logger: log,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("pool: %w", err)
+		return nil, api.Check{}, fmt.Errorf("pool: %w", err)
 	}
 	lc.onStop("pool", func(ctx context.Context) error { workers.Stop(ctx); return nil })
 	metrics.RegisterPool(reg, workers.Stats())
@@ -172,7 +175,8 @@ func startWorkers(cfg Config, lc *lifecycle, st *store.Store, pub *queue.Publish
 		<-sweeping
 		return nil
 	})
-	return workers, nil
+	// A worker whose consume connection is down takes no photos, even while publishing works.
+	return workers, api.Check{Name: "rabbitmq-consume", Check: connected(cons.Connected)}, nil
 }
 
 // listen binds addr before returning, so a taken port fails start-up, then serves h until

@@ -468,9 +468,12 @@ func (d *daemon) stop() (usage, error) {
 	return u, nil
 }
 
+// kill ends the daemon if it still runs, and waits for it to be gone, so that it cannot
+// declare its queues again after they are deleted.
 func (d *daemon) kill() {
 	if d.cmd.ProcessState == nil {
 		_ = d.cmd.Process.Kill()
+		<-d.done
 	}
 }
 

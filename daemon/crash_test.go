@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"io/fs"
-	"net/http"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -31,11 +30,7 @@ func TestCrashKillAndRestart(t *testing.T) {
 	first := startChild(t, env, "serve")
 	addrs := first.waitStarted(t)
 
-	urls := svc.photos.batch("kill", 16)
-	svc.photos.hold(urls[4:]...)
-	ids := svc.addPhotos(t, urls)
-	mustQueue(t, http.DefaultClient, addrs.HTTP, ids)
-	svc.waitInFlight(t, ids, 4)
+	_, ids := svc.startBatch(t, addrs.HTTP, "kill", 16, 4)
 	if _, code := first.signal(t, syscall.SIGKILL); code != -1 {
 		t.Fatalf("SIGKILL: exit code %d", code)
 	}
@@ -77,11 +72,7 @@ func TestCrashGracefulStop(t *testing.T) {
 	first := startChild(t, env, "serve")
 	addrs := first.waitStarted(t)
 
-	urls := svc.photos.batch("term", 10)
-	svc.photos.hold(urls[4:]...)
-	ids := svc.addPhotos(t, urls)
-	mustQueue(t, http.DefaultClient, addrs.HTTP, ids)
-	svc.waitInFlight(t, ids, 4)
+	_, ids := svc.startBatch(t, addrs.HTTP, "term", 10, 4)
 	took, code := first.signal(t, syscall.SIGTERM)
 	t.Logf("SIGTERM: exit code %d after %s (shutdown timeout %s)", code, took.Round(time.Millisecond), shutdownTimeout)
 	if code != 0 {
@@ -122,11 +113,7 @@ func TestCrashGracefulStopFinishesInFlight(t *testing.T) {
 	first := startChild(t, svc.childEnv("PHOTOPROC_SHUTDOWN_TIMEOUT=1m"), "serve")
 	addrs := first.waitStarted(t)
 
-	urls := svc.photos.batch("drain", 10)
-	svc.photos.hold(urls[4:]...)
-	ids := svc.addPhotos(t, urls)
-	mustQueue(t, http.DefaultClient, addrs.HTTP, ids)
-	svc.waitInFlight(t, ids, 4)
+	urls, ids := svc.startBatch(t, addrs.HTTP, "drain", 10, 4)
 	var downloading []uuid.UUID
 	for i, u := range urls[4:] {
 		if svc.photos.requestsFor(u) > 0 {

@@ -29,15 +29,23 @@ import (
 // batchTimeout bounds how long a batch may take to settle after a fault.
 const batchTimeout = 2 * time.Minute
 
-// startBatch queues n photos of which all but the first done are held mid-download, and waits
-// until the first done are completed and both download slots hold a held photo.
+// startBatch queues n photos through the API at apiAddr, of which all but the first done are
+// held mid-download, and waits until the first done are completed and both download slots hold
+// a held photo. It returns the photos' URLs and ids, in the same order.
+func (s *services) startBatch(t *testing.T, apiAddr, tag string, n, done int) ([]string, []uuid.UUID) {
+	t.Helper()
+	urls := s.photos.batch(tag, n)
+	s.photos.hold(urls[done:]...)
+	ids := s.addPhotos(t, urls)
+	mustQueue(t, http.DefaultClient, apiAddr, ids)
+	s.waitInFlight(t, ids, done)
+	return urls, ids
+}
+
+// startBatch is services.startBatch through this daemon's API.
 func (h *harness) startBatch(t *testing.T, tag string, n, done int) []uuid.UUID {
 	t.Helper()
-	urls := h.photos.batch(tag, n)
-	h.photos.hold(urls[done:]...)
-	ids := h.addPhotos(t, urls)
-	h.mustProcess(t, ids)
-	h.waitInFlight(t, ids, done)
+	_, ids := h.services.startBatch(t, h.addrs.HTTP, tag, n, done)
 	return ids
 }
 

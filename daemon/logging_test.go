@@ -186,7 +186,7 @@ func get(t *testing.T, c *http.Client, url, sent string) string {
 }
 
 // logLines is a daemon's stderr; every line must be one JSON object.
-type logLines struct{ syncBuffer }
+type logLines struct{ logBuffer }
 
 // first returns the first line for which match holds, or nil. It fails the test on a line
 // that is not a JSON object with time, level and msg.

@@ -41,6 +41,7 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -53,6 +54,7 @@ import (
 	amqp "github.com/rabbitmq/amqp091-go"
 	xdraw "golang.org/x/image/draw"
 
+	"github.com/photoproc/photoproc/internal/cpucost"
 	"github.com/photoproc/photoproc/queue"
 )
 
@@ -72,7 +74,10 @@ func main() {
 	flag.StringVar(&o.amqpURI, "amqp", "amqp://guest:guest@127.0.0.1:5672/", "RabbitMQ")
 	flag.BoolVar(&o.mix, "mix", false, "cycle through the photo, a 24 MP enlargement and two PNG bombs")
 	flag.Parse()
-	if err := run(context.Background(), o); err != nil {
+	// Interrupted, it still removes its database and queues.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, o); err != nil {
 		fmt.Fprintln(os.Stderr, "benche2e:", err)
 		os.Exit(1)
 	}
@@ -102,7 +107,9 @@ func run(ctx context.Context, o options) error {
 	qcfg.Queue = "photoproc-bench-" + suffix
 	defer deleteQueues(o.amqpURI, qcfg)
 
-	if out, err := exec.Command(o.bin, "migrate", "up").CombinedOutput(); err != nil {
+	migrate := exec.Command(o.bin, "migrate", "up")
+	migrate.Env = append(os.Environ(), "PG_CONNECTION_URI="+dbURI)
+	if out, err := migrate.CombinedOutput(); err != nil {
 		return fmt.Errorf("migrate: %v: %s", err, out)
 	}
 	photos := [][]byte{photo}
@@ -178,38 +185,30 @@ func run(ctx context.Context, o options) error {
 	return nil
 }
 
-// thumbnailCPU is the CPU time of one thumbnail of file made by `photoproc thumbnail`: the
-// difference between a process making n of them and one making one, over n-1.
+// thumbnailCPU is the CPU time of one thumbnail of file made by `photoproc thumbnail`, from
+// a process making n of them and one making one (cpucost.PerItem).
 func thumbnailCPU(bin, file string, n int) (time.Duration, error) {
 	dir, err := os.MkdirTemp("", "benche2e-cpu")
 	if err != nil {
 		return 0, err
 	}
 	defer os.RemoveAll(dir)
-	data, err := os.ReadFile(file)
+	files, err := cpucost.Copies(file, dir, n)
 	if err != nil {
 		return 0, err
 	}
-	var files []string
-	for i := range n {
-		p := filepath.Join(dir, fmt.Sprintf("p%03d%s", i, filepath.Ext(file)))
-		if err := os.WriteFile(p, data, 0o644); err != nil {
-			return 0, err
-		}
-		files = append(files, p)
-	}
-	var cpu [2]time.Duration
-	for i, fs := range [][]string{files, files[:1]} {
-		c := exec.Command(bin, append([]string{"thumbnail", "-o", filepath.Join(dir, "out")}, fs...)...)
-		if out, err := c.CombinedOutput(); err != nil {
-			return 0, fmt.Errorf("photoproc thumbnail: %v: %s", err, out)
-		}
-		cpu[i] = c.ProcessState.UserTime() + c.ProcessState.SystemTime()
-	}
-	return (cpu[0] - cpu[1]) / time.Duration(n-1), nil
+	cpu, _, err := cpucost.PerItem(dir, files, func(out string, files []string) *exec.Cmd {
+		return exec.Command(bin, append([]string{"thumbnail", "-o", out}, files...)...)
+	})
+	return cpu, err
 }
 
 func createDatabase(ctx context.Context, adminURI, name string) (*pgx.Conn, string, func(), error) {
+	u, err := url.Parse(adminURI)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	u.Path = "/" + name
 	admin, err := pgx.Connect(ctx, adminURI)
 	if err != nil {
 		return nil, "", nil, err
@@ -218,13 +217,10 @@ func createDatabase(ctx context.Context, adminURI, name string) (*pgx.Conn, stri
 		admin.Close(ctx)
 		return nil, "", nil, err
 	}
-	u, err := url.Parse(adminURI)
-	if err != nil {
-		return nil, "", nil, err
-	}
-	u.Path = "/" + name
 	db, err := pgx.Connect(ctx, u.String())
 	drop := func() {
+		// Also when ctx was cancelled by an interrupt.
+		ctx := context.WithoutCancel(ctx)
 		if db != nil {
 			db.Close(ctx)
 		}
@@ -237,7 +233,6 @@ func createDatabase(ctx context.Context, adminURI, name string) (*pgx.Conn, stri
 		drop()
 		return nil, "", nil, err
 	}
-	os.Setenv("PG_CONNECTION_URI", u.String()) // for `photoproc migrate up`
 	return db, u.String(), drop, nil
 }
 
@@ -335,7 +330,11 @@ func waitDone(ctx context.Context, db *pgx.Conn, ids []uuid.UUID) (map[string]in
 			_, err = pgx.ForEachRow(rows, []any{&reason, &n}, func() error { failed[reason] = n; return nil })
 			return failed, err
 		}
-		time.Sleep(20 * time.Millisecond)
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
 	}
 	return nil, errors.New("photos not done within 10 minutes")
 }
@@ -349,7 +348,11 @@ func latencies(ctx context.Context, db *pgx.Conn, d *daemon, photoURLs []string,
 	tick := time.NewTicker(every)
 	defer tick.Stop()
 	for _, id := range ids {
-		<-tick.C
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-tick.C:
+		}
 		sent[id] = time.Now()
 		if err := d.process([]uuid.UUID{id}); err != nil {
 			return nil, err

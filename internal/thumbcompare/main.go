@@ -28,10 +28,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/anthonynsimon/bild/transform"
+
+	"github.com/photoproc/photoproc/internal/cpucost"
 )
 
 const pillowScript = `
@@ -92,7 +93,7 @@ func run(tools []tool, files []string, n, runs int) error {
 		if err != nil {
 			return err
 		}
-		copies, err := copiesOf(file, work, n)
+		copies, err := cpucost.Copies(file, work, n)
 		if err != nil {
 			return err
 		}
@@ -128,50 +129,16 @@ func run(tools []tool, files []string, n, runs int) error {
 	return nil
 }
 
-// measure returns the CPU time per thumbnail of t in one pair of processes, and the path of
-// one thumbnail it made.
+// measure returns the CPU time per thumbnail of t, and the path of one thumbnail it made.
 func measure(t tool, work string, copies []string) (time.Duration, string, error) {
-	var cpu [2]time.Duration
-	var out string
-	for i, files := range [][]string{copies, copies[:1]} {
-		dir, err := os.MkdirTemp(work, "out")
-		if err != nil {
-			return 0, "", err
-		}
-		c := t.cmd(dir, files)
-		var stderr bytes.Buffer
-		c.Stderr = &stderr
-		if err := c.Run(); err != nil {
-			return 0, "", fmt.Errorf("%v: %s", err, strings.TrimSpace(stderr.String()))
-		}
-		cpu[i] = c.ProcessState.UserTime() + c.ProcessState.SystemTime()
-		made, _ := filepath.Glob(filepath.Join(dir, "*.jpg"))
-		if len(made) != len(files) {
-			return 0, "", fmt.Errorf("made %d thumbnails of %d files", len(made), len(files))
-		}
-		out = made[0]
-	}
-	return (cpu[0] - cpu[1]) / time.Duration(len(copies)-1), out, nil
-}
-
-func copiesOf(file, work string, n int) ([]string, error) {
-	data, err := os.ReadFile(file)
+	cpu, made, err := cpucost.PerItem(work, copies, t.cmd)
 	if err != nil {
-		return nil, err
+		return 0, "", err
 	}
-	dir, err := os.MkdirTemp(work, "in")
-	if err != nil {
-		return nil, err
+	if len(made) != len(copies) {
+		return 0, "", fmt.Errorf("made %d thumbnails of %d files", len(made), len(copies))
 	}
-	var copies []string
-	for i := range n {
-		p := filepath.Join(dir, fmt.Sprintf("p%03d%s", i, filepath.Ext(file)))
-		if err := os.WriteFile(p, data, 0o644); err != nil {
-			return nil, err
-		}
-		copies = append(copies, p)
-	}
-	return copies, nil
+	return cpu, made[0], nil
 }
 
 // reference is the source fully decoded and fitted into 320x320 with Lanczos.

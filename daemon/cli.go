@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime"
 	"syscall"
 	"time"
 
@@ -136,7 +137,8 @@ func cmdOpenAPI(_ context.Context, e *cliEnv, args []string) error {
 
 func cmdVersion(_ context.Context, e *cliEnv, _ []string) error {
 	v := readVersion()
-	fmt.Fprintf(e.stdout, "photoproc %s\ncommit %s\n%s\nJPEG codec %s\n", v.Version, v.Commit, v.Go, imaging.JPEGCodec)
+	fmt.Fprintf(e.stdout, "photoproc %s\ncommit %s\n%s\nJPEG codec %s\nGOMAXPROCS %d\n",
+		v.Version, v.Commit, v.Go, imaging.JPEGCodec, runtime.GOMAXPROCS(0))
 	return nil
 }
 

@@ -1,0 +1,42 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// bild's init sets GOMAXPROCS to the host's CPUs; main must put back what the Go runtime would
+// have chosen: the GOMAXPROCS variable when set, else its container-aware default.
+func TestGOMAXPROCSIsTheRuntimes(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "photoproc")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	// This test binary imports bild too, so ask the runtime directly for its default.
+	runtime.SetDefaultGOMAXPROCS()
+	def := runtime.GOMAXPROCS(0)
+	for _, tc := range []struct {
+		env  string
+		want int
+	}{{"", def}, {"GOMAXPROCS=1", 1}, {"GOMAXPROCS=3", 3}} {
+		cmd := exec.Command(bin, "version")
+		cmd.Env = os.Environ()
+		if tc.env != "" {
+			cmd.Env = append(cmd.Env, tc.env)
+		} else {
+			cmd.Env = append(cmd.Env, "GOMAXPROCS=")
+		}
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("photoproc version: %v\n%s", err, out)
+		}
+		if want := "GOMAXPROCS " + strconv.Itoa(tc.want) + "\n"; !strings.Contains(string(out), want) {
+			t.Errorf("with %q: version says\n%s\nwant %q", tc.env, out, want)
+		}
+	}
+}

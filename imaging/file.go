@@ -3,6 +3,7 @@ package imaging
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -73,35 +74,56 @@ func syncDir(dir string) error {
 // returns how many it deleted. Pass a cutoff in the past (say an hour ago) so that files other
 // processes are writing right now are left alone.
 func RemoveTemp(dir string, cutoff time.Time) (int, error) {
-	entries, err := os.ReadDir(dir)
+	// Read the directory in batches: it holds every thumbnail, possibly millions, and
+	// os.ReadDir would hold and sort all their names.
+	d, err := os.Open(dir)
 	if err != nil {
 		return 0, fmt.Errorf("remove temporary files: %w", err)
 	}
+	defer d.Close()
 	removed := 0
 	var errs []error
-	for _, e := range entries {
-		if !e.Type().IsRegular() || !strings.HasPrefix(e.Name(), TempPrefix) {
-			continue
+	for {
+		entries, err := d.ReadDir(1024)
+		for _, e := range entries {
+			n, err := removeIfStale(dir, e, cutoff)
+			removed += n
+			if err != nil {
+				errs = append(errs, err)
+			}
 		}
-		info, err := e.Info()
-		if errors.Is(err, os.ErrNotExist) {
-			continue // renamed or removed meanwhile
+		if errors.Is(err, io.EOF) {
+			break
 		}
 		if err != nil {
 			errs = append(errs, err)
-			continue
+			break
 		}
-		if !info.ModTime().Before(cutoff) {
-			continue
-		}
-		if err := os.Remove(filepath.Join(dir, e.Name())); err != nil && !errors.Is(err, os.ErrNotExist) {
-			errs = append(errs, err)
-			continue
-		}
-		removed++
 	}
 	if err := errors.Join(errs...); err != nil {
 		return removed, fmt.Errorf("remove temporary files: %w", err)
 	}
 	return removed, nil
+}
+
+// removeIfStale removes e, in dir, if it is one of WriteFile's temporary files last modified
+// before cutoff, and returns how many files it removed (0 or 1).
+func removeIfStale(dir string, e os.DirEntry, cutoff time.Time) (int, error) {
+	if !e.Type().IsRegular() || !strings.HasPrefix(e.Name(), TempPrefix) {
+		return 0, nil
+	}
+	info, err := e.Info()
+	if errors.Is(err, os.ErrNotExist) {
+		return 0, nil // renamed or removed meanwhile
+	}
+	if err != nil {
+		return 0, err
+	}
+	if !info.ModTime().Before(cutoff) {
+		return 0, nil
+	}
+	if err := os.Remove(filepath.Join(dir, e.Name())); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return 0, err
+	}
+	return 1, nil
 }

@@ -2,6 +2,7 @@ package imaging
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -117,6 +118,11 @@ func TestRemoveTemp(t *testing.T) {
 		TempPrefix + "old.jpg.123": now.Add(-2 * time.Hour),
 		TempPrefix + "new.jpg.456": now,
 		"keep.jpg":                 now.Add(-2 * time.Hour),
+	}
+	// More thumbnails than RemoveTemp reads at once, so that the old temporary file may be in
+	// any batch.
+	for i := range 1100 {
+		files[fmt.Sprintf("thumb-%04d.jpg", i)] = now
 	}
 	for name, mtime := range files {
 		p := filepath.Join(dir, name)

@@ -78,11 +78,9 @@ func TestCrashGracefulStop(t *testing.T) {
 	if code != 0 {
 		t.Errorf("exit code %d after SIGTERM, want 0", code)
 	}
-	// The drain is bounded by the shutdown timeout; closing connections and listeners after it
-	// by their own short limits (lifecycle stepTimeout).
-	if limit := shutdownTimeout + stepTimeout; took > limit {
-		t.Errorf("exited %s after SIGTERM, want within %s", took, limit)
-	}
+	// The held downloads never finish, so the process can only have exited because the
+	// shutdown timeout ended the drain; the log says it did. (How long that took is logged
+	// above, not asserted: timings belong in benchmarks.)
 	if first.logs.count("handing in-flight photos back") == 0 {
 		t.Error("the shutdown timeout did not hand the photos in flight back")
 	}

@@ -59,7 +59,7 @@ bench-e2e: build ## N photos (default 200) through API, RabbitMQ, pool, Postgres
 	$(GO) run ./internal/benche2e -photoproc $(BIN) -n $(or $(N),200) $(if $(WORKERS),-workers $(WORKERS))
 
 bench-compare: build ## CPU and quality per thumbnail against Pillow and vipsthumbnail (apt: python3-pil libvips-tools)
-	$(GO) run ./internal/thumbcompare -photoproc $(BIN) $(addprefix ../shared/testdata/photos/,camera-4032x3024.jpg phone-3264x2448.jpg phone-4608x1976.jpg camera-1600x1200.jpg)
+	$(GO) run ./internal/thumbcompare -photoproc $(BIN) $(addprefix testdata/photos/,camera-4032x3024.jpg phone-3264x2448.jpg phone-4608x1976.jpg camera-1600x1200.jpg)
 
 lint: ## gofmt and go vet
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi

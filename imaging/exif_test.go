@@ -155,7 +155,7 @@ func TestContainerExif(t *testing.T) {
 	}
 }
 
-// TestCorpusOrientation reads the orientation of every photo of the shared corpus, whose
+// TestCorpusOrientation reads the orientation of every test photo (testdata/photos), whose
 // values were checked with exiftool.
 func TestCorpusOrientation(t *testing.T) {
 	t.Parallel()
@@ -212,7 +212,7 @@ func FuzzOrientation(f *testing.F) {
 	})
 }
 
-// corpus lists every photo of the shared corpus, as names for testphotos.
+// corpus lists every test photo (testdata/photos), as names for testphotos.
 func corpus(tb testing.TB) []string {
 	tb.Helper()
 	dir := os.DirFS(testphotos.Dir(tb))

@@ -15,7 +15,7 @@ import (
 	"golang.org/x/image/math/f64"
 )
 
-// corpusSizes is the thumbnail size of the photos of the shared corpus (see its README.md)
+// corpusSizes is the thumbnail size of the test photos (testdata/photos; see its README.md)
 // outside orientation/, which TestMakeOrientationByContent checks.
 var corpusSizes = map[string]image.Point{
 	"camera-1600x1200.jpg":           {320, 240},
@@ -34,7 +34,7 @@ var corpusSizes = map[string]image.Point{
 	"invalid/invalid-image02206.jpg": {65, 65},
 }
 
-// TestMakeCorpus makes a thumbnail of every photo of the shared corpus but those of
+// TestMakeCorpus makes a thumbnail of every test photo (testdata/photos) but those of
 // orientation/, which TestMakeOrientationByContent makes (under -race each costs a second).
 func TestMakeCorpus(t *testing.T) {
 	t.Parallel()

@@ -67,7 +67,7 @@ type options struct {
 func main() {
 	var o options
 	flag.IntVar(&o.n, "n", 200, "photos in the throughput run (the latency run takes n/4)")
-	flag.StringVar(&o.photo, "photo", "../shared/testdata/photos/camera-4032x3024.jpg", "the photo every row points at")
+	flag.StringVar(&o.photo, "photo", "testdata/photos/camera-4032x3024.jpg", "the photo every row points at")
 	flag.StringVar(&o.workers, "workers", "", "PHOTOPROC_WORKERS for the daemon (default: its own)")
 	flag.StringVar(&o.bin, "photoproc", "bin/photoproc", "the photoproc binary")
 	flag.StringVar(&o.pgAdmin, "pg", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable", "Postgres to create the database on")
@@ -86,7 +86,7 @@ func main() {
 func run(ctx context.Context, o options) error {
 	photo, err := os.ReadFile(o.photo)
 	if err != nil {
-		return fmt.Errorf("%w (run from the repository root, next to ../shared, or pass -photo)", err)
+		return fmt.Errorf("%w (run from the repository root, or pass -photo)", err)
 	}
 	cpu, err := thumbnailCPU(o.bin, o.photo, 20)
 	if err != nil {

@@ -1,8 +1,8 @@
-// Package testphotos finds the shared real-photo test corpus (../shared/testdata/photos from the
-// repository root) for tests and benchmarks. It is for tests only.
+// Package testphotos finds the project's real test photos (testdata/photos at the repository
+// root; see its README for what each one is and where it comes from). It is for tests only.
 //
-// The corpus is not copied into this repository. A test that needs it fails with a message that
-// says where it was looked for; it never skips, so CI cannot pass without running it.
+// A test that needs a photo that is missing fails with a message that says where it was looked
+// for; it never skips, so CI cannot pass without running it.
 package testphotos
 
 import (
@@ -20,7 +20,7 @@ func Dir(tb testing.TB) string {
 	tb.Helper()
 	dir, err := find()
 	if err != nil {
-		tb.Fatalf("test photos not found: %v (set %s to the folder that holds camera-4032x3024.jpg, normally ../shared/testdata/photos from the repository root)", err, EnvDir)
+		tb.Fatalf("test photos not found: %v (they are in testdata/photos of the repository; %s overrides where they are looked for)", err, EnvDir)
 	}
 	return dir
 }
@@ -55,7 +55,7 @@ func find() (string, error) {
 	// This file is internal/testphotos/testphotos.go; the repository root is two levels up.
 	_, self, _, _ := runtime.Caller(0)
 	root := filepath.Dir(filepath.Dir(filepath.Dir(self)))
-	dir := filepath.Join(filepath.Dir(root), "shared", "testdata", "photos")
+	dir := filepath.Join(root, "testdata", "photos")
 	if _, err := os.Stat(dir); err != nil {
 		return "", err
 	}

@@ -8,7 +8,7 @@ WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
-RUN CGO_ENABLED=1 go build -trimpath -ldflags="-s -w" -o /out/photoproc .
+RUN CGO_ENABLED=1 go build -trimpath -ldflags="-s -w" -o /out/photoproc ./cmd/photoproc
 
 FROM debian:bookworm-slim
 RUN apt-get update \

@@ -10,21 +10,26 @@ FUZZTIME     ?= 30s
 BENCHCOUNT   ?= 6
 BENCHSTAT    := $(GO) run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
 
-.PHONY: build turbojpeg run demo test test-go check-openapi bench bench-e2e bench-compare lint fmt openapi fuzz \
+# The default build decodes JPEG with libjpeg-turbo through cgo. Where cgo is on but its header
+# is missing, every go command here (and the builds tests make) takes the pure-Go codec instead
+# (the purego tag, through GOFLAGS), and build and test say so.
+CGO_ON       := $(filter 1,$(shell $(GO) env CGO_ENABLED))
+TURBOJPEG    := $(if $(CGO_ON),$(shell printf '\043include <turbojpeg.h>\n' | $$($(GO) env CC) -E -x c - >/dev/null 2>&1 && echo yes))
+PUREGO       := $(if $(CGO_ON),$(if $(TURBOJPEG),,yes))
+ifdef PUREGO
+export GOFLAGS := $(strip $(GOFLAGS) -tags=purego)
+endif
+codec-check   = $(if $(PUREGO),@echo "warning: libjpeg-turbo's header is missing (apt-get install libturbojpeg0-dev): building the pure-Go JPEG codec (about 6x the CPU per photo)" >&2)
+
+.PHONY: build run demo test test-go check-openapi bench bench-e2e bench-compare lint fmt openapi fuzz \
         start stop logs create-db psql shell revise-db upgrade-db downgrade-db clean help
 
 help: ## list targets
 	@grep -E '^[a-z0-9-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
 
-build: turbojpeg ## build bin/photoproc
-	$(GO) build -o $(BIN) .
-
-# The default build decodes JPEG with libjpeg-turbo through cgo; say what to do when its header
-# is missing instead of failing in the compiler. CGO_ENABLED=0 builds the pure-Go codec.
-turbojpeg:
-	@[ "$$($(GO) env CGO_ENABLED)" = 0 ] || echo '#include <turbojpeg.h>' | $$($(GO) env CC) -E -x c - >/dev/null 2>&1 || { \
-	  echo "libjpeg-turbo's header is missing: apt-get install libturbojpeg0-dev (Debian, Ubuntu)." >&2; \
-	  echo "To build without it (pure-Go JPEG codec, slower): make build CGO_ENABLED=0" >&2; exit 1; }
+build: ## build bin/photoproc (libjpeg-turbo when its header is there, else pure Go)
+	$(codec-check)
+	$(GO) build -o $(BIN) ./cmd/photoproc
 
 run: build create-db ## migrate the database, then run the daemon (API :3000, admin 127.0.0.1:9090)
 	$(BIN) serve
@@ -32,8 +37,9 @@ run: build create-db ## migrate the database, then run the daemon (API :3000, ad
 demo: build ## run the daemon on bundled sample photos (no internet needed)
 	$(BIN) demo
 
-test: turbojpeg ## vet, all tests against real Postgres and RabbitMQ (started with Docker if absent) with libjpeg-turbo and again pure Go, OpenAPI drift, deploy files
+test: ## vet, all tests against real Postgres and RabbitMQ (started with Docker if absent) with libjpeg-turbo and again pure Go, OpenAPI drift, deploy files
 	.ci/services
+	$(codec-check)
 	$(GO) vet ./...
 	CGO_ENABLED=0 $(GO) vet ./...
 	$(GO) test -race -count=1 -timeout 12m ./...
@@ -42,10 +48,10 @@ test: turbojpeg ## vet, all tests against real Postgres and RabbitMQ (started wi
 	deploy/check.sh
 
 check-openapi: ## fail if openapi/openapi.yaml is not what `photoproc openapi` prints
-	$(GO) run . openapi | diff -u openapi/openapi.yaml - || { echo "openapi/openapi.yaml is stale: run make openapi"; exit 1; }
+	$(GO) run ./cmd/photoproc openapi | diff -u openapi/openapi.yaml - || { echo "openapi/openapi.yaml is stale: run make openapi"; exit 1; }
 
 openapi: ## regenerate openapi/openapi.yaml
-	$(GO) run . openapi > openapi/openapi.yaml
+	$(GO) run ./cmd/photoproc openapi > openapi/openapi.yaml
 
 bench: ## imaging benchmarks, libjpeg-turbo against pure Go (benchstat), and the pool by size
 	CGO_ENABLED=0 $(GO) test -run '^$$' -bench '^BenchmarkMake$$' -benchmem -count $(BENCHCOUNT) ./imaging/ > bench-purego.txt
@@ -56,10 +62,10 @@ bench: ## imaging benchmarks, libjpeg-turbo against pure Go (benchstat), and the
 	$(BENCHSTAT) bench-pool.txt
 
 bench-e2e: build ## N photos (default 200) through API, RabbitMQ, pool, Postgres: photos/s, p50/p95, CPU, peak RSS
-	$(GO) run ./internal/benche2e -photoproc $(BIN) -n $(or $(N),200) $(if $(WORKERS),-workers $(WORKERS))
+	$(GO) run ./tools/benche2e -photoproc $(BIN) -n $(or $(N),200) $(if $(WORKERS),-workers $(WORKERS))
 
 bench-compare: build ## CPU and quality per thumbnail against Pillow and vipsthumbnail (apt: python3-pil libvips-tools)
-	$(GO) run ./internal/thumbcompare -photoproc $(BIN) $(addprefix testdata/photos/,camera-4032x3024.jpg phone-3264x2448.jpg phone-4608x1976.jpg camera-1600x1200.jpg)
+	$(GO) run ./tools/thumbcompare -photoproc $(BIN) $(addprefix testdata/photos/,camera-4032x3024.jpg phone-3264x2448.jpg phone-4608x1976.jpg camera-1600x1200.jpg)
 
 lint: ## gofmt and go vet
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi

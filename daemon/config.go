@@ -41,7 +41,8 @@ type Config struct {
 	API     api.Config
 }
 
-func defaultConfig() Config {
+// DefaultConfig is the configuration with nothing set: the defaults README.md lists.
+func DefaultConfig() Config {
 	return Config{
 		Role:      RoleAll,
 		HTTPAddr:  ":3000",
@@ -169,11 +170,11 @@ func settings() []setting {
 	}
 }
 
-// loadConfig reads the environment, then the flags in args (which override it), and
-// validates the result. Every problem is reported at once, each naming its variable.
-// Arguments after the flags are left in fs.Args() for the caller.
-func loadConfig(args []string, getenv func(string) string, fs *flag.FlagSet) (Config, error) {
-	cfg := defaultConfig()
+// LoadConfig reads the environment through getenv, then the flags in args (which override
+// it; fs gets one flag per variable), and validates the result. Every problem is reported at
+// once, each naming its variable. Arguments after the flags are left in fs.Args().
+func LoadConfig(args []string, getenv func(string) string, fs *flag.FlagSet) (Config, error) {
+	cfg := DefaultConfig()
 	var errs []error
 	for _, s := range settings() {
 		if v := getenv(s.env); v != "" {
@@ -192,7 +193,7 @@ func loadConfig(args []string, getenv func(string) string, fs *flag.FlagSet) (Co
 	cfg.Queue.Prefetch = cfg.Pool.Prefetch()
 	cfg.Pool.SweepInterval = sweepInterval(cfg.Pool.Lease, cfg.Pool.SweepInterval)
 	cfg.Queue.ConnectionName = "photoproc " + cfg.Role
-	return cfg, validate(cfg)
+	return cfg, cfg.Validate()
 }
 
 // sweepInterval looks for expired leases at least twice per lease, so that a photo abandoned
@@ -202,7 +203,8 @@ func sweepInterval(lease, interval time.Duration) time.Duration {
 	return max(min(interval, lease/2), time.Second)
 }
 
-func validate(c Config) error {
+// Validate reports every setting of every component that is out of range.
+func (c Config) Validate() error {
 	var errs []error
 	for _, v := range []struct {
 		name string

@@ -24,7 +24,7 @@ func TestSweepIntervalFollowsTheLease(t *testing.T) {
 		env := map[string]string{"PHOTOPROC_LEASE": c.lease}
 		fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 		fs.SetOutput(io.Discard)
-		cfg, err := loadConfig(nil, func(k string) string { return env[k] }, fs)
+		cfg, err := LoadConfig(nil, func(k string) string { return env[k] }, fs)
 		if err != nil {
 			t.Fatalf("lease %q: %v", c.lease, err)
 		}

@@ -27,9 +27,10 @@ type Addrs struct {
 	HTTP, Admin string
 }
 
-// serve runs the daemon until ctx ends or a listener fails. started is called with the bound
-// addresses once every component is up.
-func serve(ctx context.Context, cfg Config, log *slog.Logger, started func(Addrs)) (err error) {
+// Serve runs the daemon until ctx ends or a listener fails, then stops every component in
+// reverse order of start. started, when not nil, is called with the bound addresses once
+// every component is up.
+func Serve(ctx context.Context, cfg Config, log *slog.Logger, started func(Addrs)) (err error) {
 	lc := &lifecycle{log: log}
 	defer func() {
 		log.Info("stopping")
@@ -38,6 +39,9 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, started func(Addrs
 		log.Info("stopped")
 	}()
 	failed := make(chan error, 2)
+	if cfg.AdminToken == "" && !loopback(cfg.AdminAddr) {
+		log.Warn("admin listener is not on loopback and PHOTOPROC_ADMIN_TOKEN is unset: admin actions are refused", "admin", cfg.AdminAddr)
+	}
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -100,7 +104,11 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, started func(Addrs
 	}
 
 	log.Info("started", "role", cfg.Role, "http", addrs.HTTP, "admin", addrs.Admin,
-		"workers", cfg.Pool.Workers, "queue", cfg.Queue.Queue)
+		"workers", cfg.Pool.Workers, "queue", cfg.Queue.Queue, "jpeg_codec", imaging.JPEGCodec)
+	if workers != nil && imaging.JPEGCodec != "libjpeg-turbo" {
+		log.Warn("JPEG photos are decoded by Go's image/jpeg, about 6 times the CPU per photo of libjpeg-turbo: " +
+			"build with libjpeg-turbo's header installed (Debian: libturbojpeg0-dev) for the fast codec")
+	}
 	_ = sdNotify("READY=1")
 	if started != nil {
 		started(addrs)

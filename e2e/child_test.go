@@ -1,4 +1,4 @@
-package daemon
+package e2e
 
 import (
 	"bufio"
@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/photoproc/photoproc/daemon"
 )
 
 // Tests that kill, stop or run several daemons use real photoproc processes: the binary is
@@ -42,7 +44,7 @@ func photoprocBinary(t *testing.T) string {
 		if raceEnabled {
 			args = append(args, "-race")
 		}
-		out, err := exec.Command("go", append(args, "github.com/photoproc/photoproc")...).CombinedOutput()
+		out, err := exec.Command("go", append(args, "github.com/photoproc/photoproc/cmd/photoproc")...).CombinedOutput()
 		if err != nil {
 			binary.err = errors.New(strings.TrimSpace(err.Error() + "\n" + string(out)))
 		}
@@ -109,6 +111,20 @@ func startChild(t *testing.T, env []string, args ...string) *child {
 	return c
 }
 
+// runCommand runs photoproc with args to the end, with no photoproc setting in its
+// environment, and returns its exit code and what it printed.
+func runCommand(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb strings.Builder
+	cmd := exec.Command(photoprocBinary(t), args...)
+	cmd.Env = inheritedEnv()
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Run(); err != nil && cmd.ProcessState == nil {
+		t.Fatalf("run photoproc %s: %v", strings.Join(args, " "), err)
+	}
+	return cmd.ProcessState.ExitCode(), out.String(), errb.String()
+}
+
 // inheritedEnv is this process's environment without the variables photoproc reads.
 func inheritedEnv() []string {
 	var env []string
@@ -122,9 +138,9 @@ func inheritedEnv() []string {
 
 // waitStarted waits for the "started" log line, then for the daemon to report ready (the
 // broker connections come up in the background), and returns the addresses it listens on.
-func (c *child) waitStarted(t *testing.T) Addrs {
+func (c *child) waitStarted(t *testing.T) daemon.Addrs {
 	t.Helper()
-	var addrs Addrs
+	var addrs daemon.Addrs
 	eventually(t, time.Minute, "photoproc to start", func() bool {
 		select {
 		case <-c.done:

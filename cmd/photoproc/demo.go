@@ -1,15 +1,17 @@
-package daemon
+package main
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"path/filepath"
 	"time"
 
 	"github.com/google/uuid"
 
+	"github.com/photoproc/photoproc/daemon"
 	"github.com/photoproc/photoproc/demo"
 	"github.com/photoproc/photoproc/migrations"
 	"github.com/photoproc/photoproc/store"
@@ -27,7 +29,7 @@ func cmdDemo(ctx context.Context, e *cliEnv, args []string) error {
 	}
 	// The samples are served from 127.0.0.1, which the downloader refuses by default.
 	cfg.Fetch.AllowPrivate = true
-	log := newLogger(e.stderr, cfg.LogFormat, cfg.LogLevel)
+	log := daemon.NewLogger(e.stderr, cfg.LogFormat, cfg.LogLevel)
 
 	if err := migrateUp(ctx, cfg, e); err != nil {
 		return err
@@ -38,12 +40,12 @@ func cmdDemo(ctx context.Context, e *cliEnv, args []string) error {
 	}
 	defer samples.Close()
 
-	started := make(chan Addrs, 1)
+	started := make(chan daemon.Addrs, 1)
 	served := make(chan error, 1)
 	runCtx, stop := context.WithCancel(ctx)
 	defer stop()
-	go func() { served <- serve(runCtx, cfg, log, func(a Addrs) { started <- a }) }()
-	var addrs Addrs
+	go func() { served <- daemon.Serve(runCtx, cfg, log, func(a daemon.Addrs) { started <- a }) }()
+	var addrs daemon.Addrs
 	select {
 	case addrs = <-started:
 	case err := <-served:
@@ -56,7 +58,7 @@ func cmdDemo(ctx context.Context, e *cliEnv, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "\nloaded %d sample photos as pending; queueing them through the API…\n", len(ids))
 	apiURL, adminURL := browsable(addrs.HTTP), browsable(addrs.Admin)
-	sub := &submitter{http: httpClient(), base: apiURL, e: e}
+	sub := &submitter{http: httpClient(), base: apiURL, e: e, progress: newProgress(e.stderr, time.Now)}
 	if _, err := sub.run(ctx, 100); err != nil {
 		return err
 	}
@@ -67,7 +69,7 @@ func cmdDemo(ctx context.Context, e *cliEnv, args []string) error {
 	return <-served
 }
 
-func migrateUp(ctx context.Context, cfg Config, e *cliEnv) error {
+func migrateUp(ctx context.Context, cfg daemon.Config, e *cliEnv) error {
 	conn, err := connectCreating(ctx, cfg.Store.URI, true, e)
 	if err != nil {
 		return err
@@ -80,8 +82,8 @@ func migrateUp(ctx context.Context, cfg Config, e *cliEnv) error {
 	return m.Up(ctx)
 }
 
-func insertSamples(ctx context.Context, cfg Config, photos []demo.Photo) ([]uuid.UUID, error) {
-	st, err := store.Open(ctx, cfg.Store, nopLogger())
+func insertSamples(ctx context.Context, cfg daemon.Config, photos []demo.Photo) ([]uuid.UUID, error) {
+	st, err := store.Open(ctx, cfg.Store, slog.New(slog.DiscardHandler))
 	if err != nil {
 		return nil, err
 	}
@@ -98,8 +100,8 @@ func insertSamples(ctx context.Context, cfg Config, photos []demo.Photo) ([]uuid
 }
 
 // reportDemo waits until every sample is completed or failed, then prints one line each.
-func reportDemo(ctx context.Context, cfg Config, ids []uuid.UUID, apiURL string, e *cliEnv) error {
-	st, err := store.Open(ctx, cfg.Store, nopLogger())
+func reportDemo(ctx context.Context, cfg daemon.Config, ids []uuid.UUID, apiURL string, e *cliEnv) error {
+	st, err := store.Open(ctx, cfg.Store, slog.New(slog.DiscardHandler))
 	if err != nil {
 		return err
 	}

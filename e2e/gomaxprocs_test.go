@@ -1,9 +1,8 @@
-package main
+package e2e
 
 import (
 	"os"
 	"os/exec"
-	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -13,10 +12,7 @@ import (
 // bild's init sets GOMAXPROCS to the host's CPUs; main must put back what the Go runtime would
 // have chosen: the GOMAXPROCS variable when set, else its container-aware default.
 func TestGOMAXPROCSIsTheRuntimes(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "photoproc")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := photoprocBinary(t)
 	// This test binary imports bild too, so ask the runtime directly for its default.
 	runtime.SetDefaultGOMAXPROCS()
 	def := runtime.GOMAXPROCS(0)

@@ -2,7 +2,7 @@
 // Image.thumbnail() (the Python service photoproc replaces) and libvips' vipsthumbnail spend
 // to make the same thumbnails, and how close each comes to a reference.
 //
-//	go run ./internal/thumbcompare [-n 20] [-runs 5] [-photoproc bin/photoproc] FILE...
+//	go run ./tools/thumbcompare [-n 20] [-runs 5] [-photoproc bin/photoproc] FILE...
 //
 // CPU per thumbnail: each tool makes thumbnails of n copies of a file in one process, and of
 // one copy; the difference of the two processes' CPU time (user + system), divided by n-1, is
@@ -32,7 +32,7 @@ import (
 
 	"github.com/anthonynsimon/bild/transform"
 
-	"github.com/photoproc/photoproc/internal/cpucost"
+	"github.com/photoproc/photoproc/tools/internal/cpucost"
 )
 
 const pillowScript = `

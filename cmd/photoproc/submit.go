@@ -1,4 +1,4 @@
-package daemon
+package main
 
 import (
 	"bytes"
@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/photoproc/photoproc/api"
+	"github.com/photoproc/photoproc/daemon"
 )
 
 // cmdSubmitPending is the seed's submit_pending.py: it pages through GET /photos/pending and
@@ -27,7 +28,7 @@ func cmdSubmitPending(ctx context.Context, e *cliEnv, args []string) error {
 	if *batch < 1 || *batch > api.MaxBatch {
 		return fmt.Errorf("--batch must be from 1 to %d", api.MaxBatch)
 	}
-	c := &submitter{http: httpClient(), base: *base, e: e}
+	c := &submitter{http: httpClient(), base: *base, e: e, progress: newProgress(e.stderr, time.Now)}
 	sum, err := c.run(ctx, *batch)
 	fmt.Fprintf(e.stdout, "pending photos seen: %d, queued: %d, skipped: %d\n", sum.seen, sum.queued, sum.skipped)
 	return err
@@ -36,9 +37,10 @@ func cmdSubmitPending(ctx context.Context, e *cliEnv, args []string) error {
 func httpClient() *http.Client { return &http.Client{Timeout: time.Minute} }
 
 type submitter struct {
-	http *http.Client
-	base string
-	e    *cliEnv
+	http     *http.Client
+	base     string
+	e        *cliEnv
+	progress *progress
 }
 
 type summary struct{ seen, queued, skipped int }
@@ -72,12 +74,52 @@ func (c *submitter) run(ctx context.Context, batch int) (summary, error) {
 		sum.seen += len(page)
 		sum.queued += res.PhotosQueuedCount
 		sum.skipped += len(res.Skipped)
-		fmt.Fprintf(c.e.stderr, "\rqueued %d of %d pending photos seen (%d skipped)", sum.queued, sum.seen, sum.skipped)
+		c.progress.update(sum)
 	}
-	if sum.seen > 0 {
-		fmt.Fprintln(c.e.stderr)
-	}
+	c.progress.done(sum)
 	return sum, nil
+}
+
+// progressEvery is how often progress is reported where it is not a terminal (a log, a pipe,
+// CI): a line every few seconds rather than one per page.
+const progressEvery = 5 * time.Second
+
+// progress reports a submitter's progress: on a terminal one line updated in place after
+// every page, elsewhere a line every progressEvery and one at the end.
+type progress struct {
+	w    io.Writer
+	tty  bool
+	now  func() time.Time
+	last time.Time // when a line was last written (or the start)
+}
+
+func newProgress(w io.Writer, now func() time.Time) *progress {
+	return &progress{w: w, tty: daemon.IsTerminal(w), now: now, last: now()}
+}
+
+func (p *progress) update(sum summary) {
+	if p.tty {
+		fmt.Fprintf(p.w, "\r%s", sum)
+		return
+	}
+	if now := p.now(); now.Sub(p.last) >= progressEvery {
+		fmt.Fprintln(p.w, sum)
+		p.last = now
+	}
+}
+
+func (p *progress) done(sum summary) {
+	switch {
+	case sum.seen == 0:
+	case p.tty:
+		fmt.Fprintln(p.w)
+	default:
+		fmt.Fprintln(p.w, sum)
+	}
+}
+
+func (s summary) String() string {
+	return fmt.Sprintf("queued %d of %d pending photos seen (%d skipped)", s.queued, s.seen, s.skipped)
 }
 
 // do sends one request and decodes a 2xx JSON answer into out; any other answer becomes an

@@ -1,9 +1,11 @@
-package daemon
+package e2e
 
 import (
 	"encoding/json"
 	"net/http"
 	"testing"
+
+	"github.com/photoproc/photoproc/daemon"
 )
 
 // /readyz checks every connection the role needs: a worker with its consume connection down
@@ -14,13 +16,13 @@ func TestReadyzChecksWhatTheRoleUses(t *testing.T) {
 		role string
 		want []string
 	}{
-		{RoleAll, []string{"postgres", "rabbitmq", "rabbitmq-consume"}},
-		{RoleWorker, []string{"postgres", "rabbitmq", "rabbitmq-consume"}},
-		{RoleAPI, []string{"postgres", "rabbitmq"}},
+		{daemon.RoleAll, []string{"postgres", "rabbitmq", "rabbitmq-consume"}},
+		{daemon.RoleWorker, []string{"postgres", "rabbitmq", "rabbitmq-consume"}},
+		{daemon.RoleAPI, []string{"postgres", "rabbitmq"}},
 	} {
 		t.Run(tc.role, func(t *testing.T) {
 			t.Parallel()
-			h := startDaemon(t, func(c *Config) { c.Role = tc.role })
+			h := startDaemon(t, func(c *daemon.Config) { c.Role = tc.role })
 			resp, err := h.http.Get("http://" + h.addrs.Admin + "/readyz")
 			if err != nil {
 				t.Fatal(err)

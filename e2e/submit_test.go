@@ -1,4 +1,4 @@
-package daemon
+package e2e
 
 import (
 	"strings"
@@ -18,7 +18,7 @@ func TestSubmitPending(t *testing.T) {
 	for i := range ids {
 		ids[i] = h.addPhoto(t, h.photoURL("small-canon40d.jpg")).UUID
 	}
-	code, out, errOut := runCLI(t, nil, "submit-pending", "--api", "http://"+h.addrs.HTTP, "--batch", "50")
+	code, out, errOut := runCommand(t, "submit-pending", "--api", "http://"+h.addrs.HTTP, "--batch", "50")
 	if code != 0 || !strings.Contains(out, "pending photos seen: 120, queued: 120, skipped: 0") {
 		t.Fatalf("submit-pending = %d\nstdout: %s\nstderr: %s", code, out, errOut)
 	}

@@ -3,7 +3,7 @@
 // in Postgres. It runs the photoproc binary as a separate process against a database and queue
 // of its own, which it removes afterwards.
 //
-//	go run ./internal/benche2e [-n 200] [-photo FILE] [-workers N] [-photoproc bin/photoproc]
+//	go run ./tools/benche2e [-n 200] [-photo FILE] [-workers N] [-photoproc bin/photoproc]
 //
 // It prints:
 //   - the CPU-bound limit: CPUs ÷ CPU seconds per thumbnail, from `photoproc thumbnail` on the
@@ -54,8 +54,8 @@ import (
 	amqp "github.com/rabbitmq/amqp091-go"
 	xdraw "golang.org/x/image/draw"
 
-	"github.com/photoproc/photoproc/internal/cpucost"
 	"github.com/photoproc/photoproc/queue"
+	"github.com/photoproc/photoproc/tools/internal/cpucost"
 )
 
 type options struct {

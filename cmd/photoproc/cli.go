@@ -1,4 +1,4 @@
-package daemon
+package main
 
 import (
 	"context"
@@ -7,12 +7,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"os/signal"
 	"runtime"
-	"syscall"
 	"time"
 
+	"github.com/photoproc/photoproc/daemon"
 	"github.com/photoproc/photoproc/imaging"
 )
 
@@ -32,14 +30,7 @@ Configuration comes from environment variables (see README.md); each is also a f
 run "photoproc serve -h" for the list.
 `
 
-// Main runs the command in args and returns the process exit code. SIGINT and SIGTERM stop it
-// gracefully.
-func Main(args []string, stdout, stderr io.Writer) int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	return run(ctx, args, &cliEnv{stdout: stdout, stderr: stderr, getenv: os.Getenv})
-}
-
+// run runs the command in args and returns the process exit code.
 func run(ctx context.Context, args []string, env *cliEnv) int {
 	stdout, stderr := env.stdout, env.stderr
 	if len(args) == 0 {
@@ -96,8 +87,8 @@ func (e *cliEnv) flags(name string) *flag.FlagSet {
 
 // config loads the daemon's configuration for a command; bad configuration is printed one
 // problem per line.
-func (e *cliEnv) config(fs *flag.FlagSet, args []string) (Config, error) {
-	cfg, err := loadConfig(args, e.getenv, fs)
+func (e *cliEnv) config(fs *flag.FlagSet, args []string) (daemon.Config, error) {
+	cfg, err := daemon.LoadConfig(args, e.getenv, fs)
 	if errors.Is(err, flag.ErrHelp) {
 		return cfg, err
 	}
@@ -116,11 +107,7 @@ func cmdServe(ctx context.Context, e *cliEnv, args []string) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments: %v", fs.Args())
 	}
-	log := newLogger(e.stderr, cfg.LogFormat, cfg.LogLevel)
-	if cfg.AdminToken == "" && !loopback(cfg.AdminAddr) {
-		log.Warn("admin listener is not on loopback and PHOTOPROC_ADMIN_TOKEN is unset: admin actions are refused", "admin", cfg.AdminAddr)
-	}
-	return serve(ctx, cfg, log, nil)
+	return daemon.Serve(ctx, cfg, daemon.NewLogger(e.stderr, cfg.LogFormat, cfg.LogLevel), nil)
 }
 
 func cmdOpenAPI(_ context.Context, e *cliEnv, args []string) error {

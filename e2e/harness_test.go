@@ -1,4 +1,4 @@
-package daemon
+package e2e
 
 import (
 	"bytes"
@@ -18,6 +18,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/photoproc/photoproc/api"
+	"github.com/photoproc/photoproc/daemon"
 	"github.com/photoproc/photoproc/queue"
 	"github.com/photoproc/photoproc/queue/queuetest"
 	"github.com/photoproc/photoproc/store"
@@ -51,8 +52,8 @@ func newServices(t *testing.T) *services {
 // harness is one daemon running in this process against its own services.
 type harness struct {
 	*services
-	cfg   Config
-	addrs Addrs
+	cfg   daemon.Config
+	addrs daemon.Addrs
 	logs  *logBuffer
 	http  *http.Client
 	stop  func() error
@@ -60,15 +61,15 @@ type harness struct {
 
 // startDaemon configures a daemon like a user would (defaultConfig), points it at fresh
 // services, lets mutate adjust it, and runs it until the test ends.
-func startDaemon(t *testing.T, mutate func(*Config)) *harness {
+func startDaemon(t *testing.T, mutate func(*daemon.Config)) *harness {
 	t.Helper()
 	return startDaemonOn(t, newServices(t), mutate)
 }
 
 // startDaemonOn runs a daemon on the given services until the test ends.
-func startDaemonOn(t *testing.T, svc *services, mutate func(*Config)) *harness {
+func startDaemonOn(t *testing.T, svc *services, mutate func(*daemon.Config)) *harness {
 	t.Helper()
-	cfg := defaultConfig()
+	cfg := daemon.DefaultConfig()
 	cfg.Store.URI = svc.uri
 	cfg.Queue = svc.queue
 	cfg.HTTPAddr, cfg.AdminAddr = "127.0.0.1:0", "127.0.0.1:0"
@@ -88,15 +89,15 @@ func startDaemonOn(t *testing.T, svc *services, mutate func(*Config)) *harness {
 		names.URI = queuetest.URI()
 		queuetest.Cleanup(t, names)
 	}
-	if err := validate(cfg); err != nil {
+	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
 	h := &harness{services: svc, cfg: cfg, logs: &logBuffer{}, http: &http.Client{Timeout: 30 * time.Second}}
 
 	ctx, cancel := context.WithCancel(context.Background())
-	started := make(chan Addrs, 1)
+	started := make(chan daemon.Addrs, 1)
 	done := make(chan error, 1)
-	go func() { done <- serve(ctx, cfg, testLogger(t, h.logs), func(a Addrs) { started <- a }) }()
+	go func() { done <- daemon.Serve(ctx, cfg, testLogger(t, h.logs), func(a daemon.Addrs) { started <- a }) }()
 	select {
 	case h.addrs = <-started:
 	case err := <-done:

@@ -1,7 +1,8 @@
-package daemon
+package e2e
 
 import (
 	"context"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -10,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/photoproc/photoproc/daemon"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -184,7 +187,7 @@ func TestFaultPostgresUnreachable(t *testing.T) {
 // with the reason and the attempt count.
 func TestFaultRetriesThenDeadLetter(t *testing.T) {
 	t.Parallel()
-	h := startDaemon(t, func(c *Config) {
+	h := startDaemon(t, func(c *daemon.Config) {
 		c.Queue.RetryBackoff = 50 * time.Millisecond
 		c.Queue.MaxAttempts, c.Pool.MaxAttempts = 3, 3
 	})
@@ -251,7 +254,7 @@ func TestFaultSamePhotoQueuedTwice(t *testing.T) {
 // end to end, a retry through a quorum delay queue included.
 func TestQuorumQueueEndToEnd(t *testing.T) {
 	t.Parallel()
-	h := startDaemon(t, func(c *Config) { c.Queue.QueueType = queue.Quorum })
+	h := startDaemon(t, func(c *daemon.Config) { c.Queue.QueueType = queue.Quorum })
 	urls := h.photos.batch("quorum", 6)
 	h.photos.fail(urls[0], http.StatusServiceUnavailable, 1)
 	ids := h.addPhotos(t, urls)
@@ -288,7 +291,7 @@ func testPublisher(t *testing.T, cfg queue.Config) *queue.Publisher {
 	t.Helper()
 	cfg.URI = queuetest.URI()
 	cfg.ConnectionName = "photoproc-test-publisher"
-	pub, err := queue.NewPublisher(cfg, nopLogger())
+	pub, err := queue.NewPublisher(cfg, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package daemon
+package e2e
 
 import (
 	"context"
@@ -14,6 +14,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/photoproc/photoproc/daemon"
 
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
@@ -33,7 +35,7 @@ const EnvChromium = "PHOTOPROC_TEST_CHROMIUM"
 func TestAdminPageInBrowser(t *testing.T) {
 	t.Parallel()
 	const token = "browser-test-token"
-	h := startDaemon(t, func(c *Config) { c.AdminToken = token })
+	h := startDaemon(t, func(c *daemon.Config) { c.AdminToken = token })
 
 	// Photos at /flaky/ answer 404 until the test flips fixed, then the real photo.
 	var fixed atomic.Bool

@@ -1,6 +1,6 @@
 //go:build !race
 
-package daemon
+package e2e
 
 // raceEnabled says the tests run with the race detector; child processes are built with it too.
 const raceEnabled = false

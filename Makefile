@@ -8,6 +8,7 @@ export PG_CONNECTION_URI ?= postgres://postgres@127.0.0.1:5432/photoproc?sslmode
 export AMQP_URI          ?= amqp://guest:guest@127.0.0.1:5672/
 FUZZTIME     ?= 30s
 BENCHCOUNT   ?= 6
+SWAGGER_UI   ?= 5.35.0
 BENCHSTAT    := $(GO) run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
 
 # The default build decodes JPEG with libjpeg-turbo through cgo. Where cgo is on but its header
@@ -21,7 +22,7 @@ export GOFLAGS := $(strip $(GOFLAGS) -tags=purego)
 endif
 codec-check   = $(if $(PUREGO),@echo "warning: libjpeg-turbo's header is missing (apt-get install libturbojpeg0-dev): building the pure-Go JPEG codec (about 6x the CPU per photo)" >&2)
 
-.PHONY: build run demo test test-go check-openapi bench bench-e2e bench-compare lint fmt openapi fuzz \
+.PHONY: swagger-ui build run demo test test-go check-openapi bench bench-e2e bench-compare lint fmt openapi fuzz \
         start stop logs create-db psql shell revise-db upgrade-db downgrade-db clean help
 
 help: ## list targets
@@ -52,6 +53,12 @@ check-openapi: ## fail if openapi/openapi.yaml is not what `photoproc openapi` p
 
 openapi: ## regenerate openapi/openapi.yaml
 	$(GO) run ./cmd/photoproc openapi > openapi/openapi.yaml
+
+swagger-ui: ## update the docs page's Swagger UI (openapi/swagger-ui) from npm: make swagger-ui SWAGGER_UI=x.y.z
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	  (cd "$$tmp" && npm pack --silent swagger-ui-dist@$(SWAGGER_UI) >/dev/null && tar xzf swagger-ui-dist-$(SWAGGER_UI).tgz) && \
+	  cp "$$tmp"/package/{swagger-ui-bundle.js,swagger-ui-bundle.js.LICENSE.txt,swagger-ui.css,LICENSE,NOTICE} openapi/swagger-ui/ && \
+	  echo $(SWAGGER_UI) > openapi/swagger-ui/VERSION && echo "Swagger UI $(SWAGGER_UI) in openapi/swagger-ui"
 
 bench: ## imaging benchmarks, libjpeg-turbo against pure Go (benchstat), and the pool by size
 	CGO_ENABLED=0 $(GO) test -run '^$$' -bench '^BenchmarkMake$$' -benchmem -count $(BENCHCOUNT) ./imaging/ > bench-purego.txt

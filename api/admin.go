@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/photoproc/photoproc/metrics"
+	"github.com/photoproc/photoproc/openapi"
 	"github.com/photoproc/photoproc/queue"
 	"github.com/photoproc/photoproc/store"
 )
@@ -92,7 +93,9 @@ func NewAdmin(cfg AdminConfig, deps AdminDeps) (http.Handler, error) {
 	h := humago.New(mux, hc)
 	ad.register(h)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(deps.Gatherer, promhttp.HandlerOpts{EnableOpenMetrics: true}))
-	mux.Handle("GET /docs", docsHandler("photoproc admin API", "/api/openapi.json"))
+	docs := openapi.Viewer("photoproc admin API", "/api/openapi.json")
+	mux.Handle("GET /docs", docs)
+	mux.Handle("GET /docs/", docs)
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.Header().Set("Content-Security-Policy", "default-src 'self'; style-src 'unsafe-inline'; script-src 'unsafe-inline'")

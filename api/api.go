@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/photoproc/photoproc/metrics"
+	"github.com/photoproc/photoproc/openapi"
 	"github.com/photoproc/photoproc/store"
 )
 
@@ -78,13 +79,15 @@ func newAPI(cfg Config, deps Deps) *API {
 	hc := huma.DefaultConfig("photoproc", cfg.Version)
 	hc.Info.Description = "Queue photos for thumbnailing and read the results. " +
 		"Every error is an RFC 9457 problem (application/problem+json)."
-	hc.DocsPath = "" // the built-in page loads its scripts from a CDN; ours works offline
+	hc.DocsPath = "" // the built-in page loads its scripts from a CDN; openapi.Viewer works offline
 	noSchemaLinks(&hc)
 	a.huma = humago.New(a.mux, hc)
 	a.registerPhotos()
 	a.registerProcess()
 	a.registerHealth()
-	a.mux.Handle("GET /docs", docsHandler("photoproc API", "/openapi.json"))
+	docs := openapi.Viewer("photoproc API", "/openapi.json")
+	a.mux.Handle("GET /docs", docs)
+	a.mux.Handle("GET /docs/", docs)
 	return a
 }
 

@@ -118,11 +118,13 @@ func TestAdminPageInBrowser(t *testing.T) {
 	b.assertLocal(t, h.addrs.Admin)
 }
 
-// TestDocsPagesInBrowser loads both /docs pages in headless Chromium: each renders its
-// OpenAPI document's operations with nothing loaded from outside its own listener.
+// TestDocsPagesInBrowser loads both /docs pages (Swagger UI, embedded) in headless Chromium:
+// each renders its OpenAPI document's operations with nothing loaded from outside its own
+// listener, and "Try it out" on GET /photos/pending returns the pending photos.
 func TestDocsPagesInBrowser(t *testing.T) {
 	t.Parallel()
 	h := startDaemon(t, nil)
+	pending := h.addPhoto(t, h.photoURL("small-canon40d.jpg")).UUID
 	b := newBrowser(t)
 	for _, c := range []struct {
 		addr string
@@ -132,8 +134,8 @@ func TestDocsPagesInBrowser(t *testing.T) {
 		{h.addrs.Admin, []string{"/api/retry-failed", "/api/requeue-stuck", "/api/status"}},
 	} {
 		b.reset()
-		b.do(t, chromedp.Navigate("http://"+c.addr+"/docs"), chromedp.WaitVisible(chromedp.CSS("section.op")))
-		text := browserRun(t, b, chromedp.Text(chromedp.CSS("#ops")))
+		b.do(t, chromedp.Navigate("http://"+c.addr+"/docs"), chromedp.WaitVisible(chromedp.CSS(".opblock")))
+		text := browserRun(t, b, chromedp.Text(chromedp.CSS("#swagger-ui")))
 		for _, w := range c.want {
 			if !strings.Contains(text, w) {
 				t.Errorf("http://%s/docs does not show %s:\n%s", c.addr, w, text)
@@ -141,6 +143,16 @@ func TestDocsPagesInBrowser(t *testing.T) {
 		}
 		b.assertLocal(t, c.addr)
 	}
+
+	// Try it out, as a person would: open GET /photos/pending, "Try it out", "Execute".
+	b.reset()
+	op := `.opblock-get:has([data-path="/photos/pending"])`
+	b.do(t, chromedp.Navigate("http://"+h.addrs.HTTP+"/docs"), chromedp.WaitVisible(chromedp.CSS(op)),
+		chromedp.Click(chromedp.CSS(op+" .opblock-summary-control")),
+		chromedp.Click(chromedp.CSS(op+" .try-out__btn")),
+		chromedp.Click(chromedp.CSS(op+" .execute")))
+	b.waitText(t, op+" .live-responses-table", pending.String())
+	b.assertLocal(t, h.addrs.HTTP)
 }
 
 // browser is one headless Chromium tab for a test, with every URL it requested.
@@ -241,7 +253,8 @@ func (b *browser) reset() {
 	b.mu.Unlock()
 }
 
-// assertLocal fails unless the page requested something and every request went to addr.
+// assertLocal fails unless the page requested something and every request went to addr
+// (data: URLs, which the page carries inline, leave nothing).
 func (b *browser) assertLocal(t *testing.T, addr string) {
 	t.Helper()
 	b.mu.Lock()
@@ -250,6 +263,9 @@ func (b *browser) assertLocal(t *testing.T, addr string) {
 		t.Fatal("the browser reported no requests at all")
 	}
 	for _, raw := range b.urls {
+		if strings.HasPrefix(raw, "data:") {
+			continue
+		}
 		u, err := url.Parse(raw)
 		if err != nil || u.Scheme != "http" || u.Host != addr {
 			t.Errorf("request to %s: everything must come from http://%s", raw, addr)

@@ -120,13 +120,11 @@ func (c Config) Validate() error {
 	if err != nil {
 		errs = append(errs, err)
 	}
-	if c.PublicBaseURL != "" {
-		if u, err := url.Parse(c.PublicBaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			errs = append(errs, fmt.Errorf("public base URL must be an http(s) URL, got %q", c.PublicBaseURL))
-		}
+	if err := ValidatePublicBaseURL(c.PublicBaseURL); err != nil {
+		errs = append(errs, err)
 	}
-	if loc.backend == BackendS3 && c.S3.Endpoint != "" {
-		if _, _, err := c.S3.endpoint(); err != nil {
+	if loc.backend == BackendS3 {
+		if err := ValidateEndpoint(c.S3.Endpoint); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -137,6 +135,29 @@ func (c Config) Validate() error {
 		errs = append(errs, fmt.Errorf("timeout must be positive, got %s", c.Timeout))
 	}
 	return errors.Join(errs...)
+}
+
+// ValidateLocation reports what is wrong with a Location, for a message naming its setting.
+func ValidateLocation(loc string) error {
+	_, err := Config{Location: loc}.location()
+	return err
+}
+
+// ValidatePublicBaseURL reports what is wrong with a PublicBaseURL (empty is valid).
+func ValidatePublicBaseURL(base string) error {
+	if base == "" {
+		return nil
+	}
+	if u, err := url.Parse(base); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("public base URL must be an http(s) URL, got %q", base)
+	}
+	return nil
+}
+
+// ValidateEndpoint reports what is wrong with an S3Config.Endpoint (empty is valid).
+func ValidateEndpoint(endpoint string) error {
+	_, _, err := S3Config{Endpoint: endpoint}.endpoint()
+	return err
 }
 
 // endpoint splits Endpoint into the host[:port] the client dials and whether it uses TLS.

@@ -85,12 +85,12 @@ func (s *s3) put(ctx context.Context, key string, data []byte) error {
 func (s *s3) open(ctx context.Context, key string) (*Object, error) {
 	obj, err := s.client.GetObject(ctx, s.bucket, key, minio.GetObjectOptions{})
 	if err != nil {
-		return nil, s.err(err)
+		return nil, s.notFound(ctx, s.err(err))
 	}
 	st, err := obj.Stat() // sends the GET; its body is what the first Read returns
 	if err != nil {
 		obj.Close()
-		return nil, s.err(err)
+		return nil, s.notFound(ctx, s.err(err))
 	}
 	return &Object{ReadSeekCloser: &lazySeeker{obj: obj, size: st.Size}, Info: objectInfo(st)}, nil
 }
@@ -98,7 +98,7 @@ func (s *s3) open(ctx context.Context, key string) (*Object, error) {
 func (s *s3) stat(ctx context.Context, key string) (Info, error) {
 	st, err := s.client.StatObject(ctx, s.bucket, key, minio.StatObjectOptions{})
 	if err != nil {
-		return Info{}, s.err(err)
+		return Info{}, s.notFound(ctx, s.err(err))
 	}
 	return objectInfo(st), nil
 }
@@ -158,6 +158,19 @@ func (s *s3) err(err error) error {
 	}
 	if resp.StatusCode == 401 || resp.StatusCode == 403 {
 		return fmt.Errorf("%w: credentials refused for bucket %s: %w", ErrUnavailable, s.bucket, err)
+	}
+	return err
+}
+
+// notFound tells a missing key from a missing bucket, which some servers (and every HEAD)
+// report alike: a thumbnail recorded but gone is one row's problem, a bucket that is gone is
+// the whole store's.
+func (s *s3) notFound(ctx context.Context, err error) error {
+	if !errors.Is(err, ErrNotFound) {
+		return err
+	}
+	if ok, cerr := s.client.BucketExists(ctx, s.bucket); cerr == nil && !ok {
+		return fmt.Errorf("%w: bucket %s does not exist", ErrUnavailable, s.bucket)
 	}
 	return err
 }

@@ -70,10 +70,16 @@ func TestS3PutOpenStat(t *testing.T) {
 	if _, err := s.Open(ctx, "s3://"+bucket+"/thumbs/missing.jpg"); !errors.Is(err, storage.ErrNotFound) {
 		t.Errorf("Open of a missing key = %v, want ErrNotFound", err)
 	}
+	// A row written while thumbnails were in a local directory reads the key under the prefix.
+	if legacy, err := s.Open(ctx, "a.jpg"); err != nil {
+		t.Errorf("Open of a local row's path = %v, want the key under the prefix", err)
+	} else {
+		legacy.Close()
+	}
 	if _, err := s.Open(ctx, "s3://another-bucket/thumbs/a.jpg"); !errors.Is(err, storage.ErrNotFound) {
 		t.Errorf("Open of another bucket's URL = %v, want ErrNotFound", err)
 	}
-	if obs.count("put", "") != 1 || obs.count("open", "") != 1 || obs.count("open", storage.KindNotFound) != 2 {
+	if obs.count("put", "") != 1 || obs.count("open", "") != 2 || obs.count("open", storage.KindNotFound) != 2 {
 		t.Errorf("observed %v", obs.seen)
 	}
 }

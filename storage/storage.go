@@ -130,6 +130,11 @@ func (s *Store) key(url string) (string, error) {
 	if k, ok := s.b.keyOf(url); ok {
 		return k, nil
 	}
+	// A row written while thumbnails were in a local directory names a file in it: in a
+	// bucket that is a key under the prefix, where copying the directory puts it.
+	if s.loc.backend == BackendS3 && isPlainName(url) {
+		return s.loc.prefix + url, nil
+	}
 	return "", fmt.Errorf("%w: %q is not in %s", ErrNotFound, url, s)
 }
 

@@ -159,7 +159,7 @@ func (s *s3) err(err error) error {
 	if resp.StatusCode == 401 || resp.StatusCode == 403 {
 		return fmt.Errorf("%w: credentials refused for bucket %s: %w", ErrUnavailable, s.bucket, err)
 	}
-	return err
+	return fmt.Errorf("%d %s: %w", resp.StatusCode, resp.Code, err) // the message alone may not say
 }
 
 // notFound tells a missing key from a missing bucket, which some servers (and every HEAD)

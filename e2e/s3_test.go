@@ -3,10 +3,15 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -254,4 +259,94 @@ func httpGet(t *testing.T, c *http.Client, url string, header http.Header) (*htt
 		t.Fatal(err)
 	}
 	return resp, body
+}
+
+// The store answers 503 and 500 to the first uploads of each thumbnail, more often than the
+// S3 client retries by itself: the photo's attempt fails as a transient error, is retried
+// through the delay queue, and completes on its next attempt. The store answered its check
+// throughout, so intake never paused.
+func TestFaultS3ServerErrors(t *testing.T) {
+	t.Parallel()
+	svc := newS3Services(t, s3test.Shared(t), "")
+	faulty := newFailingPuts(t, svc.s3.Endpoint, 3) // minio-go tries each request 3 times
+	h := startDaemonOn(t, svc, func(c *daemon.Config) { c.Storage.S3.Endpoint = faulty.URL })
+	ids := h.addPhotos(t, h.photos.batch("s3-5xx", 6))
+	h.mustProcess(t, ids)
+	photos := h.waitSettled(t, ids, batchTimeout)
+	h.checkOutcome(t, "S3 answering 5xx to the first uploads", ids).requireAllCompleted(t)
+	for _, id := range ids {
+		if p := photos[id]; p.Attempts != 2 {
+			t.Errorf("photo %s completed after %d attempts, want 2 (one retry through the delay queue)", id, p.Attempts)
+		}
+	}
+	if n := h.logs.count("will retry", "503 SlowDown"); n != len(ids) {
+		t.Errorf("%d retries logged for a 503 from the store, want one per photo", n)
+	}
+	if n := h.logs.count("intake paused"); n != 0 {
+		t.Errorf("intake paused %d times for a store that answered its check", n)
+	}
+}
+
+// newFailingPuts is a reverse proxy to an S3 server that answers the first n uploads of each
+// key with a 5xx S3 error (503 SlowDown, then 500 InternalError) and passes everything else.
+func newFailingPuts(t *testing.T, target string, n int) *httptest.Server {
+	t.Helper()
+	u, err := url.Parse(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := httputil.NewSingleHostReverseProxy(u)
+	var mu sync.Mutex
+	puts := map[string]int{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPut {
+			mu.Lock()
+			puts[r.URL.Path]++
+			k := puts[r.URL.Path]
+			mu.Unlock()
+			if k <= n {
+				_, _ = io.Copy(io.Discard, r.Body)
+				status, code := http.StatusServiceUnavailable, "SlowDown"
+				if k%2 == 0 {
+					status, code = http.StatusInternalServerError, "InternalError"
+				}
+				w.Header().Set("Content-Type", "application/xml")
+				w.WriteHeader(status)
+				fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>%s</Code><Message>injected by the test</Message><Resource>%s</Resource></Error>`, code, r.URL.Path)
+				return
+			}
+		}
+		proxy.ServeHTTP(w, r) // the Host header stays the proxy's, which the request was signed for
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// Credentials the store refuses: not ready, every photo handed back with a line saying so,
+// none failed. Restarted with the right ones, the daemon completes them all.
+func TestFaultS3CredentialsRefused(t *testing.T) {
+	t.Parallel()
+	svc := newS3Services(t, s3test.Shared(t), "")
+	wrong := launchDaemon(t, svc, func(c *daemon.Config) { c.Storage.S3.SecretAccessKey = "not-the-secret" })
+	eventually(t, time.Minute, "the broker connections up and the storage check failing", func() bool {
+		checks := wrong.readyChecks(t)
+		return checks["rabbitmq"] == "ok" && checks["rabbitmq-consume"] == "ok" && checks["storage"] == "unavailable"
+	})
+	ids := wrong.addPhotos(t, wrong.photos.batch("badkey", 6))
+	wrong.mustProcess(t, ids)
+	pub := testPublisher(t, wrong.cfg.Queue)
+	eventually(t, batchTimeout, "intake to pause with every photo back in the queue", func() bool {
+		st, err := pub.QueueStats(context.Background())
+		return err == nil && st.Consumers == 0 && st.Messages == len(ids) && wrong.logs.count("credentials refused") > 0
+	})
+	if n := wrong.countStatus(ids, store.StatusFailed); n != 0 {
+		t.Errorf("%d photos failed for refused credentials", n)
+	}
+	if err := wrong.stop(); err != nil {
+		t.Fatal(err)
+	}
+
+	right := startDaemonOn(t, svc, nil)
+	right.waitSettled(t, ids, batchTimeout)
+	right.checkOutcome(t, "S3 credentials refused, then the right ones", ids).requireAllCompleted(t)
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -250,4 +251,45 @@ func (o *observer) count(op, kind string) int {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	return o.seen[op+"/"+kind]
+}
+
+// An upload to a server that accepts the connection and never answers ends at the deadline,
+// as a timeout: worth another try, not a sign of a missing bucket.
+func TestS3PutDeadline(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var (
+		held  sync.WaitGroup
+		mu    sync.Mutex
+		conns []net.Conn
+	)
+	held.Go(func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c) // read nothing, answer nothing
+			mu.Unlock()
+		}
+	})
+	t.Cleanup(func() {
+		ln.Close()
+		held.Wait()
+		for _, c := range conns {
+			c.Close()
+		}
+	})
+	cfg := s3test.Shared(t).Config("photoproc-black-hole", "")
+	cfg.S3.Endpoint = "http://" + ln.Addr().String()
+	cfg.Timeout = 300 * time.Millisecond
+	s := openS3(t, cfg, nil)
+	_, err = s.Put(context.Background(), "a.jpg", []byte("x"))
+	if err == nil || errors.Is(err, storage.ErrUnavailable) || storage.Kind(err) != storage.KindTimeout {
+		t.Fatalf("Put to a server that never answers = %v (kind %s), want a timeout", err, storage.Kind(err))
+	}
 }

@@ -138,7 +138,11 @@ func (c Config) Validate() error {
 }
 
 // ValidateLocation reports what is wrong with a Location, for a message naming its setting.
+// Empty is valid: it means Dir.
 func ValidateLocation(loc string) error {
+	if loc == "" {
+		return nil
+	}
 	_, err := Config{Location: loc}.location()
 	return err
 }

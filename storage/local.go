@@ -218,11 +218,13 @@ func (l *local) removeIfStale(e fs.DirEntry, olderThan time.Time) (int, error) {
 // url: a local thumbnail is recorded by its path relative to the directory.
 func (l *local) url(key string) string { return key }
 
+// keyOf takes a path inside the directory (no "..", not absolute); os.Root keeps even that
+// inside, through symbolic links too.
 func (l *local) keyOf(url string) (string, bool) {
-	if url == "" || strings.Contains(url, "://") {
+	if !filepath.IsLocal(url) || strings.Contains(url, "://") {
 		return "", false
 	}
-	return url, true // os.Root keeps it inside the directory
+	return url, true
 }
 
 func (l *local) close() error { return l.root.Close() }

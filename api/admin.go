@@ -64,6 +64,8 @@ type AdminDeps struct {
 	Ready     []Check
 	Metrics   *metrics.Metrics
 	Logger    *slog.Logger
+	// Storage says where thumbnails are stored, for the page.
+	Storage string
 }
 
 //go:embed admin.html

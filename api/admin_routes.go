@@ -14,6 +14,7 @@ import (
 // Status is everything the admin page shows, in one read.
 type Status struct {
 	Time           time.Time          `json:"time"`
+	Storage        string             `json:"storage" doc:"Where thumbnails are stored: a local directory, or s3://BUCKET/PREFIX and its endpoint."`
 	Counts         map[string]int64   `json:"counts" doc:"Photos by status."`
 	Pool           *PoolStatus        `json:"pool,omitempty" doc:"Absent on an api-only process."`
 	Queue          *QueueStatus       `json:"queue,omitempty" doc:"Absent while the broker is unreachable."`
@@ -101,7 +102,7 @@ func (ad *admin) register(h huma.API) {
 }
 
 func (ad *admin) status(ctx context.Context, _ *struct{}) (*statusOutput, error) {
-	st := Status{Time: time.Now().UTC(), Counts: map[string]int64{}, Processed: map[string]float64{}, RecentFailures: []FailedPhoto{}}
+	st := Status{Time: time.Now().UTC(), Storage: ad.deps.Storage, Counts: map[string]int64{}, Processed: map[string]float64{}, RecentFailures: []FailedPhoto{}}
 	counts, err := ad.deps.Store.CountByStatus(ctx)
 	if err != nil {
 		return nil, ad.api.internal(ctx, "count photos", err)

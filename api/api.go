@@ -2,9 +2,10 @@ package api
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
-	"os"
+	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/photoproc/photoproc/metrics"
 	"github.com/photoproc/photoproc/openapi"
+	"github.com/photoproc/photoproc/storage"
 	"github.com/photoproc/photoproc/store"
 )
 
@@ -28,6 +30,13 @@ type Publisher interface {
 	Connected() bool
 }
 
+// Thumbnails reads stored thumbnails by the URL their row records.
+type Thumbnails interface {
+	Open(ctx context.Context, url string) (*storage.Object, error)
+	// Presign returns a link that fetches the thumbnail without credentials for expiry.
+	Presign(ctx context.Context, url string, expiry time.Duration) (string, error)
+}
+
 // Check is one readiness check: nil when the dependency answers.
 type Check struct {
 	Name  string
@@ -36,39 +45,32 @@ type Check struct {
 
 // Deps are the API's collaborators. Publisher may be nil when this process does not publish.
 type Deps struct {
-	Store     Store
-	Publisher Publisher
-	Ready     []Check
-	Metrics   *metrics.Metrics
-	Logger    *slog.Logger
+	Store      Store
+	Publisher  Publisher
+	Thumbnails Thumbnails
+	Ready      []Check
+	Metrics    *metrics.Metrics
+	Logger     *slog.Logger
 }
 
 // API is the public HTTP API.
 type API struct {
-	cfg    Config
-	deps   Deps
-	log    *slog.Logger
-	thumbs *os.Root
-	huma   huma.API
-	mux    *http.ServeMux
+	cfg  Config
+	deps Deps
+	log  *slog.Logger
+	huma huma.API
+	mux  *http.ServeMux
 }
 
-// New builds the public API. The thumbnails directory is opened as an os.Root, so no path
-// read through it can leave that directory.
+// New builds the public API.
 func New(cfg Config, deps Deps) (*API, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(cfg.ThumbsDir, 0o755); err != nil {
-		return nil, err
+	if deps.Thumbnails == nil {
+		return nil, errors.New("no thumbnail storage")
 	}
-	root, err := os.OpenRoot(cfg.ThumbsDir)
-	if err != nil {
-		return nil, err
-	}
-	a := newAPI(cfg, deps)
-	a.thumbs = root
-	return a, nil
+	return newAPI(cfg, deps), nil
 }
 
 func newAPI(cfg Config, deps Deps) *API {
@@ -93,14 +95,6 @@ func newAPI(cfg Config, deps Deps) *API {
 
 // Handler serves the API with request ids, access logs and panic recovery.
 func (a *API) Handler() http.Handler { return withRequestLog(a.mux, a.log) }
-
-// Close releases the thumbnails directory.
-func (a *API) Close() error {
-	if a.thumbs == nil {
-		return nil
-	}
-	return a.thumbs.Close()
-}
 
 // OpenAPIYAML returns the OpenAPI document of the public API (for `photoproc openapi`).
 func OpenAPIYAML() ([]byte, error) {

@@ -3,12 +3,23 @@ package api
 import (
 	"errors"
 	"fmt"
+	"time"
+)
+
+// Thumbnail deliveries, Config.ThumbnailDelivery.
+const (
+	DeliveryStream    = "stream"    // the API sends the bytes
+	DeliveryPresigned = "presigned" // the API redirects to a short-lived link of the store
 )
 
 // Config configures the public API.
 type Config struct {
-	// ThumbsDir is where thumbnails are read from (PHOTOPROC_THUMBS_DIR); default ./thumbs.
-	ThumbsDir string
+	// ThumbnailDelivery is how GET /photos/{uuid}/thumbnail answers
+	// (PHOTOPROC_THUMBNAIL_DELIVERY): DeliveryStream (default) or DeliveryPresigned, which
+	// needs a store that presigns (S3).
+	ThumbnailDelivery string
+	// PresignExpiry is how long a presigned link stays valid; default 5m.
+	PresignExpiry time.Duration
 	// MaxBodyBytes is the largest request body accepted, in bytes; default 64 KiB, which
 	// holds 1000 UUIDs with room for whitespace.
 	MaxBodyBytes int64
@@ -21,14 +32,17 @@ const MaxBatch = 1000
 
 // DefaultConfig returns the defaults documented on Config.
 func DefaultConfig() Config {
-	return Config{ThumbsDir: "./thumbs", MaxBodyBytes: 64 << 10, Version: "1.0.0"}
+	return Config{ThumbnailDelivery: DeliveryStream, PresignExpiry: 5 * time.Minute, MaxBodyBytes: 64 << 10, Version: "1.0.0"}
 }
 
 // Validate reports every problem with c.
 func (c Config) Validate() error {
 	var errs []error
-	if c.ThumbsDir == "" {
-		errs = append(errs, errors.New("thumbnails directory must be set"))
+	if c.ThumbnailDelivery != DeliveryStream && c.ThumbnailDelivery != DeliveryPresigned {
+		errs = append(errs, fmt.Errorf("thumbnail delivery must be %s or %s, got %q", DeliveryStream, DeliveryPresigned, c.ThumbnailDelivery))
+	}
+	if c.PresignExpiry < time.Second || c.PresignExpiry > 7*24*time.Hour {
+		errs = append(errs, fmt.Errorf("presign expiry must be from 1s to 7 days (S3's limit), got %s", c.PresignExpiry))
 	}
 	if c.MaxBodyBytes < 1<<10 {
 		errs = append(errs, fmt.Errorf("max body bytes must be at least 1024, got %d", c.MaxBodyBytes))

@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/photoproc/photoproc/api"
+	"github.com/photoproc/photoproc/storage"
 	"github.com/photoproc/photoproc/store"
 )
 
@@ -23,13 +24,17 @@ func TestInternalErrorsDoNotLeak(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(st.Close)
-	acfg := api.DefaultConfig()
-	acfg.ThumbsDir = t.TempDir()
-	a, err := api.New(acfg, api.Deps{Store: st, Logger: testLogger(t)})
+	scfg := storage.DefaultConfig()
+	scfg.Dir = t.TempDir()
+	thumbs, err := storage.Open(scfg, storage.Deps{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = a.Close() })
+	t.Cleanup(func() { _ = thumbs.Close() })
+	a, err := api.New(api.DefaultConfig(), api.Deps{Store: st, Thumbnails: thumbs, Logger: testLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
 	srv := httptest.NewServer(a.Handler())
 	t.Cleanup(srv.Close)
 	b := &bundle{srv: srv}

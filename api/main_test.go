@@ -4,8 +4,19 @@ import (
 	"testing"
 
 	"go.uber.org/goleak"
+
+	"github.com/photoproc/photoproc/storage/s3test"
 )
 
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m)
+	goleak.VerifyTestMain(stopAfter{m})
+}
+
+// stopAfter stops the shared S3 server once every test has run.
+type stopAfter struct{ m *testing.M }
+
+func (s stopAfter) Run() int {
+	code := s.m.Run()
+	s3test.StopShared()
+	return code
 }

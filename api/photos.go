@@ -13,6 +13,7 @@ import (
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 	"github.com/google/uuid"
 
+	"github.com/photoproc/photoproc/storage"
 	"github.com/photoproc/photoproc/store"
 )
 
@@ -53,8 +54,8 @@ type Thumbnail struct {
 	Width     int       `json:"width"`
 	Height    int       `json:"height"`
 	Size      int       `json:"size" doc:"Edge of the box the thumbnail was made to fit."`
-	URL       string    `json:"url" doc:"File path relative to the thumbnails directory."`
-	Href      string    `json:"href" doc:"Where this API serves the file."`
+	URL       string    `json:"url" doc:"Where the thumbnail is stored: its path relative to the thumbnails directory (local storage), s3://BUCKET/KEY, or PHOTOPROC_PUBLIC_BASE_URL followed by the key."`
+	Href      string    `json:"href" doc:"Where this API serves the thumbnail."`
 	CreatedAt time.Time `json:"created_at"`
 }
 
@@ -86,13 +87,22 @@ func (a *API) registerPhotos() {
 		Method:      http.MethodGet,
 		Path:        "/photos/{uuid}/thumbnail",
 		Summary:     "Download a photo's thumbnail (JPEG)",
-		Tags:        []string{"photos"},
+		Description: "Streams the thumbnail with ETag, Last-Modified and Cache-Control; If-None-Match " +
+			"and If-Modified-Since answer 304, Range answers 206. With PHOTOPROC_THUMBNAIL_DELIVERY=presigned " +
+			"it redirects to a short-lived link of the bucket instead.",
+		Tags: []string{"photos"},
 		Responses: map[string]*huma.Response{
 			"200": {
 				Description: "The thumbnail.",
 				Content:     map[string]*huma.MediaType{"image/jpeg": {Schema: &huma.Schema{Type: "string", Format: "binary"}}},
 			},
+			"302": {
+				Description: "A short-lived link to the thumbnail in the bucket (PHOTOPROC_THUMBNAIL_DELIVERY=presigned).",
+				Headers:     map[string]*huma.Param{"Location": {Description: "The presigned link.", Schema: &huma.Schema{Type: "string", Format: "uri"}}},
+			},
+			"304": {Description: "The copy the client holds (If-None-Match, If-Modified-Since) is current."},
 		},
+		Errors: []int{http.StatusNotFound, http.StatusServiceUnavailable},
 	}, a.getThumbnail)
 }
 
@@ -157,26 +167,50 @@ func (a *API) getThumbnail(ctx context.Context, in *photoInput) (*huma.StreamRes
 	t := thumbs[0]
 	for _, c := range thumbs[1:] {
 		if c.CreatedAt.After(t.CreatedAt) {
-			t = c // the newest is the one whose file is on disk
+			t = c // the newest is the one the store holds
 		}
 	}
-	// The path comes from our own database, and os.Root refuses any path that would leave
-	// the thumbnails directory, whatever the row says.
-	f, err := a.thumbs.Open(t.URL)
-	if err != nil {
-		return nil, a.internal(ctx, "open thumbnail", err)
+	if a.cfg.ThumbnailDelivery == DeliveryPresigned {
+		return a.redirectToThumbnail(ctx, id, t)
 	}
-	st, err := f.Stat()
+	// The URL comes from our own database, and the store refuses any that would leave it
+	// (a local directory is read through os.Root), whatever the row says.
+	obj, err := a.deps.Thumbnails.Open(ctx, t.URL)
 	if err != nil {
-		f.Close()
-		return nil, a.internal(ctx, "stat thumbnail", err)
+		return nil, a.storageProblem(ctx, id, err)
 	}
 	return &huma.StreamResponse{Body: func(hctx huma.Context) {
-		defer f.Close()
+		defer obj.Close()
 		r, w := humago.Unwrap(hctx)
 		w.Header().Set("Content-Type", "image/jpeg")
 		w.Header().Set("Cache-Control", "public, max-age=86400")
-		w.Header().Set("ETag", fmt.Sprintf(`"%s-%d-%d"`, t.UUID, st.Size(), st.ModTime().UnixNano()))
-		http.ServeContent(w, r, "", st.ModTime(), f)
+		w.Header().Set("ETag", obj.ETag)
+		http.ServeContent(w, r, "", obj.ModTime, obj)
 	}}, nil
+}
+
+// redirectToThumbnail answers 302 with a presigned link. The browser may keep the redirect
+// for half the link's life, so a page reloaded meanwhile reuses the image it already has.
+func (a *API) redirectToThumbnail(ctx context.Context, id uuid.UUID, t store.Thumbnail) (*huma.StreamResponse, error) {
+	link, err := a.deps.Thumbnails.Presign(ctx, t.URL, a.cfg.PresignExpiry)
+	if err != nil {
+		return nil, a.storageProblem(ctx, id, err)
+	}
+	return &huma.StreamResponse{Body: func(hctx huma.Context) {
+		_, w := humago.Unwrap(hctx)
+		w.Header().Set("Location", link)
+		w.Header().Set("Cache-Control", fmt.Sprintf("private, max-age=%d", int(a.cfg.PresignExpiry.Seconds()/2)))
+		w.WriteHeader(http.StatusFound)
+	}}, nil
+}
+
+// storageProblem turns a store's error into a problem: a thumbnail recorded but missing is
+// 404, a store that cannot be read is 503; the details go to the log only.
+func (a *API) storageProblem(ctx context.Context, id uuid.UUID, err error) error {
+	if errors.Is(err, storage.ErrNotFound) {
+		a.logger(ctx).Warn("thumbnail recorded but not in storage", "photo_uuid", id, "err", err)
+		return huma.Error404NotFound("This photo's thumbnail is recorded but missing from storage.")
+	}
+	a.logger(ctx).Error("read thumbnail", "photo_uuid", id, "err", err)
+	return huma.Error503ServiceUnavailable("Thumbnail storage is unavailable: try again shortly.")
 }

@@ -144,8 +144,8 @@ func TestThumbnailStaysInsideItsDirectory(t *testing.T) {
 			t.Fatal(err)
 		}
 		r := b.do(t, http.MethodGet, "/photos/"+p.UUID.String()+"/thumbnail", "")
-		if r.status == http.StatusOK || strings.Contains(string(r.body), "secret") {
-			t.Fatalf("thumbnail url %q served %d %q", path, r.status, r.body)
+		if r.status != http.StatusNotFound || strings.Contains(string(r.body), "secret") {
+			t.Fatalf("thumbnail url %q served %d %q, want 404", path, r.status, r.body)
 		}
 	}
 }

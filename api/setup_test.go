@@ -20,39 +20,56 @@ import (
 	"github.com/photoproc/photoproc/metrics"
 	"github.com/photoproc/photoproc/queue"
 	"github.com/photoproc/photoproc/queue/queuetest"
+	"github.com/photoproc/photoproc/storage"
 	"github.com/photoproc/photoproc/store"
 	"github.com/photoproc/photoproc/store/storetest"
 )
 
 type bundle struct {
-	store  *store.Store
-	db     *pgxpool.Pool // the same database, for fixtures
-	queue  queue.Config
-	pub    *queue.Publisher
-	thumbs string
-	srv    *httptest.Server
+	store   *store.Store
+	db      *pgxpool.Pool // the same database, for fixtures
+	queue   queue.Config
+	pub     *queue.Publisher
+	thumbs  string // the local thumbnails directory, when the store is one
+	storage *storage.Store
+	srv     *httptest.Server
 }
 
-// setup runs the public API against a fresh database and fresh queues.
+// setup runs the public API against a fresh database, fresh queues and a thumbnails
+// directory of its own.
 func setup(t *testing.T) *bundle {
+	t.Helper()
+	dir := t.TempDir()
+	scfg := storage.DefaultConfig()
+	scfg.Dir = dir
+	b := setupWith(t, scfg, api.DefaultConfig())
+	b.thumbs = dir
+	return b
+}
+
+// setupWith runs the public API configured by cfg on the store scfg names.
+func setupWith(t *testing.T, scfg storage.Config, cfg api.Config) *bundle {
 	t.Helper()
 	st, uri := storetest.NewStore(t)
 	qcfg := queuetest.Config(t)
 	pub := publisher(t, qcfg)
-	b := &bundle{store: st, db: storetest.Pool(t, uri), queue: qcfg, pub: pub, thumbs: t.TempDir()}
-	cfg := api.DefaultConfig()
-	cfg.ThumbsDir = b.thumbs
+	thumbs, err := storage.Open(scfg, storage.Deps{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = thumbs.Close() })
+	b := &bundle{store: st, db: storetest.Pool(t, uri), queue: qcfg, pub: pub, storage: thumbs}
 	a, err := api.New(cfg, api.Deps{
-		Store:     st,
-		Publisher: pub,
-		Ready:     []api.Check{{Name: "postgres", Check: st.Ping}, {Name: "rabbitmq", Check: connectedCheck(pub)}},
-		Metrics:   metrics.New(prometheus.NewRegistry()),
-		Logger:    testLogger(t),
+		Store:      st,
+		Publisher:  pub,
+		Thumbnails: thumbs,
+		Ready:      []api.Check{{Name: "postgres", Check: st.Ping}, {Name: "rabbitmq", Check: connectedCheck(pub)}},
+		Metrics:    metrics.New(prometheus.NewRegistry()),
+		Logger:     testLogger(t),
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = a.Close() })
 	b.srv = httptest.NewServer(a.Handler())
 	t.Cleanup(b.srv.Close)
 	return b

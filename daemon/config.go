@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"cmp"
 	"errors"
 	"flag"
 	"fmt"
@@ -14,6 +15,7 @@ import (
 	"github.com/photoproc/photoproc/imaging"
 	"github.com/photoproc/photoproc/pool"
 	"github.com/photoproc/photoproc/queue"
+	"github.com/photoproc/photoproc/storage"
 	"github.com/photoproc/photoproc/store"
 )
 
@@ -34,6 +36,7 @@ type Config struct {
 	LogLevel   string // debug, info, warn or error
 
 	Store   store.Config
+	Storage storage.Config
 	Queue   queue.Config
 	Pool    pool.Config
 	Imaging imaging.Config
@@ -50,6 +53,7 @@ func DefaultConfig() Config {
 		LogFormat: "auto",
 		LogLevel:  "info",
 		Store:     store.DefaultConfig(),
+		Storage:   storage.DefaultConfig(),
 		Queue:     queue.DefaultConfig(),
 		Pool:      pool.DefaultConfig(),
 		Imaging:   imaging.DefaultConfig(),
@@ -84,12 +88,31 @@ func settings() []setting {
 			c.AdminToken = v
 			return nil
 		}},
-		{"PHOTOPROC_THUMBS_DIR", "thumbs-dir", "where thumbnails are written", func(c *Config, v string) error {
+		{"PHOTOPROC_THUMBS_DIR", "thumbs-dir", "where thumbnails are written when PHOTOPROC_STORAGE is empty", func(c *Config, v string) error {
 			if v == "" {
 				return errors.New("must not be empty")
 			}
-			c.Pool.ThumbsDir, c.API.ThumbsDir = v, v
+			c.Storage.Dir = v
 			return nil
+		}},
+		{"PHOTOPROC_STORAGE", "storage", "where thumbnails are stored: a directory, or s3://BUCKET[/PREFIX] (endpoint, region and credentials from the AWS_* settings); empty = PHOTOPROC_THUMBS_DIR", func(c *Config, v string) error {
+			c.Storage.Location = v
+			return storage.ValidateLocation(v)
+		}},
+		{"PHOTOPROC_S3_PATH_STYLE", "s3-path-style", "path-style bucket addressing (default true when AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL is set)", func(c *Config, v string) error {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return fmt.Errorf("want true or false, got %q", v)
+			}
+			c.Storage.S3.PathStyle = &b
+			return nil
+		}},
+		{"PHOTOPROC_PUBLIC_BASE_URL", "public-base-url", "base URL recorded before each thumbnail's key (a CDN or public bucket); empty = the storage URL", func(c *Config, v string) error {
+			c.Storage.PublicBaseURL = v
+			return storage.ValidatePublicBaseURL(v)
+		}},
+		{"PHOTOPROC_THUMBNAIL_DELIVERY", "thumbnail-delivery", "stream (the API sends the thumbnail) or presigned (a redirect to a short-lived link; S3 only)", func(c *Config, v string) error {
+			return oneOf(&c.API.ThumbnailDelivery, v, api.DeliveryStream, api.DeliveryPresigned)
 		}},
 		{"PHOTOPROC_QUEUE", "queue", "RabbitMQ queue name", func(c *Config, v string) error {
 			if v == "" || len(v) > 200 {
@@ -190,10 +213,30 @@ func LoadConfig(args []string, getenv func(string) string, fs *flag.FlagSet) (Co
 	if len(errs) > 0 {
 		return cfg, errors.Join(errs...)
 	}
+	if cfg.Storage.Backend() == storage.BackendS3 {
+		if err := awsSettings(&cfg.Storage.S3, getenv); err != nil {
+			return cfg, err
+		}
+	}
 	cfg.Queue.Prefetch = cfg.Pool.Prefetch()
 	cfg.Pool.SweepInterval = sweepInterval(cfg.Pool.Lease, cfg.Pool.SweepInterval)
 	cfg.Queue.ConnectionName = "photoproc " + cfg.Role
 	return cfg, cfg.Validate()
+}
+
+// awsSettings reads the standard AWS settings of the S3 endpoint and region, for a bucket
+// (other AWS tools' settings never stop a local store's start); the credentials are left to
+// the AWS chain (storage.S3Config), which reads its own variables and files.
+func awsSettings(c *storage.S3Config, getenv func(string) string) error {
+	name := "AWS_ENDPOINT_URL_S3"
+	if c.Endpoint = getenv(name); c.Endpoint == "" {
+		name, c.Endpoint = "AWS_ENDPOINT_URL", getenv("AWS_ENDPOINT_URL")
+	}
+	c.Region = cmp.Or(getenv("AWS_REGION"), getenv("AWS_DEFAULT_REGION"))
+	if err := storage.ValidateEndpoint(c.Endpoint); err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	return nil
 }
 
 // sweepInterval looks for expired leases at least twice per lease, so that a photo abandoned
@@ -211,6 +254,7 @@ func (c Config) Validate() error {
 		err  error
 	}{
 		{"store", c.Store.Validate()},
+		{"storage", c.Storage.Validate()},
 		{"queue", c.Queue.Validate()},
 		{"pool", c.Pool.Validate()},
 		{"imaging", c.Imaging.Validate()},
@@ -220,6 +264,9 @@ func (c Config) Validate() error {
 		if v.err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", v.name, v.err))
 		}
+	}
+	if c.API.ThumbnailDelivery == api.DeliveryPresigned && c.Storage.Backend() == storage.BackendLocal {
+		errs = append(errs, errors.New("PHOTOPROC_THUMBNAIL_DELIVERY: presigned needs thumbnails in S3 (PHOTOPROC_STORAGE=s3://BUCKET); a local directory can only be streamed"))
 	}
 	return errors.Join(errs...)
 }

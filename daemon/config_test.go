@@ -3,8 +3,12 @@ package daemon
 import (
 	"flag"
 	"io"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/photoproc/photoproc/api"
+	"github.com/photoproc/photoproc/storage"
 )
 
 // The lease sweeper looks at least twice per lease, so a short PHOTOPROC_LEASE makes abandoned
@@ -30,6 +34,64 @@ func TestSweepIntervalFollowsTheLease(t *testing.T) {
 		}
 		if cfg.Pool.SweepInterval != c.want {
 			t.Errorf("lease %q: sweep interval %s, want %s", c.lease, cfg.Pool.SweepInterval, c.want)
+		}
+	}
+}
+
+func loadEnv(t *testing.T, env map[string]string) (Config, error) {
+	t.Helper()
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	return LoadConfig(nil, func(k string) string { return env[k] }, fs)
+}
+
+// Where thumbnails are stored, from PHOTOPROC_STORAGE and the standard AWS settings; a bad
+// value stops start-up with a line naming its variable.
+func TestStorageSettings(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		name    string
+		env     map[string]string
+		check   func(Config) bool
+		problem string // part of the error; "" = valid
+	}{
+		{"default", nil, func(c Config) bool {
+			return c.Storage.Backend() == storage.BackendLocal && c.Storage.Dir == "./thumbs" && c.API.ThumbnailDelivery == api.DeliveryStream
+		}, ""},
+		{"thumbs dir", map[string]string{"PHOTOPROC_THUMBS_DIR": "/srv/thumbs"}, func(c Config) bool {
+			return c.Storage.Backend() == storage.BackendLocal && c.Storage.Dir == "/srv/thumbs"
+		}, ""},
+		{"bucket behind an endpoint", map[string]string{"PHOTOPROC_STORAGE": "s3://photos/thumbs", "AWS_ENDPOINT_URL": "http://minio:9000",
+			"AWS_ENDPOINT_URL_S3": "http://s3.internal:9000", "AWS_DEFAULT_REGION": "eu-west-1", "PHOTOPROC_THUMBNAIL_DELIVERY": "presigned"}, func(c Config) bool {
+			s := c.Storage.S3
+			return c.Storage.Backend() == storage.BackendS3 && s.Endpoint == "http://s3.internal:9000" && s.Region == "eu-west-1" &&
+				s.PathStyle == nil && c.API.ThumbnailDelivery == api.DeliveryPresigned
+		}, ""},
+		{"path style off", map[string]string{"PHOTOPROC_STORAGE": "s3://photos", "PHOTOPROC_S3_PATH_STYLE": "false", "AWS_REGION": "us-west-2"}, func(c Config) bool {
+			return c.Storage.S3.PathStyle != nil && !*c.Storage.S3.PathStyle && c.Storage.S3.Region == "us-west-2"
+		}, ""},
+		{"public base URL", map[string]string{"PHOTOPROC_PUBLIC_BASE_URL": "https://cdn.example.com/t"}, func(c Config) bool {
+			return c.Storage.PublicBaseURL == "https://cdn.example.com/t"
+		}, ""},
+		{"an endpoint of other tools, local storage", map[string]string{"AWS_ENDPOINT_URL": "not a url"}, func(c Config) bool {
+			return c.Storage.Backend() == storage.BackendLocal
+		}, ""},
+		{"bad bucket", map[string]string{"PHOTOPROC_STORAGE": "s3://No_Such"}, nil, "PHOTOPROC_STORAGE: "},
+		{"another scheme", map[string]string{"PHOTOPROC_STORAGE": "gs://photos"}, nil, "PHOTOPROC_STORAGE: "},
+		{"bad path style", map[string]string{"PHOTOPROC_S3_PATH_STYLE": "sometimes"}, nil, "PHOTOPROC_S3_PATH_STYLE: "},
+		{"bad base URL", map[string]string{"PHOTOPROC_PUBLIC_BASE_URL": "cdn.example.com"}, nil, "PHOTOPROC_PUBLIC_BASE_URL: "},
+		{"bad delivery", map[string]string{"PHOTOPROC_THUMBNAIL_DELIVERY": "email"}, nil, "PHOTOPROC_THUMBNAIL_DELIVERY: "},
+		{"bad endpoint", map[string]string{"PHOTOPROC_STORAGE": "s3://photos", "AWS_ENDPOINT_URL_S3": "minio:9000"}, nil, "AWS_ENDPOINT_URL_S3: "},
+		{"presigned from a directory", map[string]string{"PHOTOPROC_THUMBNAIL_DELIVERY": "presigned"}, nil, "PHOTOPROC_THUMBNAIL_DELIVERY: presigned needs"},
+	} {
+		cfg, err := loadEnv(t, c.env)
+		switch {
+		case c.problem == "" && err != nil:
+			t.Errorf("%s: %v", c.name, err)
+		case c.problem != "" && (err == nil || !strings.Contains(err.Error(), c.problem)):
+			t.Errorf("%s: error %v, want one containing %q", c.name, err, c.problem)
+		case c.check != nil && !c.check(cfg):
+			t.Errorf("%s: config %+v %+v", c.name, cfg.Storage, cfg.API)
 		}
 	}
 }

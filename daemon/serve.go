@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -19,6 +18,7 @@ import (
 	"github.com/photoproc/photoproc/metrics"
 	"github.com/photoproc/photoproc/pool"
 	"github.com/photoproc/photoproc/queue"
+	"github.com/photoproc/photoproc/storage"
 	"github.com/photoproc/photoproc/store"
 )
 
@@ -62,6 +62,14 @@ func Serve(ctx context.Context, cfg Config, log *slog.Logger, started func(Addrs
 		return out, err
 	})
 
+	// The one owner of the thumbnails, for the workers and the API alike. A bucket that is not
+	// there yet does not stop the start: readiness says so, and the workers wait for it.
+	thumbs, err := storage.Open(cfg.Storage, storage.Deps{Metrics: m, Logger: log})
+	if err != nil {
+		return fmt.Errorf("open storage: %w", err)
+	}
+	lc.onStop("storage", func(context.Context) error { return thumbs.Close() })
+
 	pub, err := queue.NewPublisher(cfg.Queue, log)
 	if err != nil {
 		return fmt.Errorf("open publisher: %w", err)
@@ -71,12 +79,13 @@ func Serve(ctx context.Context, cfg Config, log *slog.Logger, started func(Addrs
 	checks := []api.Check{
 		{Name: "postgres", Check: st.Ping},
 		{Name: "rabbitmq", Check: connected(pub.Connected)},
+		{Name: "storage", Check: thumbs.Check},
 	}
 
 	var workers *pool.Pool
 	if cfg.Role != RoleAPI {
 		var consuming api.Check
-		if workers, consuming, err = startWorkers(cfg, lc, st, pub, m, reg, log); err != nil {
+		if workers, consuming, err = startWorkers(cfg, lc, st, thumbs, pub, m, reg, log); err != nil {
 			return err
 		}
 		checks = append(checks, consuming)
@@ -84,17 +93,17 @@ func Serve(ctx context.Context, cfg Config, log *slog.Logger, started func(Addrs
 
 	var addrs Addrs
 	if cfg.Role != RoleWorker {
-		a, err := api.New(cfg.API, api.Deps{Store: st, Publisher: pub, Ready: checks, Metrics: m, Logger: log})
+		a, err := api.New(cfg.API, api.Deps{Store: st, Publisher: pub, Thumbnails: thumbs, Ready: checks, Metrics: m, Logger: log})
 		if err != nil {
 			return fmt.Errorf("api: %w", err)
 		}
-		lc.onStop("api", func(context.Context) error { return a.Close() })
 		if addrs.HTTP, err = listen(lc, "http", cfg.HTTPAddr, a.Handler(), failed, log); err != nil {
 			return err
 		}
 	}
 	admin, err := api.NewAdmin(api.AdminConfig{Token: cfg.AdminToken, Loopback: loopback(cfg.AdminAddr)}, api.AdminDeps{
 		Gatherer: reg, Store: st, Publisher: pub, Queue: pub, Pool: workerControl(workers), Ready: checks, Metrics: m, Logger: log,
+		Storage: thumbs.String(),
 	})
 	if err != nil {
 		return fmt.Errorf("admin: %w", err)
@@ -104,7 +113,7 @@ func Serve(ctx context.Context, cfg Config, log *slog.Logger, started func(Addrs
 	}
 
 	log.Info("started", "role", cfg.Role, "http", addrs.HTTP, "admin", addrs.Admin,
-		"workers", cfg.Pool.Workers, "queue", cfg.Queue.Queue, "jpeg_codec", imaging.JPEGCodec)
+		"workers", cfg.Pool.Workers, "queue", cfg.Queue.Queue, "storage", thumbs.String(), "jpeg_codec", imaging.JPEGCodec)
 	if workers != nil && imaging.JPEGCodec != "libjpeg-turbo" {
 		log.Warn("JPEG photos are decoded by Go's image/jpeg, about 6 times the CPU per photo of libjpeg-turbo: " +
 			"build with libjpeg-turbo's header installed (Debian: libturbojpeg0-dev) for the fast codec")
@@ -124,18 +133,15 @@ func Serve(ctx context.Context, cfg Config, log *slog.Logger, started func(Addrs
 // startWorkers builds the consuming side: consumer → pool → (fetch, imaging, store), and
 // returns the readiness check of its broker connection.
 // Teardown runs in reverse: stop consuming, drain the pool, close the consumer's channel.
-func startWorkers(cfg Config, lc *lifecycle, st *store.Store, pub *queue.Publisher, m *metrics.Metrics, reg prometheus.Registerer, log *slog.Logger) (*pool.Pool, api.Check, error) {
-	if err := os.MkdirAll(cfg.Pool.ThumbsDir, 0o755); err != nil {
-		return nil, api.Check{}, fmt.Errorf("thumbnails directory: %w", err)
-	}
+func startWorkers(cfg Config, lc *lifecycle, st *store.Store, thumbs *storage.Store, pub *queue.Publisher, m *metrics.Metrics, reg prometheus.Registerer, log *slog.Logger) (*pool.Pool, api.Check, error) {
 	// A temporary file older than this process was left by a write that never finished: a
 	// crash, a kill, a full disk. This process has written nothing yet, so the cutoff spares
 	// none of its own; one another worker process (sharing the directory) is writing at this
 	// very instant could go too, which costs that photo one retry, never a partial file.
-	if n, err := imaging.RemoveTemp(cfg.Pool.ThumbsDir, time.Now()); err != nil {
-		log.Warn("removing temporary files left by an earlier run failed", "dir", cfg.Pool.ThumbsDir, "removed", n, "err", err)
+	if n, err := thumbs.RemoveLeftovers(context.Background(), time.Now()); err != nil {
+		log.Warn("removing temporary files left by an earlier run failed", "storage", thumbs.String(), "removed", n, "err", err)
 	} else if n > 0 {
-		log.Info("removed temporary files left by an earlier run", "dir", cfg.Pool.ThumbsDir, "removed", n)
+		log.Info("removed temporary files left by an earlier run", "storage", thumbs.String(), "removed", n)
 	}
 	fetcher, err := fetch.New(cfg.Fetch)
 	if err != nil {
@@ -154,7 +160,7 @@ func startWorkers(cfg Config, lc *lifecycle, st *store.Store, pub *queue.Publish
 	metrics.RegisterBroker(reg, "consume", cons.Connected)
 
 	workers, err := pool.New(cfg.Pool, pool.Deps{
-		Store: st, Fetcher: fetcher, Thumbnailer: maker, Intake: cons, Metrics: m, Logger: log,
+		Store: st, Fetcher: fetcher, Thumbnailer: maker, Storage: thumbs, Intake: cons, Metrics: m, Logger: log,
 	})
 	if err != nil {
 		return nil, api.Check{}, fmt.Errorf("pool: %w", err)

@@ -79,6 +79,9 @@ func (s *services) childEnv(extra ...string) []string {
 		"PHOTOPROC_RETRY_BACKOFF=" + s.queue.RetryBackoff.String(),
 		"PHOTOPROC_LOG_FORMAT=json",
 	}
+	if s.s3 != nil {
+		env = append(env, s.s3.Env(s.bucket, s3Prefix)...)
+	}
 	return append(env, extra...)
 }
 
@@ -86,8 +89,15 @@ func (s *services) childEnv(extra ...string) []string {
 // any photoproc setting), and kills it if it is still running when the test ends.
 func startChild(t *testing.T, env []string, args ...string) *child {
 	t.Helper()
+	return startChildIn(t, "", env, args...)
+}
+
+// startChildIn is startChild with dir as the working directory ("" = this process's).
+func startChildIn(t *testing.T, dir string, env []string, args ...string) *child {
+	t.Helper()
 	c := &child{logs: &logBuffer{}, done: make(chan struct{})}
 	c.cmd = exec.Command(photoprocBinary(t), args...)
+	c.cmd.Dir = dir
 	c.cmd.Env = append(inheritedEnv(), env...)
 	c.cmd.Stdout, c.cmd.Stderr = c.logs, c.logs
 	if err := c.cmd.Start(); err != nil {

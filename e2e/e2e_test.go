@@ -170,13 +170,10 @@ func checkThumbnail(t *testing.T, h *harness, id uuid.UUID, w expected) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if url != id.String()+".jpg" || size != h.cfg.Imaging.Size {
-		t.Fatalf("row url %q size %d, want %s.jpg and %d", url, size, id, h.cfg.Imaging.Size)
+	if want := h.thumbnailURL(id); url != want || size != h.cfg.Imaging.Size {
+		t.Fatalf("row url %q size %d, want %s and %d", url, size, want, h.cfg.Imaging.Size)
 	}
-	data, err := os.ReadFile(filepath.Join(h.cfg.Pool.ThumbsDir, url))
-	if err != nil {
-		t.Fatalf("thumbnail file: %v", err)
-	}
+	data := h.readStored(t, url)
 	img, format, err := image.Decode(bytes.NewReader(data))
 	if err != nil || format != "jpeg" {
 		t.Fatalf("thumbnail is not a JPEG (%s): %v", format, err)
@@ -235,11 +232,7 @@ func decodeSource(t *testing.T, name string) image.Image {
 
 func readThumb(t *testing.T, h *harness, id uuid.UUID) image.Image {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(h.cfg.Pool.ThumbsDir, id.String()+".jpg"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	img, err := jpeg.Decode(bytes.NewReader(data))
+	img, err := jpeg.Decode(bytes.NewReader(h.readStored(t, h.thumbnailURL(id))))
 	if err != nil {
 		t.Fatal(err)
 	}

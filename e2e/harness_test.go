@@ -21,12 +21,13 @@ import (
 	"github.com/photoproc/photoproc/daemon"
 	"github.com/photoproc/photoproc/queue"
 	"github.com/photoproc/photoproc/queue/queuetest"
+	"github.com/photoproc/photoproc/storage/s3test"
 	"github.com/photoproc/photoproc/store"
 	"github.com/photoproc/photoproc/store/storetest"
 )
 
-// services are one test's own database, queues, thumbnails directory and photo server: what a
-// daemon, in this process or a child process, is pointed at.
+// services are one test's own database, queues, thumbnails directory (or bucket) and photo
+// server: what a daemon, in this process or a child process, is pointed at.
 type services struct {
 	uri    string // the test database
 	db     *pgxpool.Pool
@@ -34,6 +35,23 @@ type services struct {
 	queue  queue.Config // unique names; deleted when the test ends
 	thumbs string
 	photos *photoServer
+	s3     *s3test.Server // with bucket: thumbnails are stored there, not in thumbs
+	bucket string
+}
+
+// s3Prefix is the key prefix tests store thumbnails under in a bucket.
+const s3Prefix = "thumbs"
+
+// newS3Services are services that keep thumbnails in a bucket of the test's own on srv, or
+// in bucket when it is not empty (a test that makes the bucket itself).
+func newS3Services(t *testing.T, srv *s3test.Server, bucket string) *services {
+	t.Helper()
+	svc := newServices(t)
+	svc.s3, svc.bucket = srv, bucket
+	if bucket == "" {
+		svc.bucket = srv.Bucket(t)
+	}
+	return svc
 }
 
 func newServices(t *testing.T) *services {
@@ -66,15 +84,26 @@ func startDaemon(t *testing.T, mutate func(*daemon.Config)) *harness {
 	return startDaemonOn(t, newServices(t), mutate)
 }
 
-// startDaemonOn runs a daemon on the given services until the test ends.
+// startDaemonOn runs a daemon on the given services until the test ends, once it is ready.
 func startDaemonOn(t *testing.T, svc *services, mutate func(*daemon.Config)) *harness {
+	t.Helper()
+	h := launchDaemon(t, svc, mutate)
+	h.waitReady(t)
+	return h
+}
+
+// launchDaemon runs a daemon on the given services until the test ends, once it has started:
+// for a test of a daemon that cannot be ready.
+func launchDaemon(t *testing.T, svc *services, mutate func(*daemon.Config)) *harness {
 	t.Helper()
 	cfg := daemon.DefaultConfig()
 	cfg.Store.URI = svc.uri
 	cfg.Queue = svc.queue
 	cfg.HTTPAddr, cfg.AdminAddr = "127.0.0.1:0", "127.0.0.1:0"
-	cfg.Pool.ThumbsDir = svc.thumbs
-	cfg.API.ThumbsDir = cfg.Pool.ThumbsDir
+	cfg.Storage.Dir = svc.thumbs
+	if svc.s3 != nil {
+		cfg.Storage = svc.s3.Config(svc.bucket, s3Prefix)
+	}
 	cfg.Pool.Workers = 2
 	cfg.Pool.MaxAttempts = cfg.Queue.MaxAttempts
 	cfg.Fetch.AllowPrivate = true // the photo server is on 127.0.0.1
@@ -118,7 +147,6 @@ func startDaemonOn(t *testing.T, svc *services, mutate func(*daemon.Config)) *ha
 			t.Errorf("daemon stopped with %v", err)
 		}
 	})
-	h.waitReady(t)
 	return h
 }
 

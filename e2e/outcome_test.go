@@ -2,15 +2,12 @@ package e2e
 
 import (
 	"context"
-	"os"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
-	"github.com/photoproc/photoproc/imaging"
 	"github.com/photoproc/photoproc/store"
 )
 
@@ -19,12 +16,13 @@ import (
 type outcome struct {
 	sent, completed, failed, duplicated int
 	unsettled                           []string // photos neither completed nor failed, with their status
-	tempFiles                           []string // WriteFile temporaries left over
-	orphanFiles                         []string // thumbnail files no completed photo's row names
+	tempFiles                           []string // temporary files of unfinished writes left over
+	orphanFiles                         []string // stored thumbnails no completed photo's row names
 }
 
 // checkOutcome reads the outcome of ids on a connection of its own (a test may have
-// terminated the shared pool's), and logs the counts the issue asks to report.
+// terminated the shared pool's) and from the thumbnail store, and logs the counts the issue
+// asks to report.
 func (s *services) checkOutcome(t *testing.T, fault string, ids []uuid.UUID) outcome {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -81,16 +79,11 @@ GROUP BY p.uuid`)
 	if err := rows.Err(); err != nil {
 		t.Fatal(err)
 	}
-	entries, err := os.ReadDir(s.thumbs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range entries {
-		switch {
-		case strings.HasPrefix(e.Name(), imaging.TempPrefix):
-			o.tempFiles = append(o.tempFiles, e.Name())
-		case !named[e.Name()]:
-			o.orphanFiles = append(o.orphanFiles, e.Name())
+	var urls []string
+	o.tempFiles, urls = s.stored(t)
+	for _, u := range urls {
+		if !named[u] {
+			o.orphanFiles = append(o.orphanFiles, u)
 		}
 	}
 	t.Logf("%s: photos sent %d, completed %d, failed %d, duplicated %d; temporary files %d, orphaned files %d",
@@ -109,6 +102,6 @@ func (o outcome) requireAllCompleted(t *testing.T) {
 		t.Errorf("%d photos have more than one thumbnail row", o.duplicated)
 	}
 	if len(o.tempFiles) != 0 || len(o.orphanFiles) != 0 {
-		t.Errorf("left in the thumbnails directory: temporary %v, orphaned %v", o.tempFiles, o.orphanFiles)
+		t.Errorf("left in the thumbnail store: temporary %v, orphaned %v", o.tempFiles, o.orphanFiles)
 	}
 }

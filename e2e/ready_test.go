@@ -9,16 +9,17 @@ import (
 )
 
 // /readyz checks every connection the role needs: a worker with its consume connection down
-// takes no photos even while publishing works, so it is not ready.
+// takes no photos even while publishing works, so it is not ready; every role reads or writes
+// thumbnails, so every role checks their storage.
 func TestReadyzChecksWhatTheRoleUses(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
 		role string
 		want []string
 	}{
-		{daemon.RoleAll, []string{"postgres", "rabbitmq", "rabbitmq-consume"}},
-		{daemon.RoleWorker, []string{"postgres", "rabbitmq", "rabbitmq-consume"}},
-		{daemon.RoleAPI, []string{"postgres", "rabbitmq"}},
+		{daemon.RoleAll, []string{"postgres", "rabbitmq", "rabbitmq-consume", "storage"}},
+		{daemon.RoleWorker, []string{"postgres", "rabbitmq", "rabbitmq-consume", "storage"}},
+		{daemon.RoleAPI, []string{"postgres", "rabbitmq", "storage"}},
 	} {
 		t.Run(tc.role, func(t *testing.T) {
 			t.Parallel()

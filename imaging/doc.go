@@ -1,5 +1,5 @@
-// Package imaging turns the bytes of a photo into a small, upright JPEG thumbnail, and writes
-// files atomically.
+// Package imaging turns the bytes of a photo into the bytes of a small, upright JPEG
+// thumbnail. Where thumbnails are kept is package storage's business.
 //
 // A [Maker] sniffs the format from the bytes (JPEG, PNG, GIF, WebP, BMP, TIFF), refuses images
 // with more pixels than allowed before decoding them, decodes, applies the EXIF orientation,
@@ -9,7 +9,7 @@
 // [ErrCorrupt] say which kind it is, and the message says why in words a person can act on.
 //
 // The package keeps no state between calls: one Maker may be used from many goroutines. It does
-// not download, store records, retry or log; it does not keep metadata (EXIF, ICC profiles) in
+// not download, write files, store records, retry or log; it does not keep metadata (EXIF, ICC profiles) in
 // the thumbnail, and does not convert colour profiles (pixels are taken as sRGB).
 //
 // JPEG, the common case, has two codecs, chosen when building (see [JPEGCodec]). With cgo

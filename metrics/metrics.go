@@ -26,6 +26,8 @@ type Metrics struct {
 	PublishFailures    prometheus.Counter
 	LeasesRequeued     prometheus.Counter
 	TaskPanics         prometheus.Counter
+	StorageDuration    *prometheus.HistogramVec // by operation
+	StorageErrors      *prometheus.CounterVec   // by operation and kind
 }
 
 // imageBuckets span a few milliseconds (a small photo on the fast path) to several seconds
@@ -88,10 +90,13 @@ func New(reg prometheus.Registerer) *Metrics {
 			Help: "Photo tasks that panicked; each is retried like a transient failure.",
 		}),
 	}
+	m.StorageDuration, m.StorageErrors = newStorageMetrics()
+	m.StorageDuration.WithLabelValues("put") // export the write path from the first scrape
 	for _, o := range []string{OutcomeCompleted, OutcomeFailed, OutcomeRetried, OutcomeRequeued, OutcomeSkipped} {
 		m.PhotosProcessed.WithLabelValues(o) // export zeros so rate() works from the first scrape
 	}
 	reg.MustRegister(m.PhotosProcessed, m.ProcessingDuration, m.DownloadDuration, m.DecodeDuration,
-		m.ResizeDuration, m.EncodeDuration, m.DownloadBytes, m.PhotosPublished, m.PublishFailures, m.LeasesRequeued, m.TaskPanics)
+		m.ResizeDuration, m.EncodeDuration, m.DownloadBytes, m.PhotosPublished, m.PublishFailures, m.LeasesRequeued, m.TaskPanics,
+		m.StorageDuration, m.StorageErrors)
 	return m
 }

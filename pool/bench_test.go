@@ -29,10 +29,10 @@ func BenchmarkPool(b *testing.B) {
 	for workers := 1; workers <= 2*runtime.GOMAXPROCS(0); workers++ {
 		b.Run(fmt.Sprintf("workers-%d", workers), func(b *testing.B) {
 			cfg := DefaultConfig()
-			cfg.Workers, cfg.ThumbsDir = workers, b.TempDir()
+			cfg.Workers = workers
 			st := &fakeStore{released: map[uuid.UUID]string{}, failed: map[uuid.UUID]string{}, completed: map[uuid.UUID]bool{}}
 			p, err := New(cfg, Deps{
-				Store: st, Fetcher: memFetcher(photo), Thumbnailer: maker, Intake: nopIntake{},
+				Store: st, Fetcher: memFetcher(photo), Thumbnailer: maker, Storage: localStorage(b), Intake: nopIntake{},
 				Metrics: metrics.New(prometheus.NewRegistry()), Logger: slog.New(slog.DiscardHandler),
 			})
 			if err != nil {

@@ -30,8 +30,6 @@ type Config struct {
 	// MaxAttempts is the number of attempts for transient failures before a photo is failed and
 	// dead-lettered (PHOTOPROC_MAX_ATTEMPTS); default 5.
 	MaxAttempts int
-	// ThumbsDir is the directory thumbnails are written to (PHOTOPROC_THUMBS_DIR); default ./thumbs.
-	ThumbsDir string
 	// ThumbSize is the edge of the box thumbnails are made for, recorded with each thumbnail
 	// (PHOTOPROC_THUMBNAIL_SIZE); default 320.
 	ThumbSize int
@@ -45,7 +43,6 @@ func DefaultConfig() Config {
 		SweepInterval:   time.Minute,
 		ShutdownTimeout: 25 * time.Second,
 		MaxAttempts:     5,
-		ThumbsDir:       "./thumbs",
 		ThumbSize:       320,
 	}
 }
@@ -81,9 +78,6 @@ func (c Config) Validate() error {
 	}
 	if c.MaxAttempts < 1 {
 		errs = append(errs, fmt.Errorf("max attempts must be at least 1, got %d", c.MaxAttempts))
-	}
-	if c.ThumbsDir == "" {
-		errs = append(errs, errors.New("thumbnails directory must be set"))
 	}
 	if c.ThumbSize < 1 {
 		errs = append(errs, fmt.Errorf("thumbnail size must be at least 1, got %d", c.ThumbSize))

@@ -18,6 +18,7 @@ const (
 	classDatabase               // the store failed: retry, or hand back and pause if it is down
 	classStopping               // the daemon is stopping: hand the message back untouched
 	classMissing                // the photo is not in the database: nothing to mark, dead-letter
+	classStorage                // storing the thumbnail failed: retry, or hand back and pause if the store is unusable
 )
 
 // Permanent marks err as not worth retrying: the photo is failed with err as its reason.
@@ -42,6 +43,7 @@ func (e *storeError) Unwrap() error { return e.err }
 func classify(work context.Context, err error) class {
 	var perm *permanentError
 	var st *storeError
+	var ste *storageError
 	switch {
 	case work.Err() != nil && errors.Is(err, context.Canceled):
 		return classStopping
@@ -49,6 +51,8 @@ func classify(work context.Context, err error) class {
 		return classMissing
 	case errors.As(err, &st):
 		return classDatabase
+	case errors.As(err, &ste):
+		return classStorage
 	case errors.As(err, &perm),
 		fetch.Permanent(err),
 		errors.Is(err, imaging.ErrUnsupportedFormat),

@@ -22,7 +22,7 @@ type gate struct {
 
 	mu      sync.Mutex
 	reasons map[string]bool
-	probing bool
+	probing map[string]bool // reasons being probed
 	ctx     context.Context
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
@@ -30,7 +30,7 @@ type gate struct {
 
 func newGate(intake Intake, st interface{ Ping(context.Context) error }, log *slog.Logger) *gate {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &gate{intake: intake, store: st, log: log, reasons: map[string]bool{}, ctx: ctx, cancel: cancel}
+	return &gate{intake: intake, store: st, log: log, reasons: map[string]bool{}, probing: map[string]bool{}, ctx: ctx, cancel: cancel}
 }
 
 func (g *gate) set(reason string, on bool) {
@@ -64,19 +64,22 @@ func (g *gate) paused() (bool, []string) {
 }
 
 // storeDown pauses intake and starts probing the database until it answers again.
-func (g *gate) storeDown() {
-	g.set(reasonDatabase, true)
+func (g *gate) storeDown() { g.down(reasonDatabase, g.store.Ping) }
+
+// down pauses intake for reason and starts probing check until it passes, which lifts reason.
+func (g *gate) down(reason string, check func(context.Context) error) {
+	g.set(reason, true)
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if g.probing || g.ctx.Err() != nil {
+	if g.probing[reason] || g.ctx.Err() != nil {
 		return
 	}
-	g.probing = true
+	g.probing[reason] = true
 	g.wg.Add(1)
-	go g.probe()
+	go g.probe(reason, check)
 }
 
-func (g *gate) probe() {
+func (g *gate) probe(reason string, check func(context.Context) error) {
 	defer g.wg.Done()
 	delay := 100 * time.Millisecond
 	for {
@@ -86,13 +89,13 @@ func (g *gate) probe() {
 		case <-time.After(delay):
 		}
 		ctx, cancel := context.WithTimeout(g.ctx, 5*time.Second)
-		err := g.store.Ping(ctx)
+		err := check(ctx)
 		cancel()
 		if err == nil {
 			g.mu.Lock()
-			g.probing = false
+			delete(g.probing, reason)
 			g.mu.Unlock()
-			g.set(reasonDatabase, false)
+			g.set(reason, false)
 			return
 		}
 		delay = min(delay*2, 5*time.Second)

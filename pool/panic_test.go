@@ -85,9 +85,9 @@ func newPanicBundle(t *testing.T) *panicBundle {
 		thumbs:  &panicky{stage: "thumbnail"},
 	}
 	cfg := DefaultConfig()
-	cfg.Workers, cfg.MaxAttempts, cfg.ThumbsDir = 1, 2, t.TempDir()
+	cfg.Workers, cfg.MaxAttempts = 1, 2
 	p, err := New(cfg, Deps{
-		Store: b.store, Fetcher: b.fetch, Thumbnailer: b.thumbs, Intake: nopIntake{},
+		Store: b.store, Fetcher: b.fetch, Thumbnailer: b.thumbs, Storage: localStorage(t), Intake: nopIntake{},
 		Metrics: b.metrics, Logger: slog.New(slog.DiscardHandler),
 	})
 	if err != nil {

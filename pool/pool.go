@@ -49,6 +49,7 @@ type Deps struct {
 	Store       Store
 	Fetcher     Fetcher
 	Thumbnailer Thumbnailer
+	Storage     Storage
 	Intake      Intake
 	Metrics     *metrics.Metrics
 	Logger      *slog.Logger
@@ -56,7 +57,7 @@ type Deps struct {
 
 // Pool processes deliveries in three bounded stages, each a pond pool: downloads (claim the
 // photo, fetch its bytes: network and database waits), workers (decode, resize, encode: CPU)
-// and writers (write the file and sync it, record it in Postgres, ack: disk and database
+// and writers (store the thumbnail, record it in Postgres, ack: disk, network and database
 // waits). Splitting them keeps the CPUs busy while other photos download and are stored.
 type Pool struct {
 	cfg       Config
@@ -64,6 +65,7 @@ type Pool struct {
 	store     Store
 	fetch     Fetcher
 	thumbs    Thumbnailer
+	storage   Storage
 	metrics   *metrics.Metrics
 	downloads pond.Pool
 	workers   pond.Pool
@@ -94,6 +96,7 @@ func New(cfg Config, d Deps) (*Pool, error) {
 		store:   d.Store,
 		fetch:   d.Fetcher,
 		thumbs:  d.Thumbnailer,
+		storage: d.Storage,
 		metrics: d.Metrics,
 		// The pond pools get no context of their own: cancelling one would silently drop queued
 		// tasks, and each of those holds a delivery that must be acked or handed back. Their
@@ -125,7 +128,8 @@ func (p *Pool) Writing() int64 {
 // Pause stops taking new photos from the queue until Resume (an operator's action).
 func (p *Pool) Pause() { p.gate.set(reasonOperator, true) }
 
-// Resume undoes Pause. Intake stays paused while the database is unreachable.
+// Resume undoes Pause. Intake stays paused while the database or the thumbnail storage is
+// unreachable.
 func (p *Pool) Resume() { p.gate.set(reasonOperator, false) }
 
 // Paused reports whether intake is paused, and why.

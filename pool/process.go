@@ -71,23 +71,24 @@ func (p *Pool) thumbnail(ctx context.Context, j *job) (*made, error) {
 	return &made{photo: j.photo, thumb: thumb, bytes: len(j.data)}, nil
 }
 
-// write writes a made thumbnail to disk and records it. It returns nil once the thumbnail is
-// written and recorded, or why it failed.
+// write stores a made thumbnail and records it. It returns nil once the thumbnail is stored
+// and recorded, or why it failed.
 func (p *Pool) write(ctx context.Context, m *made, log *slog.Logger) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	photo, thumb := m.photo, m.thumb
 	name := photo.UUID.String() + ".jpg"
-	if err := imaging.WriteFile(p.cfg.ThumbsDir, name, thumb.JPEG); err != nil {
-		return fmt.Errorf("write thumbnail: %w", err)
+	url, err := p.storage.Put(ctx, name, thumb.JPEG)
+	if err != nil {
+		return &storageError{fmt.Errorf("store thumbnail: %w", err)}
 	}
-	err := p.store.Complete(ctx, photo.UUID, store.Thumbnail{
+	err = p.store.Complete(ctx, photo.UUID, store.Thumbnail{
 		PhotoUUID: photo.UUID,
 		Width:     thumb.Width,
 		Height:    thumb.Height,
 		Size:      p.cfg.ThumbSize,
-		URL:       name,
+		URL:       url,
 	})
 	if err != nil {
 		return &storeError{fmt.Errorf("record thumbnail: %w", err)}

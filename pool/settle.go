@@ -51,6 +51,8 @@ func (p *Pool) settle(d Delivery, err error, log *slog.Logger) {
 			return
 		}
 		p.retryOrFail(ctx, d, reason, log)
+	case classStorage:
+		p.storageFailed(ctx, d, err, log)
 	case classPermanent:
 		log.Warn("photo failed", "reason", reason)
 		p.fail(ctx, d, reason, log, false)

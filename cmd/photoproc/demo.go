@@ -1,12 +1,14 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -14,6 +16,7 @@ import (
 	"github.com/photoproc/photoproc/daemon"
 	"github.com/photoproc/photoproc/demo"
 	"github.com/photoproc/photoproc/migrations"
+	"github.com/photoproc/photoproc/storage"
 	"github.com/photoproc/photoproc/store"
 )
 
@@ -119,7 +122,7 @@ func reportDemo(ctx context.Context, cfg daemon.Config, ids []uuid.UUID, apiURL 
 				switch p.Status {
 				case store.StatusCompleted:
 					fmt.Fprintf(e.stdout, "  completed  %s  → %s  (%s/photos/%s/thumbnail)\n", p.URL,
-						filepath.Join(cfg.Pool.ThumbsDir, id.String()+".jpg"), apiURL, id)
+						thumbnailLocation(cfg.Storage, id), apiURL, id)
 				default:
 					fmt.Fprintf(e.stdout, "  %-9s  %s  — %s\n", p.Status, p.URL, p.FailureReason)
 				}
@@ -157,4 +160,13 @@ func browsable(addr string) string {
 		host = "localhost"
 	}
 	return "http://" + net.JoinHostPort(host, port)
+}
+
+// thumbnailLocation is where the demo's thumbnail of photo id is: a file, or a key in the bucket.
+func thumbnailLocation(cfg storage.Config, id uuid.UUID) string {
+	name := id.String() + ".jpg"
+	if cfg.Backend() == storage.BackendS3 {
+		return strings.TrimSuffix(cfg.Location, "/") + "/" + name
+	}
+	return filepath.Join(cmp.Or(cfg.Location, cfg.Dir), name)
 }

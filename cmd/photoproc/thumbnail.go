@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/photoproc/photoproc/imaging"
+	"github.com/photoproc/photoproc/storage"
 )
 
 // cmdThumbnail makes thumbnails of local files with the daemon's imaging code and settings
@@ -17,7 +18,7 @@ import (
 // settings, debugging one photo, and timing against other tools.
 func cmdThumbnail(ctx context.Context, e *cliEnv, args []string) error {
 	fs := e.flags("thumbnail")
-	out := fs.String("o", "", "output folder (default PHOTOPROC_THUMBS_DIR, ./thumbs)")
+	out := fs.String("o", "", "output folder (default PHOTOPROC_STORAGE when a directory, else PHOTOPROC_THUMBS_DIR, ./thumbs)")
 	cfg, err := e.config(fs, args)
 	if err != nil {
 		return err
@@ -29,11 +30,20 @@ func cmdThumbnail(ctx context.Context, e *cliEnv, args []string) error {
 	}
 	dir := *out
 	if dir == "" {
-		dir = cfg.Pool.ThumbsDir
+		dir = cfg.Storage.Dir
+		if cfg.Storage.Backend() == storage.BackendLocal && cfg.Storage.Location != "" {
+			dir = cfg.Storage.Location
+		}
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	// The daemon's own atomic file writes, always to a local folder: this command is for
+	// looking at thumbnails, not for filling a bucket.
+	scfg := storage.DefaultConfig()
+	scfg.Dir = dir
+	thumbs, err := storage.Open(scfg, storage.Deps{})
+	if err != nil {
 		return err
 	}
+	defer thumbs.Close()
 	maker, err := imaging.New(cfg.Imaging)
 	if err != nil {
 		return err
@@ -43,7 +53,7 @@ func cmdThumbnail(ctx context.Context, e *cliEnv, args []string) error {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		if err := thumbnailFile(e, maker, f, dir); err != nil {
+		if err := thumbnailFile(ctx, e, maker, thumbs, f, dir); err != nil {
 			fmt.Fprintf(e.stderr, "%s: %v\n", f, err)
 			failed++
 		}
@@ -54,7 +64,7 @@ func cmdThumbnail(ctx context.Context, e *cliEnv, args []string) error {
 	return nil
 }
 
-func thumbnailFile(e *cliEnv, maker *imaging.Maker, path, dir string) error {
+func thumbnailFile(ctx context.Context, e *cliEnv, maker *imaging.Maker, thumbs *storage.Store, path, dir string) error {
 	src, err := os.ReadFile(path)
 	if err != nil {
 		return err
@@ -70,7 +80,7 @@ func thumbnailFile(e *cliEnv, maker *imaging.Maker, path, dir string) error {
 	if same, _ := samePath(dst, path); same {
 		return errors.New("the thumbnail would overwrite the source: choose another folder with -o")
 	}
-	if err := imaging.WriteFile(dir, name, t.JPEG); err != nil {
+	if _, err := thumbs.Put(ctx, name, t.JPEG); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "%s -> %s %dx%d (from %s %dx%d) in %.1f ms (decode %.1f, resize %.1f, encode %.1f)\n",

@@ -77,7 +77,7 @@ func BenchmarkResizeFilter(b *testing.B) {
 		name   string
 		resize func(src *image.RGBA) *image.RGBA
 	}{
-		{"shrink+catmullrom(chosen)", func(src *image.RGBA) *image.RGBA { return resize(src, w, h) }},
+		{"shrink+catmullrom(chosen)", func(src *image.RGBA) *image.RGBA { return (&worker{}).resize(src, w, h, true) }},
 		{"nearest", bildFilter(transform.NearestNeighbor)},
 		{"box", bildFilter(transform.Box)},
 		{"linear", bildFilter(transform.Linear)},

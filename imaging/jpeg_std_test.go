@@ -13,7 +13,8 @@ import (
 func TestStdDecodesWhole(t *testing.T) {
 	src := testphotos.Read(t, "camera-1600x1200.jpg")
 	stored := image.Pt(1600, 1200)
-	img, err := decodeJPEG(src, stored, image.Pt(320, 240))
+	var c codec
+	img, err := c.decodeJPEG(src, stored, image.Pt(320, 240))
 	if err != nil {
 		t.Fatal(err)
 	}

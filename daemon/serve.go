@@ -138,6 +138,7 @@ func startWorkers(cfg Config, lc *lifecycle, st *store.Store, pub *queue.Publish
 	if err != nil {
 		return nil, api.Check{}, fmt.Errorf("imaging: %w", err)
 	}
+	lc.onStop("imaging", func(context.Context) error { maker.Close(); return nil })
 	cons, err := queue.NewConsumer(cfg.Queue, pub, log)
 	if err != nil {
 		return nil, api.Check{}, fmt.Errorf("open consumer: %w", err)

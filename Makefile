@@ -55,11 +55,11 @@ bench: ## imaging benchmarks, libjpeg-turbo against pure Go (benchstat), and the
 	$(GO) test -run '^$$' -bench . -benchmem -count $(BENCHCOUNT) ./pool/ > bench-pool.txt
 	$(BENCHSTAT) bench-pool.txt
 
-bench-e2e: build ## N photos (default 200) through API, RabbitMQ, pool, Postgres: photos/s, p50/p95, CPU, peak RSS
-	$(GO) run ./internal/benche2e -photoproc $(BIN) -n $(or $(N),200) $(if $(WORKERS),-workers $(WORKERS))
+bench-e2e: build ## N photos (default 200) through API, RabbitMQ, pool, Postgres: photos/s, p50/p95, CPU, peak RSS (BENCH_FLAGS: -24mp, -server python, -mix)
+	$(GO) run ./internal/benche2e -photoproc $(BIN) -n $(or $(N),200) $(if $(WORKERS),-workers $(WORKERS)) $(BENCH_FLAGS)
 
 bench-compare: build ## CPU and quality per thumbnail against Pillow and vipsthumbnail (apt: python3-pil libvips-tools)
-	$(GO) run ./internal/thumbcompare -photoproc $(BIN) $(addprefix testdata/photos/,camera-4032x3024.jpg phone-3264x2448.jpg phone-4608x1976.jpg camera-1600x1200.jpg)
+	$(GO) run ./internal/thumbcompare -photoproc $(BIN) -24mp $(addprefix testdata/photos/,camera-4032x3024.jpg phone-3264x2448.jpg phone-4608x1976.jpg camera-1600x1200.jpg camera-1704x2272-portrait.jpg)
 
 lint: ## gofmt and go vet
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi

@@ -171,28 +171,53 @@ func dot4(s []uint8, ws []int32) (r, g, b, a int32) {
 }
 
 // resampleColumns scales the columns of src to len(t.first) rows into dst, which must have
-// src's width. acc is reused for the sums of one row.
-func resampleColumns(dst, src *image.RGBA, t *taps, acc []int32) []int32 {
-	n := 4 * src.Rect.Dx()
-	acc = grow(acc, n)
+// src's width. opaque says every alpha is 0xff, so it is kept instead of computed.
+func resampleColumns(dst, src *image.RGBA, t *taps, opaque bool) {
+	w := src.Rect.Dx()
 	for y, first := range t.first {
-		clear(acc)
-		for k, w := range t.w[y*t.n : (y+1)*t.n] {
-			if w == 0 {
-				continue
+		ws := t.w[y*t.n : (y+1)*t.n]
+		// The taps of column x are src's pixels x of rows first, first+1, …: s[4x + k·Stride].
+		s := src.Pix[first*src.Stride : (first+t.n-1)*src.Stride+4*w]
+		drow := dst.Pix[y*dst.Stride : y*dst.Stride+4*w]
+		for x := range w {
+			var r, g, b, a int32
+			if opaque {
+				r, g, b = dot3Stride(s[4*x:], src.Stride, ws)
+				a = 0xff << weightBits
+			} else {
+				r, g, b, a = dot4Stride(s[4*x:], src.Stride, ws)
 			}
-			row := src.Pix[(first+k)*src.Stride:]
-			row = row[:len(acc)]
-			for i, c := range row {
-				acc[i] += int32(c) * w
-			}
-		}
-		drow := dst.Pix[y*dst.Stride : y*dst.Stride+n]
-		for i, v := range acc[:len(drow)] {
-			drow[i] = clampFixed(v)
+			d := drow[4*x : 4*x+4]
+			d[0], d[1], d[2], d[3] = clampFixed(r), clampFixed(g), clampFixed(b), clampFixed(a)
 		}
 	}
-	return acc
+}
+
+// dot3Stride is dot3 for pixels stride bytes apart: down a column.
+//
+//go:noinline
+func dot3Stride(s []uint8, stride int, ws []int32) (r, g, b int32) {
+	for k, w := range ws {
+		p := s[k*stride : k*stride+3]
+		r += int32(p[0]) * w
+		g += int32(p[1]) * w
+		b += int32(p[2]) * w
+	}
+	return r, g, b
+}
+
+// dot4Stride is dot3Stride with alpha.
+//
+//go:noinline
+func dot4Stride(s []uint8, stride int, ws []int32) (r, g, b, a int32) {
+	for k, w := range ws {
+		p := s[k*stride : k*stride+4]
+		r += int32(p[0]) * w
+		g += int32(p[1]) * w
+		b += int32(p[2]) * w
+		a += int32(p[3]) * w
+	}
+	return r, g, b, a
 }
 
 // reduceBox returns src shrunk by the integer factor k in both axes into dst's pixels: each

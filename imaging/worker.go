@@ -14,7 +14,6 @@ type worker struct {
 	// Pixel buffers, in the order the picture goes through them.
 	decoded, boxed, mid, out, oriented []uint8
 	boxAcc                             []uint32
-	acc                                []int32
 	h, v                               taps
 }
 
@@ -48,8 +47,14 @@ func (wk *worker) resize(src *image.RGBA, w, h int, opaque bool) *image.RGBA {
 	if k := min(sw/(2*w), sh/(2*h)); k >= 2 {
 		src, wk.boxAcc = reduceBox(wk.boxed, src, k, wk.boxAcc)
 		wk.boxed = src.Pix
-		sw, sh = src.Rect.Dx(), src.Rect.Dy()
 	}
+	return wk.resizeLanczos(src, w, h, opaque)
+}
+
+// resizeLanczos scales src to w×h with Lanczos-3 alone, skipping a pass whose axis keeps its
+// size.
+func (wk *worker) resizeLanczos(src *image.RGBA, w, h int, opaque bool) *image.RGBA {
+	sw, sh := src.Rect.Dx(), src.Rect.Dy()
 	if sw != w {
 		wk.h.make(sw, w)
 		wk.mid = grow(wk.mid, 4*w*sh)
@@ -63,7 +68,7 @@ func (wk *worker) resize(src *image.RGBA, w, h int, opaque bool) *image.RGBA {
 	wk.v.make(sh, h)
 	wk.out = grow(wk.out, 4*w*h)
 	out := &image.RGBA{Pix: wk.out, Stride: 4 * w, Rect: image.Rect(0, 0, w, h)}
-	wk.acc = resampleColumns(out, src, &wk.v, wk.acc)
+	resampleColumns(out, src, &wk.v, opaque)
 	return out
 }
 

@@ -211,8 +211,9 @@ func run(ctx context.Context, o options) error {
 	return nil
 }
 
-// thumbnailCPU is the CPU time of one thumbnail of file made by `photoproc thumbnail`, from
-// a process making n of them and one making one (cpucost.PerItem).
+// thumbnailCPU is the CPU time of one thumbnail of file made by `photoproc thumbnail`: the
+// median of three measurements, each from a process making n of them and one making one
+// (cpucost.PerItem).
 func thumbnailCPU(bin, file string, n int) (time.Duration, error) {
 	dir, err := os.MkdirTemp("", "benche2e-cpu")
 	if err != nil {
@@ -223,11 +224,19 @@ func thumbnailCPU(bin, file string, n int) (time.Duration, error) {
 	if err != nil {
 		return 0, err
 	}
-	cpu, _, err := cpucost.PerItem(dir, files, func(out string, files []string) *exec.Cmd {
-		// One file at a time, as bench-compare measures it.
-		return exec.Command(bin, append([]string{"thumbnail", "-j", "1", "-o", out}, files...)...)
-	})
-	return cpu, err
+	var cpus []time.Duration
+	for range 3 {
+		cpu, _, err := cpucost.PerItem(dir, files, func(out string, files []string) *exec.Cmd {
+			// One file at a time, as bench-compare measures it.
+			return exec.Command(bin, append([]string{"thumbnail", "-j", "1", "-o", out}, files...)...)
+		})
+		if err != nil {
+			return 0, err
+		}
+		cpus = append(cpus, cpu)
+	}
+	slices.Sort(cpus)
+	return cpus[1], nil
 }
 
 func createDatabase(ctx context.Context, adminURI, name string) (*pgx.Conn, string, func(), error) {

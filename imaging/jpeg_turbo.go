@@ -127,6 +127,10 @@ const jpegDirectRGBA = true
 // 1/8, 1/4 and 1/2 whose result covers target, or w×h. The other scales it offers (3/8, 5/8, …)
 // use odd-sized inverse DCTs that blur more than they save: a 636×227 photo decoded at 5/8
 // ends 2.3/255 further from the reference than one decoded whole (TestMakeMatchesReference).
+// Decoding one scale larger, to leave the resize more to do as Pillow does, brings the
+// thumbnail 0.2–0.3/255 closer to a whole-photo Lanczos downscale for twice the resize work or
+// more; Lanczos-3 after the smallest scale gets most of that for a third more (ARCHITECTURE.md,
+// "Resizing").
 func scaledSize(w, h int, target image.Point) (int, int) {
 	for _, n := range []int{1, 2, 4} {
 		// TJSCALED: ceil(dimension · n / 8).

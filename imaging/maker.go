@@ -26,7 +26,7 @@ type Maker struct {
 
 // bytesPerPixel bounds the memory one pixel of a source takes while it is decoded and
 // resized: the decoder's own picture (up to 8 bytes for 16-bit RGBA PNG and TIFF), the RGBA
-// copy bild works on (4), and the pre-shrunk copy (a fraction of that).
+// copy the resize works on (4), and the box-reduced copy (a fraction of that).
 const bytesPerPixel = 12
 
 // New returns a Maker for cfg, or the problems of cfg.

@@ -129,7 +129,7 @@ const jpegDirectRGBA = true
 // ends 2.3/255 further from the reference than one decoded whole (TestMakeMatchesReference).
 // Decoding one scale larger, to leave the resize more to do as Pillow does, brings the
 // thumbnail 0.2–0.3/255 closer to a whole-photo Lanczos downscale for twice the resize work or
-// more; Lanczos-3 after the smallest scale gets most of that for a third more (ARCHITECTURE.md,
+// more; Lanczos-3 after the smallest scale gets most of that for a few more taps (ARCHITECTURE.md,
 // "Resizing").
 func scaledSize(w, h int, target image.Point) (int, int) {
 	for _, n := range []int{1, 2, 4} {

@@ -10,7 +10,7 @@ FUZZTIME     ?= 30s
 BENCHCOUNT   ?= 6
 BENCHSTAT    := $(GO) run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
 
-.PHONY: build turbojpeg run demo test test-go check-openapi bench bench-e2e bench-compare lint fmt openapi fuzz \
+.PHONY: build turbojpeg run demo test test-go check-openapi bench bench-e2e bench-compare bench-vs-seed lint fmt openapi fuzz \
         start stop logs create-db psql shell revise-db upgrade-db downgrade-db clean help
 
 help: ## list targets
@@ -58,6 +58,11 @@ bench: ## imaging benchmarks, libjpeg-turbo against pure Go (benchstat), and the
 
 bench-e2e: build ## N photos (default 200) through API, RabbitMQ, pool, Postgres: photos/s, p50/p95, CPU, peak RSS (BENCH_FLAGS: -24mp, -server python, -mix)
 	$(GO) run ./internal/benche2e -photoproc $(BIN) -n $(or $(N),200) $(if $(WORKERS),-workers $(WORKERS)) $(BENCH_FLAGS)
+
+bench-vs-seed: build ## the Python service's own consumer, then photoproc end to end, on the 12 MP photo served alike (SEED=<its git dir>)
+	@test -n "$(SEED)" || { echo "usage: make bench-vs-seed SEED=<git dir or checkout of github:gbityunan/tiny_photo_processor>"; exit 2; }
+	SEED=$(SEED) N=60 ../shared/bench/seed-consumer.sh
+	$(GO) run ./internal/benche2e -photoproc $(BIN) -n 200 -server python
 
 bench-compare: build ## CPU and quality per thumbnail against Pillow and vipsthumbnail (apt: python3-pil libvips-tools)
 	$(GO) run ./internal/thumbcompare -photoproc $(BIN) -24mp $(addprefix testdata/photos/,camera-4032x3024.jpg phone-3264x2448.jpg phone-4608x1976.jpg camera-1600x1200.jpg camera-1704x2272-portrait.jpg)

@@ -69,15 +69,18 @@ func cmdThumbnail(ctx context.Context, e *cliEnv, args []string) error {
 	}
 	var failed int
 	for i, f := range files {
-		if err := <-results[i]; err != nil {
+		err := <-results[i]
+		if ctx.Err() != nil {
+			// Interrupted: the files left fail alike; say it once. Goroutines still making a
+			// thumbnail finish it (their results are buffered) and find the rest cancelled.
+			return ctx.Err()
+		}
+		if err != nil {
 			fmt.Fprintf(e.stderr, "%s: %v\n", f, err)
 			failed++
 			continue
 		}
 		fmt.Fprintln(e.stdout, lines[i])
-	}
-	if ctx.Err() != nil {
-		return ctx.Err()
 	}
 	if failed > 0 {
 		return fmt.Errorf("%d of %d files failed", failed, len(files))

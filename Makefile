@@ -22,7 +22,7 @@ export GOFLAGS := $(strip $(GOFLAGS) -tags=purego)
 endif
 codec-check   = $(if $(PUREGO),@echo "warning: libjpeg-turbo's header is missing (apt-get install libturbojpeg0-dev): building the pure-Go JPEG codec (about 6x the CPU per photo)" >&2)
 
-.PHONY: swagger-ui build run demo test test-go check-openapi bench bench-e2e bench-compare lint fmt openapi fuzz \
+.PHONY: swagger-ui build run demo test test-go check-openapi bench bench-e2e bench-compare bench-vs-seed lint fmt openapi fuzz \
         start stop logs create-db psql shell revise-db upgrade-db downgrade-db clean help
 
 help: ## list targets
@@ -44,6 +44,7 @@ test: ## vet, all tests against real Postgres and RabbitMQ (started with Docker 
 	$(GO) vet ./...
 	CGO_ENABLED=0 $(GO) vet ./...
 	$(GO) test -race -count=1 -timeout 12m ./...
+	$(GO) test -count=1 -run '^TestMakeCloseToLanczos$$' ./imaging/
 	CGO_ENABLED=0 $(GO) test -count=1 -timeout 12m ./...
 	$(MAKE) check-openapi
 	deploy/check.sh
@@ -68,11 +69,16 @@ bench: ## imaging benchmarks, libjpeg-turbo against pure Go (benchstat), and the
 	$(GO) test -run '^$$' -bench . -benchmem -count $(BENCHCOUNT) ./pool/ > bench-pool.txt
 	$(BENCHSTAT) bench-pool.txt
 
-bench-e2e: build ## N photos (default 200) through API, RabbitMQ, pool, Postgres: photos/s, p50/p95, CPU, peak RSS
-	$(GO) run ./tools/benche2e -photoproc $(BIN) -n $(or $(N),200) $(if $(WORKERS),-workers $(WORKERS))
+bench-e2e: build ## N photos (default 200) through API, RabbitMQ, pool, Postgres: photos/s, p50/p95, CPU, peak RSS (BENCH_FLAGS: -24mp, -server python, -mix)
+	$(GO) run ./tools/benche2e -photoproc $(BIN) -n $(or $(N),200) $(if $(WORKERS),-workers $(WORKERS)) $(BENCH_FLAGS)
+
+bench-vs-seed: build ## the Python service's own consumer, then photoproc end to end, on the 12 MP photo served alike (SEED=<its git dir>)
+	@test -n "$(SEED)" || { echo "usage: make bench-vs-seed SEED=<git dir or checkout of github:gbityunan/tiny_photo_processor>"; exit 2; }
+	SEED=$(SEED) N=60 tools/seed-consumer.sh
+	$(GO) run ./tools/benche2e -photoproc $(BIN) -n 200 -server python
 
 bench-compare: build ## CPU and quality per thumbnail against Pillow and vipsthumbnail (apt: python3-pil libvips-tools)
-	$(GO) run ./tools/thumbcompare -photoproc $(BIN) $(addprefix testdata/photos/,camera-4032x3024.jpg phone-3264x2448.jpg phone-4608x1976.jpg camera-1600x1200.jpg)
+	$(GO) run ./tools/thumbcompare -photoproc $(BIN) -24mp $(addprefix testdata/photos/,camera-4032x3024.jpg phone-3264x2448.jpg phone-4608x1976.jpg camera-1600x1200.jpg camera-1704x2272-portrait.jpg)
 
 lint: ## gofmt and go vet
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi

@@ -152,6 +152,7 @@ func startWorkers(cfg Config, lc *lifecycle, st *store.Store, thumbs *storage.St
 	if err != nil {
 		return nil, api.Check{}, fmt.Errorf("imaging: %w", err)
 	}
+	lc.onStop("imaging", func(context.Context) error { maker.Close(); return nil })
 	cons, err := queue.NewConsumer(cfg.Queue, pub, log)
 	if err != nil {
 		return nil, api.Check{}, fmt.Errorf("open consumer: %w", err)

@@ -9,8 +9,9 @@ import (
 	"testing"
 )
 
-// bild's init sets GOMAXPROCS to the host's CPUs; main must put back what the Go runtime would
-// have chosen: the GOMAXPROCS variable when set, else its container-aware default.
+// GOMAXPROCS is what the Go runtime chooses: the GOMAXPROCS variable when set, else its
+// container-aware default. bild's package init would set it to the host's CPUs; the binary
+// must not link it (tests and tools may).
 func TestGOMAXPROCSIsTheRuntimes(t *testing.T) {
 	bin := photoprocBinary(t)
 	// This test binary imports bild too, so ask the runtime directly for its default.

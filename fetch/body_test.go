@@ -119,13 +119,44 @@ func TestReadAll(t *testing.T) {
 		{"empty", 0, 1, 10, 0},
 	}
 	for _, tt := range tests {
-		got, err := readAll(bytes.NewReader(data[:tt.n]), tt.initial, tt.ceil)
+		got, err := readAll(bytes.NewReader(data[:tt.n]), make([]byte, 0, tt.initial), tt.ceil)
 		if err != nil || len(got) != tt.wantLen || !bytes.Equal(got, data[:tt.wantLen]) {
 			t.Errorf("%s: readAll = %d bytes, %v; want the first %d", tt.name, len(got), err, tt.wantLen)
 		}
 		// Growth stops at the ceiling, give or take the allocator's rounding.
 		if limit := max(tt.initial, tt.ceil+tt.ceil/8); cap(got) > limit {
 			t.Errorf("%s: capacity %d, want at most %d", tt.name, cap(got), limit)
+		}
+	}
+}
+
+// TestReleasedBodiesAreReused: a released body's array serves the next download that fits in
+// it; one too large to keep idle, or past the count kept, is left to the garbage collector.
+func TestReleasedBodiesAreReused(t *testing.T) {
+	t.Parallel()
+	var b bodies
+	kept := make([]byte, 10, 100)
+	b.put(kept)
+	if got := b.get(200); cap(got) != 200 || len(got) != 0 {
+		t.Fatalf("get(200) = len %d cap %d, want a new empty buffer of 200", len(got), cap(got))
+	}
+	got := b.get(50)
+	if len(got) != 0 || cap(got) != 100 || &got[:1][0] != &kept[0] {
+		t.Fatalf("get(50) = len %d cap %d, want the released buffer, emptied", len(got), cap(got))
+	}
+	if got := b.get(50); &got[:1][0] == &kept[0] {
+		t.Fatal("a released buffer was handed out twice")
+	}
+	b.put(make([]byte, 0, maxKeptBodyBytes+1))
+	for range maxKeptBodies + 3 {
+		b.put(make([]byte, 0, 10))
+	}
+	if len(b.free) != maxKeptBodies {
+		t.Fatalf("%d buffers kept, want %d", len(b.free), maxKeptBodies)
+	}
+	for _, buf := range b.free {
+		if cap(buf) > maxKeptBodyBytes {
+			t.Fatal("kept a buffer over the size limit")
 		}
 	}
 }

@@ -18,6 +18,7 @@ type Fetcher struct {
 	cfg    Config
 	hosts  hostList
 	client *http.Client
+	bodies bodies // released bodies, reused by the next downloads
 
 	// Set only by package tests, through options: exempt addresses pass the address check (to
 	// reach an httptest server on 127.0.0.1 while every other address is still checked), and

@@ -60,10 +60,12 @@ func photo(name string) func(b *testing.B) []byte {
 	return func(b *testing.B) []byte { return testphotos.Read(b, name) }
 }
 
-// BenchmarkResizeFilter compares ways of resizing the 12 MP photo to 320x240 with bild. Besides
-// the time it reports the mean error per channel (levels of 255) against the reference,
-// x/image/draw's Catmull-Rom: "photo-err" on the photo, "zone-err" on a zone plate (concentric
-// rings up to the finest detail a pixel grid holds), where a filter that aliases shows moiré.
+// BenchmarkResizeFilter compares ways of resizing the whole 12 MP photo to 320x240, as the
+// pure-Go build does (image/jpeg cannot shrink while decoding): ours, a box reduction then
+// Lanczos-3, against bild's filters alone. Besides the time it reports the mean error per
+// channel (levels of 255) against the reference, x/image/draw's Catmull-Rom: "photo-err" on the
+// photo, "zone-err" on a zone plate (concentric rings up to the finest detail a pixel grid
+// holds), where a filter that aliases shows moiré.
 func BenchmarkResizeFilter(b *testing.B) {
 	img, err := jpeg.Decode(bytes.NewReader(testphotos.Read(b, "camera-4032x3024.jpg")))
 	if err != nil {
@@ -77,7 +79,7 @@ func BenchmarkResizeFilter(b *testing.B) {
 		name   string
 		resize func(src *image.RGBA) *image.RGBA
 	}{
-		{"shrink+catmullrom(chosen)", func(src *image.RGBA) *image.RGBA { return resize(src, w, h) }},
+		{"box+lanczos3(chosen)", func(src *image.RGBA) *image.RGBA { return (&worker{}).resize(src, w, h, true) }},
 		{"nearest", bildFilter(transform.NearestNeighbor)},
 		{"box", bildFilter(transform.Box)},
 		{"linear", bildFilter(transform.Linear)},
@@ -121,4 +123,58 @@ func zonePlate(w, h int) *image.RGBA {
 		}
 	}
 	return img
+}
+
+// BenchmarkResample compares resamplers on what follows a DCT-scaled JPEG decode: the 12 MP
+// photo at 1/8 (504x378) and the 2 MP one at 1/4 (400x300), to 320x240, one goroutine each
+// (bild's spread over all CPUs: its ns/op is wall time, and its CPU time is higher). The
+// shrunk pictures are made by a box reduction of image/jpeg's decode, so that both builds
+// measure the same input. "lanczos-err" is the mean error per channel (levels of 255) against
+// a Lanczos-3 downscale of the whole photo (bild), what make bench-compare measures; here
+// without the JPEG encoding. The figures are in ARCHITECTURE.md ("Resizing").
+func BenchmarkResample(b *testing.B) {
+	for _, p := range []struct {
+		name string
+		k    int
+	}{{"camera-4032x3024.jpg", 8}, {"camera-1600x1200.jpg", 4}} {
+		img, err := jpeg.Decode(bytes.NewReader(testphotos.Read(b, p.name)))
+		if err != nil {
+			b.Fatal(err)
+		}
+		whole := toRGBA(img)
+		const w, h = 320, 240
+		ref := transform.Resize(whole, w, h, transform.Lanczos)
+		small, _ := reduceBox(nil, whole, p.k, nil)
+		dst := image.NewRGBA(image.Rect(0, 0, w, h))
+		xScaler := func(k *xdraw.Kernel) func() *image.RGBA {
+			s := k.NewScaler(w, h, small.Rect.Dx(), small.Rect.Dy())
+			return func() *image.RGBA {
+				s.Scale(dst, dst.Rect, small, small.Rect, draw.Src, nil)
+				return dst
+			}
+		}
+		wk := &worker{}
+		for _, r := range []struct {
+			name   string
+			resize func() *image.RGBA
+		}{
+			{"ours-lanczos3(chosen)", func() *image.RGBA { return wk.resizeLanczos(small, w, h, true) }},
+			{"bild-catmullrom", func() *image.RGBA { return transform.Resize(small, w, h, transform.CatmullRom) }},
+			{"bild-lanczos", func() *image.RGBA { return transform.Resize(small, w, h, transform.Lanczos) }},
+			{"xdraw-catmullrom", xScaler(xdraw.CatmullRom)},
+			{"xdraw-bilinear", xScaler(xdraw.BiLinear)},
+			{"xdraw-approxbilinear", func() *image.RGBA {
+				xdraw.ApproxBiLinear.Scale(dst, dst.Rect, small, small.Rect, draw.Src, nil)
+				return dst
+			}},
+		} {
+			b.Run(p.name+"/"+r.name, func(b *testing.B) {
+				e := meanAbsError(b, r.resize(), ref)
+				for b.Loop() {
+					r.resize()
+				}
+				b.ReportMetric((e[0]+e[1]+e[2])/3, "lanczos-err")
+			})
+		}
+	}
 }

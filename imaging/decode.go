@@ -12,7 +12,6 @@ import (
 	"image/png"
 	"io"
 
-	"github.com/anthonynsimon/bild/parallel"
 	"golang.org/x/image/bmp"
 	"golang.org/x/image/tiff"
 	"golang.org/x/image/webp"
@@ -53,32 +52,40 @@ func readHeader(f format, data []byte) (image.Config, error) {
 	return cfg, nil
 }
 
-// decodePixels decodes the first frame of data as premultiplied RGBA with its origin at (0,0).
-// stored is the size from the header, which the pixel limit was checked against; atLeast is
-// the size the thumbnail needs, for decoders that can scale while decoding.
-func decodePixels(f format, data []byte, stored, atLeast image.Point) (*image.RGBA, error) {
-	img, err := safely(func() (image.Image, error) { return decodeImage(f, data, stored, atLeast) })
+// decodePixels decodes the first frame of data as premultiplied RGBA with its origin at (0,0),
+// and says whether it is opaque. stored is the size from the header, which the pixel limit was
+// checked against; atLeast is the size the thumbnail needs, for decoders that can scale while
+// decoding. The picture may live in c's buffers until c's next decode.
+func decodePixels(c *codec, f format, data []byte, stored, atLeast image.Point) (*image.RGBA, bool, error) {
+	img, err := safely(func() (image.Image, error) { return decodeImage(c, f, data, stored, atLeast) })
 	if err != nil {
-		return nil, decodeError(f, data, err)
+		return nil, false, decodeError(f, data, err)
 	}
 	size := img.Bounds().Size()
 	if size.X <= 0 || size.Y <= 0 || size.X > stored.X || size.Y > stored.Y {
-		return nil, fmt.Errorf("%w: %s pixels are %dx%d, its header says %dx%d",
+		return nil, false, fmt.Errorf("%w: %s pixels are %dx%d, its header says %dx%d",
 			ErrCorrupt, f.label(), size.X, size.Y, stored.X, stored.Y)
+	}
+	// JPEG (whatever the decoder), and every YCbCr or grey picture, has no alpha; a test of the
+	// pixels would cost as much as a pass of the resize.
+	opaque := f == formatJPEG
+	switch img.(type) {
+	case *image.YCbCr, *image.Gray, *image.Gray16, *image.CMYK:
+		opaque = true
 	}
 	if f == formatWebP {
 		if rgba, ok := vp8ToRGBA(img); ok {
-			return rgba, nil
+			return rgba, opaque, nil
 		}
 	}
-	return toRGBA(img), nil
+	return toRGBA(img), opaque, nil
 }
 
-func decodeImage(f format, data []byte, stored, atLeast image.Point) (image.Image, error) {
+func decodeImage(c *codec, f format, data []byte, stored, atLeast image.Point) (image.Image, error) {
 	r := bytes.NewReader(data)
 	switch f {
 	case formatJPEG:
-		return decodeJPEG(data, stored, atLeast)
+		return c.decodeJPEG(data, stored, atLeast)
 	case formatPNG:
 		return png.Decode(r)
 	case formatGIF:
@@ -160,16 +167,15 @@ func decodeError(f format, data []byte, err error) error {
 	return fmt.Errorf("%w: damaged %s data (%v)", ErrCorrupt, f.label(), err)
 }
 
-// toRGBA returns img as premultiplied RGBA with its origin at (0,0), the form bild works on,
-// converting rows on all CPUs: for a 12 MP JPEG this is a sixth of the work.
+// toRGBA returns img as premultiplied RGBA with its origin at (0,0), the form the resize works
+// on. It runs in the calling goroutine: the daemon already runs a photo per core, and fanning
+// one photo out over goroutines would only add scheduling to the same work.
 func toRGBA(img image.Image) *image.RGBA {
 	if rgba, ok := img.(*image.RGBA); ok && rgba.Rect.Min == (image.Point{}) {
 		return rgba
 	}
 	b := img.Bounds()
 	dst := image.NewRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
-	parallel.Line(b.Dy(), func(start, end int) {
-		draw.Draw(dst, image.Rect(0, start, b.Dx(), end), img, b.Min.Add(image.Pt(0, start)), draw.Src)
-	})
+	draw.Draw(dst, dst.Rect, img, b.Min, draw.Src)
 	return dst
 }

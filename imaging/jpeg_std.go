@@ -7,15 +7,21 @@ import "image"
 // JPEGCodec names the JPEG codec built in: "libjpeg-turbo" with cgo, "image/jpeg" without.
 const JPEGCodec = "image/jpeg"
 
+// codec is the JPEG codec's state kept by a worker: none for Go's.
+type codec struct{}
+
+func (*codec) close()   {}
+func (*codec) release() {}
+
 // decodeJPEG decodes with Go's decoder, which cannot scale while decoding, so it always returns
 // the full size. Builds with cgo use libjpeg-turbo instead (jpeg_turbo.go); this one is for
 // CGO_ENABLED=0 or the purego tag: slower, and just as correct.
-func decodeJPEG(data []byte, _, _ image.Point) (image.Image, error) {
+func (*codec) decodeJPEG(data []byte, _, _ image.Point) (image.Image, error) {
 	return decodeJPEGStd(data)
 }
 
 // encodeJPEG encodes img with Go's encoder.
-func encodeJPEG(img *image.RGBA, quality int) ([]byte, error) {
+func (*codec) encodeJPEG(img *image.RGBA, quality int) ([]byte, error) {
 	return encodeJPEGStd(img, quality)
 }
 

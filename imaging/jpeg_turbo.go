@@ -25,40 +25,63 @@ import (
 // JPEGCodec names the JPEG codec built in: "libjpeg-turbo" with cgo, "image/jpeg" without.
 const JPEGCodec = "libjpeg-turbo"
 
-// decodeJPEG decodes with libjpeg-turbo's TurboJPEG API, straight to RGBA, at the smallest of
-// its DCT scales 1/8, 1/4, 1/2 whose result still covers atLeast: at 1/8 a 12 MP photo
-// decodes in a fifth of the time (24 ms instead of 165 ms with image/jpeg), because the
-// inverse DCT, upsampling and colour conversion run on 1/64 of the pixels; what is left is
-// reading the entropy-coded data, which no decoder can skip. Decoding larger than needed (to
-// leave the resize 2× or more, as Pillow's reducing_gap does) brings the thumbnail closer to a
-// full Lanczos downscale by at most 0.2/255 in mean absolute error on our photos, and costs up to
-// four times the resize work, so it is not done. The caller resizes whatever size comes back.
+// codec is one worker's TurboJPEG state: a decompressor and a compressor handle, made on first
+// use and kept for the next photos (making them costs more than a 2 MP photo's resize), the
+// picture decoded last, and the compressor's output buffer. Not safe for concurrent use, as
+// TurboJPEG handles are not.
+type codec struct {
+	dec, enc C.tjhandle
+	pix      []uint8
+	out      *C.uchar
+	outSize  C.ulong
+}
+
+// close frees the handles and the output buffer.
+func (c *codec) close() {
+	if c.dec != nil {
+		C.tjDestroy(c.dec)
+	}
+	if c.enc != nil {
+		C.tjDestroy(c.enc)
+	}
+	if c.out != nil {
+		C.tjFree(c.out)
+	}
+	*c = codec{}
+}
+
+// decodeJPEG decodes with libjpeg-turbo's TurboJPEG API, straight to RGBA, at the DCT scale
+// scaledSize chooses for atLeast: at 1/8 a 12 MP photo decodes in a fifth of the time (24 ms
+// instead of 165 ms with image/jpeg), because the inverse DCT, upsampling and colour
+// conversion run on 1/64 of the pixels; what is left is reading the entropy-coded data, which
+// no decoder can skip. The caller resizes whatever size comes back. The picture is opaque and
+// lives in c's buffer until the next decode.
 //
 // libjpeg-turbo is only trusted with what it is good at. Its header must agree with Go's, which
 // the pixel limit was checked against; progressive JPEGs with an absurd number of scans are
 // refused (TJFLAG_LIMITSCANS). CMYK and YCCK, which TurboJPEG cannot turn into RGB, and any
 // JPEG it warns about or fails on go to Go's decoder, so that both builds accept the same files
 // and word their errors the same way.
-func decodeJPEG(data []byte, stored, atLeast image.Point) (image.Image, error) {
-	img, err := turboDecode(data, stored, atLeast)
+func (c *codec) decodeJPEG(data []byte, stored, atLeast image.Point) (image.Image, error) {
+	img, err := c.turboDecode(data, stored, atLeast)
 	if err != nil {
 		return decodeJPEGStd(data)
 	}
 	return img, nil
 }
 
-// turboDecode decodes data, whose header said it is stored, at the smallest scale that covers
+// turboDecode decodes data, whose header said it is stored, at the scale scaledSize chooses for
 // target.
-func turboDecode(data []byte, stored, target image.Point) (*image.RGBA, error) {
+func (c *codec) turboDecode(data []byte, stored, target image.Point) (*image.RGBA, error) {
 	if len(data) == 0 {
 		return nil, errors.New("libjpeg-turbo: no data")
 	}
-	h := C.tjInitDecompress()
-	if h == nil {
-		return nil, fmt.Errorf("libjpeg-turbo: %s", C.GoString(C.tjGetErrorStr2(nil)))
+	if c.dec == nil {
+		if c.dec = C.tjInitDecompress(); c.dec == nil {
+			return nil, fmt.Errorf("libjpeg-turbo: %s", C.GoString(C.tjGetErrorStr2(nil)))
+		}
 	}
-	defer C.tjDestroy(h)
-
+	h := c.dec
 	src := (*C.uchar)(unsafe.Pointer(&data[0]))
 	var w, hgt, cs C.int
 	if C.header(h, src, C.ulong(len(data)), &w, &hgt, &cs) != 0 {
@@ -71,13 +94,21 @@ func turboDecode(data []byte, stored, target image.Point) (*image.RGBA, error) {
 		return nil, errors.New("libjpeg-turbo: CMYK")
 	}
 	sw, sh := scaledSize(int(w), int(hgt), target)
-	dst := image.NewRGBA(image.Rect(0, 0, sw, sh))
+	c.pix = grow(c.pix, 4*sw*sh)
+	dst := &image.RGBA{Pix: c.pix, Stride: 4 * sw, Rect: image.Rect(0, 0, sw, sh)}
 	const flags = C.TJFLAG_ACCURATEDCT | C.TJFLAG_STOPONWARNING | C.TJFLAG_LIMITSCANS
 	if C.tjDecompress2(h, src, C.ulong(len(data)), (*C.uchar)(unsafe.Pointer(&dst.Pix[0])),
 		C.int(sw), C.int(dst.Stride), C.int(sh), C.TJPF_RGBA, flags) != 0 {
 		return nil, fmt.Errorf("libjpeg-turbo: %s", C.GoString(C.tjGetErrorStr2(h)))
 	}
 	return dst, nil
+}
+
+// release drops the decoded picture when it is too large to keep between photos.
+func (c *codec) release() {
+	if cap(c.pix) > maxKeptBuffer {
+		c.pix = nil
+	}
 }
 
 // jpegDecodedSize is the size decodeJPEG will decode a JPEG of that size and number of
@@ -96,6 +127,10 @@ const jpegDirectRGBA = true
 // 1/8, 1/4 and 1/2 whose result covers target, or w×h. The other scales it offers (3/8, 5/8, …)
 // use odd-sized inverse DCTs that blur more than they save: a 636×227 photo decoded at 5/8
 // ends 2.3/255 further from the reference than one decoded whole (TestMakeMatchesReference).
+// Decoding one scale larger, to leave the resize more to do as Pillow does, brings the
+// thumbnail 0.2–0.3/255 closer to a whole-photo Lanczos downscale for twice the resize work or
+// more; Lanczos-3 after the smallest scale gets most of that for a few more taps (ARCHITECTURE.md,
+// "Resizing").
 func scaledSize(w, h int, target image.Point) (int, int) {
 	for _, n := range []int{1, 2, 4} {
 		// TJSCALED: ceil(dimension · n / 8).
@@ -107,27 +142,37 @@ func scaledSize(w, h int, target image.Point) (int, int) {
 	return w, h
 }
 
-// encodeJPEG encodes img with libjpeg-turbo, four times faster than Go's encoder. At quality
-// 90 and above it keeps colour at full resolution (4:4:4), as libvips does: there, 4:2:0
-// subsampling is most of what a thumbnail loses against a full-size Lanczos downscale (on our
-// 12 MP photo 4.4/255 in mean absolute error with 4:2:0, 3.3 with 4:4:4), for ~25 % fewer bytes.
-func encodeJPEG(img *image.RGBA, quality int) ([]byte, error) {
-	h := C.tjInitCompress()
-	if h == nil {
-		return nil, fmt.Errorf("encode JPEG: libjpeg-turbo: %s", C.GoString(C.tjGetErrorStr2(nil)))
+// encodeJPEG encodes img with libjpeg-turbo, four times faster than Go's encoder, into c's
+// output buffer (allocated once for the largest thumbnail, never reallocated by libjpeg-turbo),
+// and returns a copy the caller owns. At quality 90 and above it keeps colour at full
+// resolution (4:4:4), as libvips does: there, 4:2:0 subsampling is most of what a thumbnail
+// loses against a full-size Lanczos downscale (on our 12 MP photo 4.4/255 in mean absolute
+// error with 4:2:0, 3.3 with 4:4:4), for ~25 % fewer bytes.
+func (c *codec) encodeJPEG(img *image.RGBA, quality int) ([]byte, error) {
+	if c.enc == nil {
+		if c.enc = C.tjInitCompress(); c.enc == nil {
+			return nil, fmt.Errorf("encode JPEG: libjpeg-turbo: %s", C.GoString(C.tjGetErrorStr2(nil)))
+		}
 	}
-	defer C.tjDestroy(h)
 	subsamp := C.int(C.TJSAMP_420)
 	if quality >= 90 {
 		subsamp = C.TJSAMP_444
 	}
 	size := img.Rect.Size()
-	var buf *C.uchar
-	var n C.ulong
-	if C.tjCompress2(h, (*C.uchar)(unsafe.Pointer(&img.Pix[0])), C.int(size.X), C.int(img.Stride), C.int(size.Y),
-		C.TJPF_RGBA, &buf, &n, subsamp, C.int(quality), C.TJFLAG_ACCURATEDCT) != 0 {
-		return nil, fmt.Errorf("encode JPEG: libjpeg-turbo: %s", C.GoString(C.tjGetErrorStr2(h)))
+	if need := C.tjBufSize(C.int(size.X), C.int(size.Y), subsamp); need > c.outSize {
+		if c.out != nil {
+			C.tjFree(c.out)
+		}
+		if c.out = C.tjAlloc(C.int(need)); c.out == nil {
+			c.outSize = 0
+			return nil, errors.New("encode JPEG: libjpeg-turbo: out of memory")
+		}
+		c.outSize = need
 	}
-	defer C.tjFree(buf)
+	buf, n := c.out, c.outSize
+	if C.tjCompress2(c.enc, (*C.uchar)(unsafe.Pointer(&img.Pix[0])), C.int(size.X), C.int(img.Stride), C.int(size.Y),
+		C.TJPF_RGBA, &buf, &n, subsamp, C.int(quality), C.TJFLAG_ACCURATEDCT|C.TJFLAG_NOREALLOC) != 0 {
+		return nil, fmt.Errorf("encode JPEG: libjpeg-turbo: %s", C.GoString(C.tjGetErrorStr2(c.enc)))
+	}
 	return C.GoBytes(unsafe.Pointer(buf), C.int(n)), nil
 }

@@ -6,8 +6,6 @@ import (
 	"image"
 	"testing"
 
-	"github.com/anthonynsimon/bild/transform"
-
 	"github.com/photoproc/photoproc/internal/testphotos"
 )
 
@@ -15,6 +13,8 @@ func TestTurboDecodesAtTheSmallestScaleThatCovers(t *testing.T) {
 	t.Parallel()
 	src := testphotos.Read(t, "camera-4032x3024.jpg")
 	stored := image.Pt(4032, 3024)
+	var c codec
+	defer c.close()
 	for _, tc := range []struct{ atLeast, want image.Point }{
 		{image.Pt(320, 240), image.Pt(504, 378)},   // 1/8
 		{image.Pt(505, 240), image.Pt(1008, 756)},  // 1/4
@@ -22,7 +22,7 @@ func TestTurboDecodesAtTheSmallestScaleThatCovers(t *testing.T) {
 		{image.Pt(2017, 10), stored},               // whole
 		{stored, stored},
 	} {
-		img, err := decodeJPEG(src, stored, tc.atLeast)
+		img, err := c.decodeJPEG(src, stored, tc.atLeast)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -36,6 +36,8 @@ func TestTurboDecodesAtTheSmallestScaleThatCovers(t *testing.T) {
 // chroma is upsampled (libjpeg-turbo interpolates, image/jpeg repeats): well under a level.
 func TestTurboAgreesWithImageJPEG(t *testing.T) {
 	t.Parallel()
+	var c codec
+	defer c.close()
 	for _, name := range []string{"camera-1600x1200.jpg", "camera-2048x1536-orient6.jpg", "small-canon40d.jpg"} {
 		src := testphotos.Read(t, name)
 		want, err := decodeJPEGStd(src)
@@ -43,7 +45,7 @@ func TestTurboAgreesWithImageJPEG(t *testing.T) {
 			t.Fatal(err)
 		}
 		size := want.Bounds().Size()
-		got, err := turboDecode(src, size, size)
+		got, err := c.turboDecode(src, size, size)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
@@ -58,15 +60,17 @@ func TestTurboAgreesWithImageJPEG(t *testing.T) {
 func TestTurboLeavesTheRestToImageJPEG(t *testing.T) {
 	t.Parallel()
 	cmyk := readTestdata(t, "cmyk.jpg")
+	var c codec
+	defer c.close()
 	cfg, err := readHeader(formatJPEG, cmyk)
 	if err != nil {
 		t.Fatal(err)
 	}
 	size := image.Pt(cfg.Width, cfg.Height)
-	if _, err := turboDecode(cmyk, size, size); err == nil {
+	if _, err := c.turboDecode(cmyk, size, size); err == nil {
 		t.Fatal("libjpeg-turbo was given a CMYK JPEG")
 	}
-	if _, err := decodeJPEG(cmyk, size, image.Pt(1, 1)); err != nil {
+	if _, err := c.decodeJPEG(cmyk, size, image.Pt(1, 1)); err != nil {
 		t.Fatalf("CMYK JPEG: %v", err)
 	}
 
@@ -76,56 +80,26 @@ func TestTurboLeavesTheRestToImageJPEG(t *testing.T) {
 		t.Fatal(err)
 	}
 	size = image.Pt(cfg.Width, cfg.Height)
-	if _, err := turboDecode(truncated, size, size); err == nil {
+	if _, err := c.turboDecode(truncated, size, size); err == nil {
 		t.Error("libjpeg-turbo accepted a truncated JPEG")
 	}
 	_, want := decodeJPEGStd(truncated)
-	if _, err := decodeJPEG(truncated, size, size); err == nil || want == nil || err.Error() != want.Error() {
+	if _, err := c.decodeJPEG(truncated, size, size); err == nil || want == nil || err.Error() != want.Error() {
 		t.Errorf("truncated JPEG: got %v, want image/jpeg's %v", err, want)
 	}
 
 	// A header that disagrees with the one the pixel limit was checked against.
-	if _, err := turboDecode(cmyk, size.Add(image.Pt(1, 0)), size); err == nil {
+	if _, err := c.turboDecode(cmyk, size.Add(image.Pt(1, 0)), size); err == nil {
 		t.Error("libjpeg-turbo decoded a JPEG whose size disagrees with image/jpeg's")
 	}
 }
 
+// qualityMargin is how much further than Pillow's from the whole-photo Lanczos downscale a
+// thumbnail may be (TestMakeCloseToLanczos): the bar of issue 10.
+const qualityMargin = 0.25
+
 func TestJPEGCodecWithCgo(t *testing.T) {
 	if JPEGCodec != "libjpeg-turbo" {
 		t.Errorf("JPEGCodec = %q", JPEGCodec)
-	}
-}
-
-// BenchmarkResizeAfterDCTScaling compares bild's filters for the resize that follows a 1/8
-// decode of the 12 MP photo (504x378 to 320x240), by time and by mean error per channel
-// against a Lanczos downscale of the whole photo ("lanczos-err"). Catmull-Rom is chosen: the
-// closest after Lanczos itself, at a third of its time; Linear and Box are faster and
-// visibly softer.
-func BenchmarkResizeAfterDCTScaling(b *testing.B) {
-	src := testphotos.Read(b, "camera-4032x3024.jpg")
-	whole, err := decodeJPEGStd(src)
-	if err != nil {
-		b.Fatal(err)
-	}
-	const w, h = 320, 240
-	ref := transform.Resize(whole, w, h, transform.Lanczos)
-	small, err := turboDecode(src, whole.Bounds().Size(), image.Pt(w, h))
-	if err != nil {
-		b.Fatal(err)
-	}
-	for _, f := range []struct {
-		name   string
-		filter transform.ResampleFilter
-	}{
-		{"box", transform.Box}, {"linear", transform.Linear}, {"mitchell", transform.MitchellNetravali},
-		{"catmullrom(chosen)", transform.CatmullRom}, {"lanczos", transform.Lanczos},
-	} {
-		b.Run(f.name, func(b *testing.B) {
-			e := maxOf(meanAbsError(b, transform.Resize(small, w, h, f.filter), ref))
-			for b.Loop() {
-				transform.Resize(small, w, h, f.filter)
-			}
-			b.ReportMetric(e, "lanczos-err")
-		})
 	}
 }

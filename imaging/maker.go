@@ -10,9 +10,11 @@ import (
 )
 
 // Maker makes thumbnails with one Config. One Maker may be used from any number of goroutines
-// at once; they share its memory budget.
+// at once; they share its memory budget. Each call works in one goroutine, with a worker (codec
+// handles and buffers) that the Maker keeps for the next call: Close frees them.
 type Maker struct {
-	cfg Config
+	cfg  Config
+	idle workers
 	// mem bounds the memory that decoded pixels of the sources being worked on may take
 	// together: MaxPixels × bytesPerPixel, enough for one source of the largest size allowed.
 	// A source that does not fit waits for others to finish. Without it, memory would grow
@@ -24,7 +26,7 @@ type Maker struct {
 
 // bytesPerPixel bounds the memory one pixel of a source takes while it is decoded and
 // resized: the decoder's own picture (up to 8 bytes for 16-bit RGBA PNG and TIFF), the RGBA
-// copy bild works on (4), and the pre-shrunk copy (a fraction of that).
+// copy the resize works on (4), and the box-reduced copy (a fraction of that).
 const bytesPerPixel = 12
 
 // New returns a Maker for cfg, or the problems of cfg.
@@ -35,6 +37,10 @@ func New(cfg Config) (*Maker, error) {
 	budget := cfg.MaxPixels * bytesPerPixel
 	return &Maker{cfg: cfg, mem: semaphore.NewWeighted(budget), budget: budget}, nil
 }
+
+// Close frees the codec handles and buffers that m keeps between calls. A Make after Close still
+// works, and frees what it used when it ends.
+func (m *Maker) Close() { m.idle.close() }
 
 // Config returns the settings m was made with.
 func (m *Maker) Config() Config { return m.cfg }
@@ -61,21 +67,23 @@ type Thumbnail struct {
 // with transparent areas on white. Every error from bad input wraps ErrUnsupportedFormat,
 // ErrTooManyPixels or ErrCorrupt, and comes back the same for the same bytes.
 func (m *Maker) Make(src []byte) (Thumbnail, error) {
-	t, small, err := m.render(src)
+	w := m.idle.get()
+	defer m.idle.put(w)
+	t, small, err := m.render(w, src)
 	if err != nil {
 		return Thumbnail{}, err
 	}
 	start := time.Now()
-	if t.JPEG, err = encodeJPEG(small, m.cfg.Quality); err != nil {
+	if t.JPEG, err = w.codec.encodeJPEG(small, m.cfg.Quality); err != nil {
 		return Thumbnail{}, err
 	}
 	t.Encode = time.Since(start)
 	return t, nil
 }
 
-// render does all of Make but the encoding: it returns the thumbnail's pixels, opaque, and
-// the Thumbnail without its JPEG.
-func (m *Maker) render(src []byte) (Thumbnail, *image.RGBA, error) {
+// render does all of Make but the encoding, with w: it returns the thumbnail's pixels, opaque,
+// in w's buffers, and the Thumbnail without its JPEG.
+func (m *Maker) render(w *worker, src []byte) (Thumbnail, *image.RGBA, error) {
 	start := time.Now()
 	f, err := sniff(src)
 	if err != nil {
@@ -105,13 +113,16 @@ func (m *Maker) render(src []byte) (Thumbnail, *image.RGBA, error) {
 	// Acquire ends only with the context, and this one never ends: a source waits its turn.
 	_ = m.mem.Acquire(context.Background(), cost)
 	defer m.mem.Release(cost)
-	pixels, err := decodePixels(f, src, stored, need)
+	pixels, opaque, err := decodePixels(&w.codec, f, src, stored, need)
 	if err != nil {
 		return Thumbnail{}, nil, err
 	}
 	decoded := time.Now()
-	small := orient(resize(pixels, need.X, need.Y), t.Orientation)
-	flatten(small)
+	small := w.resize(pixels, need.X, need.Y, opaque)
+	small, w.oriented = orient(w.oriented, small, t.Orientation)
+	if !opaque {
+		flatten(small)
+	}
 	t.Decode, t.Resize = decoded.Sub(start), time.Since(decoded)
 	return t, small, nil
 }

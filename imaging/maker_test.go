@@ -140,7 +140,9 @@ func TestMakeMatchesReference(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			src := testphotos.Read(t, name)
-			th, pixels, err := m.render(src)
+			wk := &worker{}
+			defer wk.codec.close()
+			th, pixels, err := m.render(wk, src)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -182,7 +184,9 @@ const (
 
 func encodeAt(tb testing.TB, img *image.RGBA, quality int) []byte {
 	tb.Helper()
-	data, err := encodeJPEG(img, quality)
+	var c codec
+	defer c.close()
+	data, err := c.encodeJPEG(img, quality)
 	if err != nil {
 		tb.Fatal(err)
 	}

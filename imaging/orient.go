@@ -2,18 +2,20 @@ package imaging
 
 import "image"
 
-// orient returns src turned upright for EXIF orientation o (1..8). It runs on the thumbnail,
-// after resizing, where it costs a copy of a few hundred kilobytes instead of megabytes.
-func orient(src *image.RGBA, o int) *image.RGBA {
+// orient returns src turned upright for EXIF orientation o (1..8), in buf's array when it is
+// large enough, and that array. It runs on the thumbnail, after resizing, where it costs a copy
+// of a few hundred kilobytes instead of megabytes.
+func orient(buf []uint8, src *image.RGBA, o int) (*image.RGBA, []uint8) {
 	if o < 2 || o > 8 {
-		return src
+		return src, buf
 	}
 	w, h := src.Rect.Dx(), src.Rect.Dy()
 	dw, dh := w, h
 	if swapsAxes(o) {
 		dw, dh = h, w
 	}
-	dst := image.NewRGBA(image.Rect(0, 0, dw, dh))
+	buf = grow(buf, 4*dw*dh)
+	dst := &image.RGBA{Pix: buf, Stride: 4 * dw, Rect: image.Rect(0, 0, dw, dh)}
 	for y := range dh {
 		row := dst.Pix[y*dst.Stride:]
 		for x := range dw {
@@ -22,7 +24,7 @@ func orient(src *image.RGBA, o int) *image.RGBA {
 			copy(row[4*x:4*x+4], src.Pix[s:s+4])
 		}
 	}
-	return dst
+	return dst, buf
 }
 
 // storedPoint maps pixel (x, y) of the upright picture to the stored w×h picture. The eight

@@ -66,7 +66,7 @@ func TestResizeProperties(t *testing.T) {
 		if swapsAxes(o) {
 			need = image.Pt(th, tw)
 		}
-		got := orient(resize(src, need.X, need.Y), o)
+		got, _ := orient(nil, (&worker{}).resize(src, need.X, need.Y, true), o)
 		if got.Rect.Dx() != tw || got.Rect.Dy() != th {
 			t.Fatalf("case %d: %dx%d orientation %d gave %v, want %dx%d", i, w, h, o, got.Rect.Size(), tw, th)
 		}

@@ -1,10 +1,6 @@
 package imaging
 
-import (
-	"image"
-
-	"github.com/anthonynsimon/bild/parallel"
-)
+import "image"
 
 // Lossy WebP (VP8) stores limited-range BT.601 YCbCr (black at Y=16, white at Y=235), but
 // x/image/webp returns it as *image.YCbCr or *image.NYCbCrA, whose conversions assume JPEG's
@@ -38,22 +34,20 @@ func vp8ToRGBA(img image.Image) (*image.RGBA, bool) {
 	}
 	b := yuv.Rect
 	dst := image.NewRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
-	parallel.Line(b.Dy(), func(start, end int) {
-		for y := start; y < end; y++ {
-			row := dst.Pix[y*dst.Stride:]
-			for x := range b.Dx() {
-				sx, sy := b.Min.X+x, b.Min.Y+y
-				yi, ci := yuv.YOffset(sx, sy), yuv.COffset(sx, sy)
-				r, g, bl := vp8Pixel(yuv.Y[yi], yuv.Cb[ci], yuv.Cr[ci])
-				a := uint8(0xff)
-				if alpha != nil {
-					a = alpha.A[alpha.AOffset(sx, sy)]
-					r, g, bl = premultiply(r, a), premultiply(g, a), premultiply(bl, a)
-				}
-				row[4*x], row[4*x+1], row[4*x+2], row[4*x+3] = r, g, bl, a
+	for y := range b.Dy() {
+		row := dst.Pix[y*dst.Stride:]
+		for x := range b.Dx() {
+			sx, sy := b.Min.X+x, b.Min.Y+y
+			yi, ci := yuv.YOffset(sx, sy), yuv.COffset(sx, sy)
+			r, g, bl := vp8Pixel(yuv.Y[yi], yuv.Cb[ci], yuv.Cr[ci])
+			a := uint8(0xff)
+			if alpha != nil {
+				a = alpha.A[alpha.AOffset(sx, sy)]
+				r, g, bl = premultiply(r, a), premultiply(g, a), premultiply(bl, a)
 			}
+			row[4*x], row[4*x+1], row[4*x+2], row[4*x+3] = r, g, bl, a
 		}
-	})
+	}
 	return dst, true
 }
 

@@ -67,3 +67,5 @@ func BenchmarkPool(b *testing.B) {
 type memFetcher []byte
 
 func (f memFetcher) Fetch(context.Context, string) ([]byte, error) { return f, nil }
+
+func (memFetcher) Release([]byte) {}

@@ -113,6 +113,8 @@ func (p *panicky) Fetch(context.Context, string) ([]byte, error) {
 	return []byte("photo"), nil
 }
 
+func (*panicky) Release([]byte) {}
+
 func (p *panicky) Make([]byte) (imaging.Thumbnail, error) {
 	p.maybePanic()
 	return imaging.Thumbnail{JPEG: []byte("jpeg"), Width: 1, Height: 1}, nil

@@ -27,9 +27,11 @@ type Store interface {
 	ExpiredLeases(ctx context.Context, lease time.Duration, limit int) ([]uuid.UUID, error)
 }
 
-// Fetcher downloads a photo.
+// Fetcher downloads a photo. The pool releases each body it was given once the thumbnail is
+// made, so that the fetcher may reuse its memory.
 type Fetcher interface {
 	Fetch(ctx context.Context, url string) ([]byte, error)
+	Release(body []byte)
 }
 
 // Thumbnailer makes a thumbnail from a photo's bytes.

@@ -62,6 +62,8 @@ func (p *Pool) thumbnail(ctx context.Context, j *job) (*made, error) {
 		return nil, err
 	}
 	thumb, err := p.thumbs.Make(j.data)
+	// Nothing keeps a part of the source, made or not.
+	p.fetch.Release(j.data)
 	if err != nil {
 		return nil, fmt.Errorf("thumbnail: %w", err)
 	}

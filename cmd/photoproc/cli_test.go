@@ -111,6 +111,39 @@ func TestThumbnailCommand(t *testing.T) {
 	}
 }
 
+// TestThumbnailCommandInParallel makes several files at once (-j 3): every one is made, the
+// lines come out in the order of the files, and a failing file in the middle fails alone.
+func TestThumbnailCommandInParallel(t *testing.T) {
+	t.Parallel()
+	out := t.TempDir()
+	bad := filepath.Join(t.TempDir(), "notes.txt")
+	if err := os.WriteFile(bad, []byte("hello"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	files := []string{
+		testphotos.Path(t, "orientation/Landscape_1.jpg"), testphotos.Path(t, "small-canon40d.jpg"), bad,
+		testphotos.Path(t, "orientation/Portrait_6.jpg"), testphotos.Path(t, "camera-1600x1200.jpg"),
+	}
+	code, stdout, stderr := runCLI(t, nil, append([]string{"thumbnail", "-j", "3", "-o", out}, files...)...)
+	if code != 1 || !strings.Contains(stderr, "notes.txt: ") || !strings.Contains(stderr, "1 of 5 files failed") {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	want := []string{files[0], files[1], files[3], files[4]}
+	if len(lines) != len(want) {
+		t.Fatalf("%d lines, want %d:\n%s", len(lines), len(want), stdout)
+	}
+	for i, f := range want {
+		if !strings.HasPrefix(lines[i], f+" -> ") {
+			t.Errorf("line %d is %q, want the one of %s", i, lines[i], f)
+		}
+		name := strings.TrimSuffix(filepath.Base(f), filepath.Ext(f)) + ".jpg"
+		if _, err := os.Stat(filepath.Join(out, name)); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
+
 func TestVersionAndOpenAPICommands(t *testing.T) {
 	t.Parallel()
 	if code, out, _ := runCLI(t, nil, "version"); code != 0 || !strings.Contains(out, "go1.") ||

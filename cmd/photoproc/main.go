@@ -11,27 +11,13 @@ import (
 	"context"
 	"os"
 	"os/signal"
-	"runtime"
-	"strconv"
 	"syscall"
 )
 
 func main() {
-	restoreGOMAXPROCS()
 	// SIGINT and SIGTERM stop a command gracefully.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], &cliEnv{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv})
 	stop()
 	os.Exit(code)
-}
-
-// restoreGOMAXPROCS undoes bild's package init, which sets GOMAXPROCS to the number of host
-// CPUs: it puts back what the Go runtime would have chosen, the GOMAXPROCS variable when it
-// is set, else its container-aware default (cgroup CPU limits).
-func restoreGOMAXPROCS() {
-	if n, err := strconv.Atoi(os.Getenv("GOMAXPROCS")); err == nil && n > 0 {
-		runtime.GOMAXPROCS(n)
-	} else {
-		runtime.SetDefaultGOMAXPROCS()
-	}
 }

@@ -4,9 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"runtime"
+	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/photoproc/photoproc/imaging"
@@ -15,17 +19,20 @@ import (
 
 // cmdThumbnail makes thumbnails of local files with the daemon's imaging code and settings
 // (PHOTOPROC_THUMBNAIL_SIZE, PHOTOPROC_JPEG_QUALITY, PHOTOPROC_MAX_PIXELS), for trying
-// settings, debugging one photo, and timing against other tools.
+// settings, debugging one photo, and timing against other tools. Like the daemon's workers,
+// -j goroutines (one per CPU by default) each make one thumbnail at a time; the lines come out
+// in the order of the files.
 func cmdThumbnail(ctx context.Context, e *cliEnv, args []string) error {
 	fs := e.flags("thumbnail")
 	out := fs.String("o", "", "output folder (default PHOTOPROC_STORAGE when a directory, else PHOTOPROC_THUMBS_DIR, ./thumbs)")
+	jobs := fs.Int("j", runtime.GOMAXPROCS(0), "files made at once")
 	cfg, err := e.config(fs, args)
 	if err != nil {
 		return err
 	}
 	files := fs.Args()
-	if len(files) == 0 {
-		fmt.Fprintln(e.stderr, "usage: photoproc thumbnail [-o DIR] FILE...")
+	if len(files) == 0 || *jobs < 1 {
+		fmt.Fprintln(e.stderr, "usage: photoproc thumbnail [-o DIR] [-j N>=1] FILE...")
 		return errUsage
 	}
 	dir := *out
@@ -48,15 +55,42 @@ func cmdThumbnail(ctx context.Context, e *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
+	defer maker.Close()
+
+	results := make([]chan error, len(files))
+	lines := make([]string, len(files))
+	for i := range results {
+		results[i] = make(chan error, 1)
+	}
+	var next atomic.Int64
+	for range min(*jobs, len(files)) {
+		go func() {
+			var buf []byte // the source, reused from file to file
+			for i := int(next.Add(1) - 1); i < len(files); i = int(next.Add(1) - 1) {
+				if ctx.Err() != nil {
+					results[i] <- ctx.Err()
+					continue
+				}
+				var err error
+				lines[i], buf, err = thumbnailFile(ctx, maker, thumbs, files[i], dir, buf)
+				results[i] <- err
+			}
+		}()
+	}
 	var failed int
-	for _, f := range files {
+	for i, f := range files {
+		err := <-results[i]
 		if ctx.Err() != nil {
+			// Interrupted: the files left fail alike; say it once. Goroutines still making a
+			// thumbnail finish it (their results are buffered) and find the rest cancelled.
 			return ctx.Err()
 		}
-		if err := thumbnailFile(ctx, e, maker, thumbs, f, dir); err != nil {
+		if err != nil {
 			fmt.Fprintf(e.stderr, "%s: %v\n", f, err)
 			failed++
+			continue
 		}
+		fmt.Fprintln(e.stdout, lines[i])
 	}
 	if failed > 0 {
 		return fmt.Errorf("%d of %d files failed", failed, len(files))
@@ -64,28 +98,60 @@ func cmdThumbnail(ctx context.Context, e *cliEnv, args []string) error {
 	return nil
 }
 
-func thumbnailFile(ctx context.Context, e *cliEnv, maker *imaging.Maker, thumbs *storage.Store, path, dir string) error {
-	src, err := os.ReadFile(path)
+// thumbnailFile makes the thumbnail of the file at path into dir, reading it into buf, and
+// returns the line to print and the buffer for the next file.
+func thumbnailFile(ctx context.Context, maker *imaging.Maker, thumbs *storage.Store, path, dir string, buf []byte) (string, []byte, error) {
+	src, err := readFile(path, buf)
 	if err != nil {
-		return err
+		return "", buf, err
 	}
 	start := time.Now()
 	t, err := maker.Make(src)
 	took := time.Since(start)
 	if err != nil {
-		return err
+		return "", src, err
 	}
 	name := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path)) + ".jpg"
 	dst := filepath.Join(dir, name)
 	if same, _ := samePath(dst, path); same {
-		return errors.New("the thumbnail would overwrite the source: choose another folder with -o")
+		return "", src, errors.New("the thumbnail would overwrite the source: choose another folder with -o")
 	}
 	if _, err := thumbs.Put(ctx, name, t.JPEG); err != nil {
-		return err
+		return "", src, err
 	}
-	fmt.Fprintf(e.stdout, "%s -> %s %dx%d (from %s %dx%d) in %.1f ms (decode %.1f, resize %.1f, encode %.1f)\n",
-		path, dst, t.Width, t.Height, t.Format, t.SourceWidth, t.SourceHeight, ms(took), ms(t.Decode), ms(t.Resize), ms(t.Encode))
-	return nil
+	return fmt.Sprintf("%s -> %s %dx%d (from %s %dx%d) in %.1f ms (decode %.1f, resize %.1f, encode %.1f)",
+		path, dst, t.Width, t.Height, t.Format, t.SourceWidth, t.SourceHeight, ms(took), ms(t.Decode), ms(t.Resize), ms(t.Encode)), src, nil
+}
+
+// readFile reads the file at path into buf's array when it is large enough: a photo is
+// megabytes, and a new buffer for each would have the garbage collector run every few files.
+func readFile(path string, buf []byte) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return buf, err
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return buf, err
+	}
+	if size := info.Size(); int64(cap(buf)) < size+1 {
+		buf = make([]byte, 0, size+1) // +1: the read that sees EOF needs no growth
+	}
+	buf = buf[:0]
+	for {
+		n, err := f.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+		if len(buf) == cap(buf) {
+			buf = slices.Grow(buf, cap(buf))
+		}
+	}
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

@@ -14,6 +14,10 @@
 //     PUT to the photo's completion (photos.updated_at);
 //   - the daemon's CPU per photo and peak RSS (getrusage after it exits).
 //
+// With -24mp every row points at the photo enlarged to 24 MP (6000x4000). With -server python
+// the photos are served by `python3 -m http.server`, as ../shared/bench/seed-consumer.sh
+// serves them to the Python service, instead of by this process.
+//
 // With -mix the rows cycle through four photos instead of one: the photo, the photo enlarged to
 // 24 MP, a 30000x30000 PNG "bomb" (a few hundred bytes whose header announces 900 MP, refused
 // before decoding) and a 7000x7000 PNG of zeros (49 MP, just under PHOTOPROC_MAX_PIXELS: 50 KB
@@ -33,7 +37,6 @@ import (
 	"fmt"
 	"hash/crc32"
 	"image"
-	"image/jpeg"
 	"image/png"
 	"io"
 	"net"
@@ -52,16 +55,16 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	amqp "github.com/rabbitmq/amqp091-go"
-	xdraw "golang.org/x/image/draw"
 
+	"github.com/photoproc/photoproc/internal/testphotos"
 	"github.com/photoproc/photoproc/queue"
 	"github.com/photoproc/photoproc/tools/internal/cpucost"
 )
 
 type options struct {
-	bin, photo, workers, pgAdmin, amqpURI string
-	n                                     int
-	mix                                   bool
+	bin, photo, workers, pgAdmin, amqpURI, server string
+	n                                             int
+	mix, big                                      bool
 }
 
 func main() {
@@ -73,6 +76,8 @@ func main() {
 	flag.StringVar(&o.pgAdmin, "pg", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable", "Postgres to create the database on")
 	flag.StringVar(&o.amqpURI, "amqp", "amqp://guest:guest@127.0.0.1:5672/", "RabbitMQ")
 	flag.BoolVar(&o.mix, "mix", false, "cycle through the photo, a 24 MP enlargement and two PNG bombs")
+	flag.BoolVar(&o.big, "24mp", false, "serve the photo enlarged to 24 MP (6000x4000) instead")
+	flag.StringVar(&o.server, "server", "go", "what serves the photos: go (in this process) or python (python3 -m http.server, as the seed's benchmark serves them)")
 	flag.Parse()
 	// Interrupted, it still removes its database and queues.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -87,6 +92,20 @@ func run(ctx context.Context, o options) error {
 	photo, err := os.ReadFile(o.photo)
 	if err != nil {
 		return fmt.Errorf("%w (run from the repository root, or pass -photo)", err)
+	}
+	work, err := os.MkdirTemp("", "benche2e")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(work)
+	if o.big {
+		if photo, err = testphotos.Enlarge(photo, 6000, 4000); err != nil {
+			return err
+		}
+		o.photo = filepath.Join(work, "photo-6000x4000.jpg")
+		if err := os.WriteFile(o.photo, photo, 0o644); err != nil {
+			return err
+		}
 	}
 	cpu, err := thumbnailCPU(o.bin, o.photo, 20)
 	if err != nil {
@@ -118,11 +137,17 @@ func run(ctx context.Context, o options) error {
 			return err
 		}
 	}
-	srv, photoURLs, err := servePhotos(photos)
+	serve := servePhotos
+	if o.server == "python" {
+		serve = func(photos [][]byte) (func(), []string, error) { return servePython(work, photos) }
+	} else if o.server != "go" {
+		return fmt.Errorf("-server %q: want go or python", o.server)
+	}
+	stopServer, photoURLs, err := serve(photos)
 	if err != nil {
 		return err
 	}
-	defer srv.Close()
+	defer stopServer()
 
 	thumbs, err := os.MkdirTemp("", "benche2e-thumbs")
 	if err != nil {
@@ -180,13 +205,15 @@ func run(ctx context.Context, o options) error {
 		return err
 	}
 	total := len(ids) + len(lat)
-	fmt.Printf("daemon: %.1f ms CPU per photo (everything: API, broker, database, download, thumbnail), peak RSS %.0f MB\n",
-		ms(usage.cpu)/float64(total), float64(usage.maxRSS)/(1<<20))
+	perPhoto := usage.cpu / time.Duration(total)
+	fmt.Printf("daemon: %.1f ms CPU per photo (everything: API, broker, database, download, thumbnail; %.1f ms of it in the kernel) = %.2f× the thumbnail alone, peak RSS %.0f MB\n",
+		ms(perPhoto), ms(usage.sys/time.Duration(total)), float64(perPhoto)/float64(cpu), float64(usage.maxRSS)/(1<<20))
 	return nil
 }
 
-// thumbnailCPU is the CPU time of one thumbnail of file made by `photoproc thumbnail`, from
-// a process making n of them and one making one (cpucost.PerItem).
+// thumbnailCPU is the CPU time of one thumbnail of file made by `photoproc thumbnail`: the
+// median of three measurements, each from a process making n of them and one making one
+// (cpucost.PerItem).
 func thumbnailCPU(bin, file string, n int) (time.Duration, error) {
 	dir, err := os.MkdirTemp("", "benche2e-cpu")
 	if err != nil {
@@ -197,10 +224,19 @@ func thumbnailCPU(bin, file string, n int) (time.Duration, error) {
 	if err != nil {
 		return 0, err
 	}
-	cpu, _, err := cpucost.PerItem(dir, files, func(out string, files []string) *exec.Cmd {
-		return exec.Command(bin, append([]string{"thumbnail", "-o", out}, files...)...)
-	})
-	return cpu, err
+	var cpus []time.Duration
+	for range 3 {
+		cpu, _, err := cpucost.PerItem(dir, files, func(out string, files []string) *exec.Cmd {
+			// One file at a time, as bench-compare measures it.
+			return exec.Command(bin, append([]string{"thumbnail", "-j", "1", "-o", out}, files...)...)
+		})
+		if err != nil {
+			return 0, err
+		}
+		cpus = append(cpus, cpu)
+	}
+	slices.Sort(cpus)
+	return cpus[1], nil
 }
 
 func createDatabase(ctx context.Context, adminURI, name string) (*pgx.Conn, string, func(), error) {
@@ -252,8 +288,8 @@ func deleteQueues(uri string, cfg queue.Config) {
 	}
 }
 
-// servePhotos serves photos[i] at /i and returns the URLs.
-func servePhotos(photos [][]byte) (*http.Server, []string, error) {
+// servePhotos serves photos[i] at /i from this process, and returns how to stop and the URLs.
+func servePhotos(photos [][]byte) (func(), []string, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, nil, err
@@ -267,19 +303,55 @@ func servePhotos(photos [][]byte) (*http.Server, []string, error) {
 	}
 	srv := &http.Server{Handler: mux}
 	go func() { _ = srv.Serve(ln) }()
-	return srv, urls, nil
+	return func() { srv.Close() }, urls, nil
+}
+
+// servePython writes photos[i] as files into a folder of work and serves them with
+// `python3 -m http.server`, as ../shared/bench/seed-consumer.sh serves the seed's photos, so
+// that the two halves of that comparison download alike (and the server's CPU weighs on both).
+func servePython(work string, photos [][]byte) (func(), []string, error) {
+	dir, err := os.MkdirTemp(work, "served")
+	if err != nil {
+		return nil, nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, nil, err
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	var urls []string
+	for i, p := range photos {
+		name := fmt.Sprintf("%d.jpg", i)
+		if err := os.WriteFile(filepath.Join(dir, name), p, 0o644); err != nil {
+			return nil, nil, err
+		}
+		urls = append(urls, fmt.Sprintf("http://127.0.0.1:%d/%s", port, name))
+	}
+	cmd := exec.Command("python3", "-m", "http.server", "--bind", "127.0.0.1", fmt.Sprint(port), "-d", dir)
+	if err := cmd.Start(); err != nil {
+		return nil, nil, err
+	}
+	stop := func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		resp, err := http.Get(urls[0])
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return stop, urls, nil
+			}
+		}
+		if time.Now().After(deadline) {
+			stop()
+			return nil, nil, fmt.Errorf("python3 -m http.server did not serve %s within 10 s: %v", urls[0], err)
+		}
+	}
 }
 
 // mixOf returns photo, photo enlarged to 24 MP, and two PNG bombs.
 func mixOf(photo []byte) ([][]byte, error) {
-	src, err := jpeg.Decode(bytes.NewReader(photo))
+	jpg24, err := testphotos.Enlarge(photo, 6000, 4000)
 	if err != nil {
-		return nil, err
-	}
-	big := image.NewRGBA(image.Rect(0, 0, 6000, 4000))
-	xdraw.ApproxBiLinear.Scale(big, big.Rect, src, src.Bounds(), xdraw.Src, nil)
-	var jpg24 bytes.Buffer
-	if err := jpeg.Encode(&jpg24, big, &jpeg.Options{Quality: 90}); err != nil {
 		return nil, err
 	}
 	var zeros bytes.Buffer
@@ -297,8 +369,8 @@ func mixOf(photo []byte) ([][]byte, error) {
 	binary.BigEndian.PutUint32(b[ihdr+12:], 30000)
 	binary.BigEndian.PutUint32(b[ihdr+8+13:], crc32.ChecksumIEEE(b[ihdr+4:ihdr+8+13]))
 	fmt.Printf("mix: the photo, a 24 MP JPEG (%d bytes), a 900 MP PNG bomb (%d bytes), a 49 MP PNG of zeros (%d bytes)\n",
-		jpg24.Len(), len(b), zeros.Len())
-	return [][]byte{photo, jpg24.Bytes(), b, zeros.Bytes()}, nil
+		len(jpg24), len(b), zeros.Len())
+	return [][]byte{photo, jpg24, b, zeros.Bytes()}, nil
 }
 
 func insertPhotos(ctx context.Context, db *pgx.Conn, urls []string, n int) ([]uuid.UUID, error) {
@@ -453,8 +525,8 @@ func (d *daemon) process(ids []uuid.UUID) error {
 }
 
 type usage struct {
-	cpu    time.Duration
-	maxRSS int64 // bytes
+	cpu, sys time.Duration // sys: the part spent in the kernel
+	maxRSS   int64         // bytes
 }
 
 // stop sends SIGTERM, waits for the exit and returns what the process used.
@@ -464,7 +536,7 @@ func (d *daemon) stop() (usage, error) {
 		return usage{}, fmt.Errorf("photoproc serve: %v\n%s", err, d.logs)
 	}
 	ru, _ := d.cmd.ProcessState.SysUsage().(*syscall.Rusage)
-	u := usage{cpu: d.cmd.ProcessState.UserTime() + d.cmd.ProcessState.SystemTime()}
+	u := usage{cpu: d.cmd.ProcessState.UserTime() + d.cmd.ProcessState.SystemTime(), sys: d.cmd.ProcessState.SystemTime()}
 	if ru != nil {
 		u.maxRSS = ru.Maxrss << 10 // Linux reports KiB
 	}

@@ -2,13 +2,18 @@
 // Image.thumbnail() (the Python service photoproc replaces) and libvips' vipsthumbnail spend
 // to make the same thumbnails, and how close each comes to a reference.
 //
-//	go run ./tools/thumbcompare [-n 20] [-runs 5] [-photoproc bin/photoproc] FILE...
+//	go run ./tools/thumbcompare [-n 20] [-runs 5] [-photoproc bin/photoproc] [-24mp] FILE...
 //
 // CPU per thumbnail: each tool makes thumbnails of n copies of a file in one process, and of
 // one copy; the difference of the two processes' CPU time (user + system), divided by n-1, is
 // the cost of one thumbnail without the cost of starting the tool (Python's start-up alone
-// is ~30 ms). The median of -runs such pairs is reported. Copies have distinct names so that
-// no tool can serve one from a cache.
+// is ~30 ms). The median of -runs such pairs is reported, with photoproc's ratio to each of
+// the others. Copies have distinct names so that no tool can serve one from a cache. Every tool
+// makes one thumbnail at a time on one thread: photoproc with -j 1, vipsthumbnail with
+// VIPS_CONCURRENCY=1, Pillow as it is.
+//
+// -24mp adds the repository's 12 MP photo enlarged to 24 MP (6000x4000; the corpus has none
+// that large), written into the temporary folder.
 //
 // Quality: each tool's thumbnail is compared with a reference made from the fully decoded
 // source (Go's image/jpeg) by bild's Lanczos filter, in mean absolute error per channel (0–255)
@@ -32,6 +37,7 @@ import (
 
 	"github.com/anthonynsimon/bild/transform"
 
+	"github.com/photoproc/photoproc/internal/testphotos"
 	"github.com/photoproc/photoproc/tools/internal/cpucost"
 )
 
@@ -56,6 +62,7 @@ func main() {
 	runs := flag.Int("runs", 5, "measured pairs of processes per tool and file; the median is reported")
 	bin := flag.String("photoproc", "bin/photoproc", "the photoproc binary to measure")
 	python := flag.String("python", "/usr/bin/python3", "a Python with PIL (Debian: python3-pil)")
+	big := flag.Bool("24mp", false, "also measure testdata/photos/camera-4032x3024.jpg enlarged to 24 MP")
 	flag.Parse()
 	if flag.NArg() == 0 || *n < 2 {
 		fmt.Fprintln(os.Stderr, "usage: thumbcompare [-n N>=2] [-runs R] [-photoproc BIN] FILE...")
@@ -63,7 +70,7 @@ func main() {
 	}
 	tools := []tool{
 		{"photoproc thumbnail", func(dir string, files []string) *exec.Cmd {
-			return exec.Command(*bin, append([]string{"thumbnail", "-o", dir}, files...)...)
+			return exec.Command(*bin, append([]string{"thumbnail", "-j", "1", "-o", dir}, files...)...)
 		}},
 		{"Pillow thumbnail()", func(dir string, files []string) *exec.Cmd {
 			return exec.Command(*python, append([]string{"-c", pillowScript, dir}, files...)...)
@@ -74,20 +81,27 @@ func main() {
 			return c
 		}},
 	}
-	if err := run(tools, flag.Args(), *n, *runs); err != nil {
+	if err := run(tools, flag.Args(), *n, *runs, *big); err != nil {
 		fmt.Fprintln(os.Stderr, "thumbcompare:", err)
 		os.Exit(1)
 	}
 }
 
-func run(tools []tool, files []string, n, runs int) error {
+func run(tools []tool, files []string, n, runs int, big bool) error {
 	work, err := os.MkdirTemp("", "thumbcompare")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(work)
-	fmt.Printf("| photo | tool | CPU ms per thumbnail (median of %d) | size | bytes | MAE RGB | MAE luma | PSNR dB |\n", runs)
-	fmt.Println("| --- | --- | ---: | --- | ---: | ---: | ---: | ---: |")
+	if big {
+		file, err := enlarged(work)
+		if err != nil {
+			return err
+		}
+		files = append(files, file)
+	}
+	fmt.Printf("| photo | tool | CPU ms per thumbnail (median of %d) | photoproc ÷ this | size | bytes | MAE RGB | MAE luma | PSNR dB |\n", runs)
+	fmt.Println("| --- | --- | ---: | ---: | --- | ---: | ---: | ---: | ---: |")
 	for _, file := range files {
 		ref, err := reference(file)
 		if err != nil {
@@ -110,9 +124,13 @@ func run(tools []tool, files []string, n, runs int) error {
 				per[i], outs[i] = append(per[i], cpu), out
 			}
 		}
-		for i, t := range tools {
+		medians := make([]time.Duration, len(tools))
+		for i := range tools {
 			slices.Sort(per[i])
-			cpu, out := per[i][len(per[i])/2], outs[i]
+			medians[i] = per[i][len(per[i])/2]
+		}
+		for i, t := range tools {
+			cpu, out := medians[i], outs[i]
 			got, err := decodeFile(out)
 			if err != nil {
 				return fmt.Errorf("%s output: %w", t.name, err)
@@ -122,8 +140,9 @@ func run(tools []tool, files []string, n, runs int) error {
 				return err
 			}
 			mae, maeY, psnr := compare(got, ref)
-			fmt.Printf("| %s | %s | %.1f | %dx%d | %d | %.2f | %.2f | %.1f |\n", filepath.Base(file), t.name,
-				ms(cpu), got.Bounds().Dx(), got.Bounds().Dy(), st.Size(), mae, maeY, psnr)
+			// The first tool is photoproc.
+			fmt.Printf("| %s | %s | %.1f | %.2f | %dx%d | %d | %.2f | %.2f | %.1f |\n", filepath.Base(file), t.name,
+				ms(cpu), float64(medians[0])/float64(cpu), got.Bounds().Dx(), got.Bounds().Dy(), st.Size(), mae, maeY, psnr)
 		}
 	}
 	return nil
@@ -139,6 +158,20 @@ func measure(t tool, work string, copies []string) (time.Duration, string, error
 		return 0, "", fmt.Errorf("made %d thumbnails of %d files", len(made), len(copies))
 	}
 	return cpu, made[0], nil
+}
+
+// enlarged writes the 12 MP test photo enlarged to 24 MP into work and returns its path.
+func enlarged(work string) (string, error) {
+	src, err := os.ReadFile(filepath.Join("testdata", "photos", "camera-4032x3024.jpg"))
+	if err != nil {
+		return "", fmt.Errorf("%w (run from the repository root)", err)
+	}
+	big, err := testphotos.Enlarge(src, 6000, 4000)
+	if err != nil {
+		return "", err
+	}
+	file := filepath.Join(work, "camera-6000x4000-enlarged.jpg")
+	return file, os.WriteFile(file, big, 0o644)
 }
 
 // reference is the source fully decoded and fitted into 320x320 with Lanczos.

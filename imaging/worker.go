@@ -1,0 +1,122 @@
+package imaging
+
+import (
+	"image"
+	"sync"
+)
+
+// worker is what one Make call needs besides its source: the JPEG codec's state (TurboJPEG
+// handles with cgo) and the buffers of the resize, kept from one photo to the next instead of
+// allocated, zeroed and collected for each. It is not safe for concurrent use: a Maker lends
+// each worker to one call at a time.
+type worker struct {
+	codec codec
+	// Pixel buffers, in the order the picture goes through them.
+	decoded, boxed, mid, out, oriented []uint8
+	boxAcc                             []uint32
+	h, v                               taps
+}
+
+// maxKeptBuffer is the largest buffer a worker keeps between photos: enough for every stage of
+// a 50 MP JPEG decoded at 1/8 (~3 MB); the full-size pictures of other formats are left to the
+// garbage collector rather than held by idle workers.
+const maxKeptBuffer = 4 << 20
+
+// release drops the buffers too large to keep.
+func (w *worker) release() {
+	w.codec.release()
+	for _, b := range []*[]uint8{&w.decoded, &w.boxed, &w.mid, &w.out, &w.oriented} {
+		if cap(*b) > maxKeptBuffer {
+			*b = nil
+		}
+	}
+	if 4*cap(w.boxAcc) > maxKeptBuffer {
+		w.boxAcc = nil
+	}
+}
+
+// resize scales src to w×h: a box reduction by an integer factor while the picture is more than
+// twice the thumbnail (what Pillow's reducing_gap and libvips' shrink do), then Lanczos-3 with
+// precomputed weights (resample.go). opaque says every alpha of src is 0xff. The result may be
+// src itself, or share the worker's buffers until the next call.
+func (wk *worker) resize(src *image.RGBA, w, h int, opaque bool) *image.RGBA {
+	sw, sh := src.Rect.Dx(), src.Rect.Dy()
+	if sw == w && sh == h {
+		return src
+	}
+	if k := min(sw/(2*w), sh/(2*h)); k >= 2 {
+		src, wk.boxAcc = reduceBox(wk.boxed, src, k, wk.boxAcc)
+		wk.boxed = src.Pix
+	}
+	return wk.resizeLanczos(src, w, h, opaque)
+}
+
+// resizeLanczos scales src to w×h with Lanczos-3 alone, skipping a pass whose axis keeps its
+// size.
+func (wk *worker) resizeLanczos(src *image.RGBA, w, h int, opaque bool) *image.RGBA {
+	sw, sh := src.Rect.Dx(), src.Rect.Dy()
+	if sw != w {
+		wk.h.make(sw, w)
+		wk.mid = grow(wk.mid, 4*w*sh)
+		mid := &image.RGBA{Pix: wk.mid, Stride: 4 * w, Rect: image.Rect(0, 0, w, sh)}
+		resampleRows(mid, src, &wk.h, opaque)
+		src = mid
+	}
+	if sh == h {
+		return src
+	}
+	wk.v.make(sh, h)
+	wk.out = grow(wk.out, 4*w*h)
+	out := &image.RGBA{Pix: wk.out, Stride: 4 * w, Rect: image.Rect(0, 0, w, h)}
+	resampleColumns(out, src, &wk.v, opaque)
+	return out
+}
+
+// maxIdleWorkers bounds the workers a Maker keeps between calls: more than the daemon's
+// PHOTOPROC_WORKERS on any usual machine. Past it, a returned worker is closed.
+const maxIdleWorkers = 64
+
+// workers is a Maker's free list of workers. Not a sync.Pool: that would drop workers at any
+// garbage collection without closing them, leaking their TurboJPEG handles.
+type workers struct {
+	mu     sync.Mutex
+	idle   []*worker
+	closed bool
+}
+
+// get returns an idle worker, or a new one.
+func (l *workers) get() *worker {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if n := len(l.idle); n > 0 {
+		w := l.idle[n-1]
+		l.idle = l.idle[:n-1]
+		return w
+	}
+	return &worker{}
+}
+
+// put takes back a worker that get returned, or closes it when the list is full or closed.
+func (l *workers) put(w *worker) {
+	w.release()
+	l.mu.Lock()
+	if !l.closed && len(l.idle) < maxIdleWorkers {
+		l.idle = append(l.idle, w)
+		w = nil
+	}
+	l.mu.Unlock()
+	if w != nil {
+		w.codec.close()
+	}
+}
+
+// close closes the idle workers; those in use are closed when they come back.
+func (l *workers) close() {
+	l.mu.Lock()
+	idle := l.idle
+	l.idle, l.closed = nil, true
+	l.mu.Unlock()
+	for _, w := range idle {
+		w.codec.close()
+	}
+}

@@ -19,6 +19,8 @@ const (
 	formatWebP format = "webp"
 	formatBMP  format = "bmp"
 	formatTIFF format = "tiff"
+	formatHEIC format = "heic" // HEIF with HEVC, and HEIF naming no codec brand
+	formatAVIF format = "avif" // HEIF with AV1
 )
 
 // label is the name people know the format by, for messages.
@@ -48,6 +50,9 @@ func sniff(data []byte) (format, error) {
 		return formatBMP, nil
 	case bytes.HasPrefix(data, []byte("II*\x00")), bytes.HasPrefix(data, []byte("MM\x00*")):
 		return formatTIFF, nil
+	}
+	if f, ok := heifFormat(data); ok {
+		return f, nil
 	}
 	return "", fmt.Errorf("%w: %s", ErrUnsupportedFormat, describe(data))
 }
@@ -115,10 +120,6 @@ func knownKind(data []byte) string {
 
 func isoMediaKind(brand string) string {
 	switch brand {
-	case "avif", "avis":
-		return "an AVIF image"
-	case "heic", "heix", "hevc", "hevx", "heim", "heis", "mif1", "msf1":
-		return "a HEIC/HEIF image"
 	case "crx ":
 		return "a Canon CR3 raw photo"
 	}

@@ -19,12 +19,15 @@ import (
 )
 
 // We call each decoder directly for the sniffed format instead of image.Decode, so only these
-// six formats are ever decoded, whatever else some import registers.
+// formats are ever decoded, whatever else some import registers.
 
 // readHeader returns the stored size of the picture without decoding its pixels.
 func readHeader(f format, data []byte) (image.Config, error) {
 	if f == formatWebP && isAnimatedWebP(data) {
 		return image.Config{}, fmt.Errorf("%w: animated WebP", ErrUnsupportedFormat)
+	}
+	if f == formatHEIC || f == formatAVIF {
+		return heifHeader(f, data)
 	}
 	var configOf func(io.Reader) (image.Config, error)
 	switch f {
@@ -89,6 +92,8 @@ func decodeImage(f format, data []byte, stored, atLeast image.Point) (image.Imag
 		return bmp.Decode(r)
 	case formatTIFF:
 		return tiff.Decode(r)
+	case formatHEIC, formatAVIF:
+		return decodeHEIF(f, data, stored)
 	}
 	return nil, fmt.Errorf("%w: %s", ErrUnsupportedFormat, f)
 }

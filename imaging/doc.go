@@ -1,10 +1,10 @@
 // Package imaging turns the bytes of a photo into a small, upright JPEG thumbnail, and writes
 // files atomically.
 //
-// A [Maker] sniffs the format from the bytes (JPEG, PNG, GIF, WebP, BMP, TIFF), refuses images
-// with more pixels than allowed before decoding them, decodes, applies the EXIF orientation,
-// shrinks the picture to fit a square box (never enlarging it), puts transparent areas on white,
-// and encodes a JPEG. Every error it returns depends only on the input bytes, so a caller may
+// A [Maker] sniffs the format from the bytes (JPEG, PNG, GIF, WebP, BMP, TIFF, HEIC, AVIF),
+// refuses images with more pixels than allowed before decoding them, decodes, applies the EXIF
+// orientation, shrinks the picture to fit a square box (never enlarging it), puts transparent
+// areas on white, and encodes a JPEG. Every error it returns depends only on the input bytes, so a caller may
 // treat it as permanent; the sentinels [ErrUnsupportedFormat], [ErrTooManyPixels] and
 // [ErrCorrupt] say which kind it is, and the message says why in words a person can act on.
 //
@@ -17,4 +17,8 @@
 // the size when the thumbnail allows it and encodes the thumbnail (jpeg_turbo.go): a 12 MP
 // photo costs ~35 ms of CPU instead of ~280 ms. With CGO_ENABLED=0 or the purego tag, Go's
 // image/jpeg does both (jpeg_std.go): slower, and just as correct. Resizing is bild's either way.
+//
+// HEIC and AVIF are decoded by libheif through cgo (heif_cgo.go; Debian package libheif-dev),
+// which also applies their own crop, rotation and mirror; see [HEIFSupport]. Builds with
+// CGO_ENABLED=0, the purego tag or the noheif tag refuse them, saying so (heif_std.go).
 package imaging

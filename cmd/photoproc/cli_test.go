@@ -89,7 +89,7 @@ func TestThumbnailCommand(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s %s", code, stdout, stderr)
 	}
-	for name, want := range map[string][2]int{"camera-2048x1536-orient6.jpg": {240, 320}, "small-canon40d.jpg": {100, 68}} {
+	for name, want := range map[string][2]int{"camera-2048x1536-orient6.jpg.jpg": {240, 320}, "small-canon40d.jpg.jpg": {100, 68}} {
 		f, err := os.Open(filepath.Join(out, name))
 		if err != nil {
 			t.Fatal(err)

@@ -2,11 +2,9 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/photoproc/photoproc/imaging"
@@ -14,7 +12,8 @@ import (
 
 // cmdThumbnail makes thumbnails of local files with the daemon's imaging code and settings
 // (PHOTOPROC_THUMBNAIL_SIZE, PHOTOPROC_JPEG_QUALITY, PHOTOPROC_MAX_PIXELS), for trying
-// settings, debugging one photo, and timing against other tools.
+// settings, debugging one photo, and timing against other tools. Each thumbnail is named
+// after its file's path, ".jpg" added (outputNames), and none overwrites another.
 func cmdThumbnail(ctx context.Context, e *cliEnv, args []string) error {
 	fs := e.flags("thumbnail")
 	out := fs.String("o", "", "output folder (default PHOTOPROC_THUMBS_DIR, ./thumbs)")
@@ -38,12 +37,17 @@ func cmdThumbnail(ctx context.Context, e *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
+	names, err := outputNames(files)
+	if err != nil {
+		return err
+	}
+	var written outputs
 	var failed int
-	for _, f := range files {
+	for i, f := range files {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		if err := thumbnailFile(e, maker, f, dir); err != nil {
+		if err := thumbnailFile(e, maker, f, dir, names[i], &written); err != nil {
 			fmt.Fprintf(e.stderr, "%s: %v\n", f, err)
 			failed++
 		}
@@ -54,7 +58,7 @@ func cmdThumbnail(ctx context.Context, e *cliEnv, args []string) error {
 	return nil
 }
 
-func thumbnailFile(e *cliEnv, maker *imaging.Maker, path, dir string) error {
+func thumbnailFile(e *cliEnv, maker *imaging.Maker, path, dir, name string, out *outputs) error {
 	src, err := os.ReadFile(path)
 	if err != nil {
 		return err
@@ -65,12 +69,8 @@ func thumbnailFile(e *cliEnv, maker *imaging.Maker, path, dir string) error {
 	if err != nil {
 		return err
 	}
-	name := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path)) + ".jpg"
 	dst := filepath.Join(dir, name)
-	if same, _ := samePath(dst, path); same {
-		return errors.New("the thumbnail would overwrite the source: choose another folder with -o")
-	}
-	if err := imaging.WriteFile(dir, name, t.JPEG); err != nil {
+	if err := out.write(path, dir, name, t.JPEG, imaging.WriteFile); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "%s -> %s %dx%d (from %s %dx%d) in %.1f ms (decode %.1f, resize %.1f, encode %.1f)\n",
@@ -79,15 +79,3 @@ func thumbnailFile(e *cliEnv, maker *imaging.Maker, path, dir string) error {
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
-
-func samePath(a, b string) (bool, error) {
-	sa, err := os.Stat(a)
-	if err != nil {
-		return false, err
-	}
-	sb, err := os.Stat(b)
-	if err != nil {
-		return false, err
-	}
-	return os.SameFile(sa, sb), nil
-}

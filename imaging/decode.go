@@ -93,7 +93,7 @@ func decodeImage(f format, data []byte, stored, atLeast image.Point) (image.Imag
 	case formatTIFF:
 		return tiff.Decode(r)
 	case formatHEIC, formatAVIF:
-		return decodeHEIF(f, data, stored)
+		return decodeHEIF(f, data, stored, atLeast)
 	}
 	return nil, fmt.Errorf("%w: %s", ErrUnsupportedFormat, f)
 }

@@ -164,3 +164,66 @@ func TestHEIFSupport(t *testing.T) {
 		t.Errorf("HEIFSupport() = %q, want libheif's version and both formats", got)
 	}
 }
+
+// TestHEIFShrink checks the block average that copies libheif's picture out against the path
+// it replaces, a whole copy that resize pre-shrinks with bild's box filter: a photo, straight
+// and premultiplied alpha, sizes that k does not divide.
+func TestHEIFShrink(t *testing.T) {
+	t.Parallel()
+	photo := rgbaOf(decodeOutput(t, makeJPEGThumbOf(t, "camera-1600x1200.jpg")))
+	for _, tc := range []struct {
+		name     string
+		channels int
+		alpha    uint8
+		box      image.Point // the thumbnail
+	}{
+		{"RGB, 8x8 blocks", 3, 0xff, image.Pt(100, 75)},
+		{"RGB, 17x17 blocks and some of 18", 3, 0xff, image.Pt(45, 34)},
+		{"RGBA, half transparent", 4, 0x80, image.Pt(64, 48)},
+	} {
+		size := photo.Rect.Size()
+		p := heifPixels{stride: tc.channels * size.X, size: size, channels: tc.channels}
+		whole := image.NewRGBA(photo.Rect)
+		for i := 0; i < len(photo.Pix); i += 4 {
+			px := photo.Pix[i : i+3]
+			p.pix = append(p.pix, px...)
+			if tc.channels == 4 {
+				p.pix = append(p.pix, tc.alpha)
+			}
+			copy(whole.Pix[i:], []byte{premultiply(px[0], tc.alpha), premultiply(px[1], tc.alpha), premultiply(px[2], tc.alpha), tc.alpha})
+		}
+		k := min(size.X/(2*tc.box.X), size.Y/(2*tc.box.Y))
+		got := resize(heifShrink(p, k), tc.box.X, tc.box.Y)
+		want := resize(whole, tc.box.X, tc.box.Y)
+		e := meanAbsError(t, got, want)
+		t.Logf("%s: k=%d, %.2f from the whole copy's box pre-shrink", tc.name, k, maxOf(e))
+		if maxOf(e) > 1 {
+			t.Errorf("%s: %.2f per channel from resizing the whole picture, want ≤ 1", tc.name, maxOf(e))
+		}
+	}
+}
+
+// makeJPEGThumbOf returns a Thumbnail holding a test photo, to decode as a picture to shrink.
+func makeJPEGThumbOf(tb testing.TB, name string) Thumbnail {
+	tb.Helper()
+	src := testphotos.Read(tb, name)
+	hdr, err := readHeader(formatJPEG, src)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return Thumbnail{JPEG: src, Width: hdr.Width, Height: hdr.Height}
+}
+
+// TestMakeHEIFShrinksWhileCopying makes a 20-pixel thumbnail of a 128x128 grid, which the copy
+// out of libheif shrinks by 3 (blocks of 3 and 4 pixels) before resizing.
+func TestMakeHEIFShrinksWhileCopying(t *testing.T) {
+	t.Parallel()
+	m := newMaker(t, func(c *Config) { c.Size = 20 })
+	for _, ext := range []string{"heic", "avif"} {
+		th, img := makeThumb(t, m, heifGrid(t, ext, upright).Bytes())
+		if th.Width != 20 || th.Height != 20 {
+			t.Fatalf("%s: %dx%d, want 20x20", ext, th.Width, th.Height)
+		}
+		checkQuadrants(t, img, upright, colourTolerance)
+	}
+}

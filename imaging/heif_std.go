@@ -22,6 +22,6 @@ func heifShownSize(f format, _ []byte, info heifInfo) (image.Point, error) {
 }
 
 // decodeHEIF is never reached: heifShownSize refused the file.
-func decodeHEIF(f format, _ []byte, _ image.Point) (image.Image, error) {
+func decodeHEIF(f format, _ []byte, _, _ image.Point) (image.Image, error) {
 	return nil, fmt.Errorf("%w: %s (built without libheif)", ErrUnsupportedFormat, f.label())
 }

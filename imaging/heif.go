@@ -72,9 +72,8 @@ func heifRefusal(f format, info heifInfo, why string) error {
 		f.withArticle(), info.codec, info.size.X, info.size.Y, why)
 }
 
-// Memory per pixel of the ispe that decoding a HEIF image takes, in bytes. Measured as the
-// peak resident memory of decoding 12 MP files with libheif 1.15 (ARCHITECTURE.md, HEIF
-// memory), rounded up.
+// Memory per pixel of the ispe that decoding a HEIF image takes, in bytes: the peak resident
+// memory of thumbnails of 12 MP files with libheif 1.15, rounded up (ARCHITECTURE.md, HEIF).
 const (
 	heifBytesPerPixel = 12 // 8-bit, opaque
 	heifDeepExtra     = 8  // 10- and 12-bit: 16-bit planes until libheif brings them to 8 bits

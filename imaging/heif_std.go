@@ -16,7 +16,7 @@ const HEIFCodec = "none"
 func HEIFSupport() string { return "none (built without libheif: HEIC and AVIF are refused)" }
 
 // heifShownSize refuses every HEIF file: no decoder in pure Go is good enough to replace
-// libheif (ARCHITECTURE.md, HEIF without cgo), so this build says what it would need.
+// libheif (ARCHITECTURE.md, HEIF: without cgo), so this build says what it would need.
 func heifShownSize(f format, _ []byte, info heifInfo) (image.Point, error) {
 	return image.Point{}, heifRefusal(f, info, "this build of photoproc does not decode: it was built without libheif")
 }

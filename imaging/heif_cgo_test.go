@@ -3,14 +3,18 @@
 package imaging
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"image"
+	"image/draw"
+	"image/jpeg"
 	"strings"
 	"testing"
 
 	"github.com/photoproc/photoproc/imaging/heiftest"
 	"github.com/photoproc/photoproc/internal/testphotos"
+	xdraw "golang.org/x/image/draw"
 )
 
 // TestMakeHEIF makes thumbnails of HEIC and AVIF files of every kind libheif is given: plain,
@@ -165,21 +169,27 @@ func TestHEIFSupport(t *testing.T) {
 	}
 }
 
-// TestHEIFShrink checks the block average that copies libheif's picture out against the path
-// it replaces, a whole copy that resize pre-shrinks with bild's box filter: a photo, straight
-// and premultiplied alpha, sizes that k does not divide.
+// TestHEIFShrink checks the block average that copies libheif's picture out, then resize,
+// against the reference of TestMakeMatchesReference (x/image/draw's Catmull-Rom on the whole
+// picture), within the same tolerance, on a photo: straight and premultiplied alpha, sizes
+// that k does not divide. The path it replaces, resize on a whole copy, is logged beside it
+// (measured: 0.4-1.6 and 0.7-1.2 from the reference).
 func TestHEIFShrink(t *testing.T) {
 	t.Parallel()
-	photo := rgbaOf(decodeOutput(t, makeJPEGThumbOf(t, "camera-1600x1200.jpg")))
+	img, err := jpeg.Decode(bytes.NewReader(testphotos.Read(t, "orientation/Landscape_1.jpg")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	photo := rgbaOf(img) // 600x400
 	for _, tc := range []struct {
 		name     string
 		channels int
 		alpha    uint8
 		box      image.Point // the thumbnail
 	}{
-		{"RGB, 8x8 blocks", 3, 0xff, image.Pt(100, 75)},
-		{"RGB, 17x17 blocks and some of 18", 3, 0xff, image.Pt(45, 34)},
-		{"RGBA, half transparent", 4, 0x80, image.Pt(64, 48)},
+		{"RGB, 5x5 blocks", 3, 0xff, image.Pt(60, 40)},
+		{"RGB, 7x7 blocks and some of 8", 3, 0xff, image.Pt(42, 28)},
+		{"RGBA, half transparent", 4, 0x80, image.Pt(75, 50)},
 	} {
 		size := photo.Rect.Size()
 		p := heifPixels{stride: tc.channels * size.X, size: size, channels: tc.channels}
@@ -194,24 +204,14 @@ func TestHEIFShrink(t *testing.T) {
 		}
 		k := min(size.X/(2*tc.box.X), size.Y/(2*tc.box.Y))
 		got := resize(heifShrink(p, k), tc.box.X, tc.box.Y)
-		want := resize(whole, tc.box.X, tc.box.Y)
-		e := meanAbsError(t, got, want)
-		t.Logf("%s: k=%d, %.2f from the whole copy's box pre-shrink", tc.name, k, maxOf(e))
-		if maxOf(e) > 1 {
-			t.Errorf("%s: %.2f per channel from resizing the whole picture, want ≤ 1", tc.name, maxOf(e))
+		ref := image.NewRGBA(image.Rect(0, 0, tc.box.X, tc.box.Y))
+		xdraw.CatmullRom.Scale(ref, ref.Bounds(), whole, whole.Bounds(), draw.Src, nil)
+		e, before := maxOf(meanAbsError(t, got, ref)), maxOf(meanAbsError(t, resize(whole, tc.box.X, tc.box.Y), ref))
+		t.Logf("%s: k=%d, %.2f from the reference (resizing a whole copy: %.2f)", tc.name, k, e, before)
+		if e > resizeTolerance {
+			t.Errorf("%s: %.2f per channel from the reference, want ≤ %v", tc.name, e, resizeTolerance)
 		}
 	}
-}
-
-// makeJPEGThumbOf returns a Thumbnail holding a test photo, to decode as a picture to shrink.
-func makeJPEGThumbOf(tb testing.TB, name string) Thumbnail {
-	tb.Helper()
-	src := testphotos.Read(tb, name)
-	hdr, err := readHeader(formatJPEG, src)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return Thumbnail{JPEG: src, Width: hdr.Width, Height: hdr.Height}
 }
 
 // TestMakeHEIFShrinksWhileCopying makes a 20-pixel thumbnail of a 128x128 grid, which the copy

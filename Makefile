@@ -11,16 +11,25 @@ BENCHCOUNT   ?= 6
 SWAGGER_UI   ?= 5.35.0
 BENCHSTAT    := $(GO) run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
 
-# The default build decodes JPEG with libjpeg-turbo through cgo. Where cgo is on but its header
-# is missing, every go command here (and the builds tests make) takes the pure-Go codec instead
-# (the purego tag, through GOFLAGS), and build and test say so.
+# The default build decodes JPEG with libjpeg-turbo and HEIC/AVIF with libheif, both through
+# cgo. Where cgo is on but a header is missing, every go command here (and the builds tests
+# make) leaves that codec out through GOFLAGS, and build and test say so in one line: without
+# turbojpeg.h the purego tag (no cgo codec at all: pure-Go JPEG, HEIC and AVIF refused);
+# without libheif/heif.h the noheif tag (HEIC and AVIF refused, libjpeg-turbo kept).
 CGO_ON       := $(filter 1,$(shell $(GO) env CGO_ENABLED))
-TURBOJPEG    := $(if $(CGO_ON),$(shell printf '\043include <turbojpeg.h>\n' | $$($(GO) env CC) -E -x c - >/dev/null 2>&1 && echo yes))
+has-header    = $(shell printf '\043include <$(1)>\n' | $$($(GO) env CC) -E -x c - >/dev/null 2>&1 && echo yes)
+TURBOJPEG    := $(if $(CGO_ON),$(call has-header,turbojpeg.h))
+LIBHEIF      := $(if $(CGO_ON),$(call has-header,libheif/heif.h))
 PUREGO       := $(if $(CGO_ON),$(if $(TURBOJPEG),,yes))
+NOHEIF       := $(if $(CGO_ON),$(if $(PUREGO),,$(if $(LIBHEIF),,yes)))
 ifdef PUREGO
 export GOFLAGS := $(strip $(GOFLAGS) -tags=purego)
+else ifdef NOHEIF
+export GOFLAGS := $(strip $(GOFLAGS) -tags=noheif)
 endif
-codec-check   = $(if $(PUREGO),@echo "warning: libjpeg-turbo's header is missing (apt-get install libturbojpeg0-dev): building the pure-Go JPEG codec (about 6x the CPU per photo)" >&2)
+PUREGO-WARN  := libjpeg-turbo's header is missing (apt-get install libturbojpeg0-dev): building without cgo codecs, so JPEG is decoded in pure Go (about 6x the CPU per photo) and HEIC/AVIF are refused
+NOHEIF-WARN  := libheif's header is missing (apt-get install libheif-dev): building without libheif, so HEIC and AVIF photos will be refused
+codec-check   = $(if $(PUREGO)$(NOHEIF),@echo "warning: $(if $(PUREGO),$(PUREGO-WARN),$(NOHEIF-WARN))" >&2)
 
 .PHONY: swagger-ui build run demo test test-go check-openapi bench bench-e2e bench-compare bench-vs-seed lint fmt openapi fuzz \
         start stop logs create-db psql shell revise-db upgrade-db downgrade-db clean help
@@ -28,7 +37,7 @@ codec-check   = $(if $(PUREGO),@echo "warning: libjpeg-turbo's header is missing
 help: ## list targets
 	@grep -E '^[a-z0-9-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
 
-build: ## build bin/photoproc (libjpeg-turbo when its header is there, else pure Go)
+build: ## build bin/photoproc (libjpeg-turbo and libheif when their headers are there; see the codec warning)
 	$(codec-check)
 	$(GO) build -o $(BIN) ./cmd/photoproc
 
@@ -38,7 +47,7 @@ run: build create-db ## migrate the database, then run the daemon (API :3000, ad
 demo: build ## run the daemon on bundled sample photos (no internet needed)
 	$(BIN) demo
 
-test: ## vet, all tests against real Postgres and RabbitMQ (started with Docker if absent) with libjpeg-turbo and again pure Go, OpenAPI drift, deploy files
+test: ## vet, all tests against real Postgres and RabbitMQ (started with Docker if absent) with the cgo codecs (libjpeg-turbo, libheif) and again pure Go, OpenAPI drift, deploy files
 	.ci/services
 	$(codec-check)
 	$(GO) vet ./...

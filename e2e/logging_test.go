@@ -37,6 +37,16 @@ func TestJSONLogsCarryRequestAndPhotoIDs(t *testing.T) {
 	if want := imaging.JPEGCodec != "libjpeg-turbo"; warned != want {
 		t.Errorf("warned about the slow JPEG codec: %v, want %v", warned, want)
 	}
+	// It names the HEIF support too; a build without libheif warns that HEIC and AVIF fail.
+	if started["heif_codec"] != imaging.HEIFSupport() {
+		t.Errorf("started line says heif_codec %v, want %s", started["heif_codec"], imaging.HEIFSupport())
+	}
+	warned = logs.first(t, func(l map[string]any) bool {
+		return strings.Contains(fmt.Sprint(l["msg"]), "HEIC and AVIF") && l["level"] == "WARN"
+	}) != nil
+	if want := imaging.HEIFCodec != "libheif"; warned != want {
+		t.Errorf("warned about HEIC and AVIF: %v, want %v", warned, want)
+	}
 
 	// Access lines: the client's id is kept; without one, the header gives the id logged.
 	for _, r := range []struct{ url, sent string }{

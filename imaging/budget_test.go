@@ -31,6 +31,10 @@ func TestDecodeCost(t *testing.T) {
 		{"12 MP JPEG", formatJPEG, photo, image.Pt(4032, 3024), image.Pt(320, 240), want},
 		{"CMYK JPEG, always image/jpeg", formatJPEG, cmyk, cmykSize, image.Pt(1, 1), int64(cmykSize.X*cmykSize.Y) * bytesPerPixel},
 		{"PNG", formatPNG, nil, image.Pt(1000, 500), image.Pt(320, 160), 1000 * 500 * bytesPerPixel},
+		// HEIF is charged by its ispe, whatever the size shown or needed.
+		{"HEIC", formatHEIC, readTestdata(t, "quad.heic"), image.Pt(1, 1), image.Pt(1, 1), 64 * 48 * heifBytesPerPixel},
+		{"10-bit AVIF", formatAVIF, readTestdata(t, "quad10.avif"), image.Pt(64, 48), image.Pt(32, 24), 64 * 48 * (heifBytesPerPixel + heifDeepExtra)},
+		{"HEIC with alpha", formatHEIC, readTestdata(t, "alpha.heic"), image.Pt(64, 48), image.Pt(32, 24), 64 * 48 * (heifBytesPerPixel + heifAlphaExtra)},
 	} {
 		if got := decodeCost(tc.f, tc.src, tc.stored, tc.need); got != tc.want {
 			t.Errorf("%s: cost %d, want %d", tc.name, got, tc.want)

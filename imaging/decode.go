@@ -18,12 +18,15 @@ import (
 )
 
 // We call each decoder directly for the sniffed format instead of image.Decode, so only these
-// six formats are ever decoded, whatever else some import registers.
+// formats are ever decoded, whatever else some import registers.
 
 // readHeader returns the stored size of the picture without decoding its pixels.
 func readHeader(f format, data []byte) (image.Config, error) {
-	if f == formatWebP && isAnimatedWebP(data) {
-		return image.Config{}, fmt.Errorf("%w: animated WebP", ErrUnsupportedFormat)
+	if why := unsupportedFeature(f, data); why != "" {
+		return image.Config{}, fmt.Errorf("%w: %s, which is not supported", ErrUnsupportedFormat, why)
+	}
+	if f == formatHEIC || f == formatAVIF {
+		return heifHeader(f, data)
 	}
 	var configOf func(io.Reader) (image.Config, error)
 	switch f {
@@ -96,6 +99,8 @@ func decodeImage(c *codec, f format, data []byte, stored, atLeast image.Point) (
 		return bmp.Decode(r)
 	case formatTIFF:
 		return tiff.Decode(r)
+	case formatHEIC, formatAVIF:
+		return decodeHEIF(f, data, stored, atLeast)
 	}
 	return nil, fmt.Errorf("%w: %s", ErrUnsupportedFormat, f)
 }
@@ -162,7 +167,7 @@ func decodeError(f format, data []byte, err error) error {
 		return fmt.Errorf("%w: truncated %s (the data ends before the picture does)", ErrCorrupt, f.label())
 	case errors.As(err, &jpegUnsupported), errors.As(err, &pngUnsupported),
 		errors.As(err, &tiffUnsupported), errors.Is(err, bmp.ErrUnsupported):
-		return fmt.Errorf("%w: a kind of %s we cannot decode (%v)", ErrUnsupportedFormat, f.label(), err)
+		return fmt.Errorf("%w: a kind of %s that is not supported (%v)", ErrUnsupportedFormat, f.label(), err)
 	}
 	return fmt.Errorf("%w: damaged %s data (%v)", ErrCorrupt, f.label(), err)
 }

@@ -1,11 +1,11 @@
 // Package imaging turns the bytes of a photo into the bytes of a small, upright JPEG
 // thumbnail. Where thumbnails are kept is package storage's business.
 //
-// A [Maker] sniffs the format from the bytes (JPEG, PNG, GIF, WebP, BMP, TIFF), refuses images
-// with more pixels than allowed before decoding them, decodes, applies the EXIF orientation,
-// shrinks the picture to fit a square box (never enlarging it), puts transparent areas on white,
-// and encodes a JPEG. Every error it returns depends only on the input bytes, so a caller may
-// treat it as permanent; the sentinels [ErrUnsupportedFormat], [ErrTooManyPixels] and
+// A [Maker] sniffs the format from the bytes (JPEG, PNG, GIF, WebP, BMP, TIFF, HEIC, AVIF),
+// refuses images with more pixels than allowed before decoding them, decodes, applies the EXIF
+// orientation, shrinks the picture to fit a square box (never enlarging it), puts transparent
+// areas on white, and encodes a JPEG. Every error it returns depends only on the input bytes,
+// so a caller may treat it as permanent; the sentinels [ErrUnsupportedFormat], [ErrTooManyPixels] and
 // [ErrCorrupt] say which kind it is, and the message says why in words a person can act on.
 //
 // The package keeps no state between calls but reusable buffers and codec handles: one Maker
@@ -21,4 +21,8 @@
 // picture is more than twice the thumbnail, then Lanczos-3 with precomputed fixed-point
 // weights. Each Make runs in the calling goroutine, with codec handles and buffers a Maker
 // keeps for the next call until Close.
+//
+// HEIC and AVIF are decoded by libheif through cgo (heif_cgo.go; Debian package libheif-dev),
+// which also applies their own crop, rotation and mirror; see [HEIFSupport]. Builds with
+// CGO_ENABLED=0, the purego tag or the noheif tag refuse them, saying so (heif_std.go).
 package imaging

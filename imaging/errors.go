@@ -5,8 +5,8 @@ import "errors"
 // The kinds of failure of [Maker.Make]. Each is wrapped with a detail that says what was found,
 // and each is a property of the input: trying the same bytes again gives the same error.
 var (
-	// ErrUnsupportedFormat: the bytes are not an image we decode (HTML, PDF, HEIC, an arithmetic
-	// coded JPEG, ...).
+	// ErrUnsupportedFormat: the bytes are not an image we decode (HTML, PDF, a planar TIFF, an
+	// arithmetic coded JPEG, HEIC in a build without libheif, ...).
 	ErrUnsupportedFormat = errors.New("unsupported format")
 	// ErrTooManyPixels: the header announces more pixels than Config.MaxPixels.
 	ErrTooManyPixels = errors.New("image too large")

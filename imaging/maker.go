@@ -54,9 +54,11 @@ type Thumbnail struct {
 	// SourceWidth and SourceHeight are the source's size in pixels as displayed, that is after
 	// its EXIF orientation.
 	SourceWidth, SourceHeight int
-	// Format is the source's format: "jpeg", "png", "gif", "webp", "bmp" or "tiff".
+	// Format is the source's format: "jpeg", "png", "gif", "webp", "bmp", "tiff", "heic" or
+	// "avif".
 	Format string
-	// Orientation is the EXIF orientation (1..8) applied; 1 when the source has none.
+	// Orientation is the EXIF orientation (1..8) applied; 1 when the source has none, and for
+	// HEIC and AVIF, whose own rotation and mirror libheif applies instead (heif.go).
 	Orientation int
 	// Decode is the time spent reading the header and decoding the pixels into RGBA; Resize the
 	// time spent resizing, orienting and flattening; Encode the time spent encoding the JPEG.
@@ -93,7 +95,7 @@ func (m *Maker) render(w *worker, src []byte) (Thumbnail, *image.RGBA, error) {
 	if err != nil {
 		return Thumbnail{}, nil, err
 	}
-	if err := m.checkPixels(hdr.Width, hdr.Height); err != nil {
+	if err := m.checkPixels(storedSize(f, src, hdr)); err != nil {
 		return Thumbnail{}, nil, err
 	}
 	t := Thumbnail{Format: string(f), Orientation: orientation(f, src)}
@@ -131,6 +133,9 @@ func (m *Maker) render(w *worker, src []byte) (Thumbnail, *image.RGBA, error) {
 // most: libjpeg-turbo decodes JPEG straight into RGBA, often shrunk; other decoders need their
 // own picture and an RGBA copy.
 func decodeCost(f format, src []byte, stored, need image.Point) int64 {
+	if f == formatHEIC || f == formatAVIF {
+		return heifDecodeCost(f, src)
+	}
 	if f != formatJPEG {
 		return int64(stored.X) * int64(stored.Y) * bytesPerPixel
 	}

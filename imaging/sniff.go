@@ -19,6 +19,8 @@ const (
 	formatWebP format = "webp"
 	formatBMP  format = "bmp"
 	formatTIFF format = "tiff"
+	formatHEIC format = "heic" // HEIF with HEVC, and HEIF naming no codec brand
+	formatAVIF format = "avif" // HEIF with AV1
 )
 
 // label is the name people know the format by, for messages.
@@ -46,8 +48,12 @@ func sniff(data []byte) (format, error) {
 		return formatWebP, nil
 	case isBMP(data):
 		return formatBMP, nil
-	case bytes.HasPrefix(data, []byte("II*\x00")), bytes.HasPrefix(data, []byte("MM\x00*")):
+	case bytes.HasPrefix(data, []byte("II*\x00")), bytes.HasPrefix(data, []byte("MM\x00*")),
+		bytes.HasPrefix(data, []byte("II+\x00")), bytes.HasPrefix(data, []byte("MM\x00+")): // BigTIFF
 		return formatTIFF, nil
+	}
+	if f, ok := heifFormat(data); ok {
+		return f, nil
 	}
 	return "", fmt.Errorf("%w: %s", ErrUnsupportedFormat, describe(data))
 }
@@ -56,16 +62,20 @@ func isRIFF(data []byte, kind string) bool {
 	return len(data) >= 12 && string(data[:4]) == "RIFF" && string(data[8:12]) == kind
 }
 
-// isBMP also checks the DIB header size, because "BM" alone starts too many text files.
+// isBMP also checks the DIB header size, because "BM" alone starts too many text files: one of
+// the sizes Windows and OS/2 write (12, 16 to 64, 108, 124), or another below 1 KB after the
+// four reserved bytes BMP writers leave zero.
 func isBMP(data []byte) bool {
 	if len(data) < 18 || string(data[:2]) != "BM" {
 		return false
 	}
-	switch binary.LittleEndian.Uint32(data[14:18]) {
-	case 12, 16, 40, 52, 56, 64, 108, 124:
+	switch size := binary.LittleEndian.Uint32(data[14:18]); {
+	case size == 12, size >= 16 && size <= 64, size == 108, size == 124:
 		return true
+	case size < 12 || size > 1024:
+		return false
 	}
-	return false
+	return binary.LittleEndian.Uint32(data[6:10]) == 0
 }
 
 // describe says what data looks like, for the message of a photo that is not an image we
@@ -115,10 +125,6 @@ func knownKind(data []byte) string {
 
 func isoMediaKind(brand string) string {
 	switch brand {
-	case "avif", "avis":
-		return "an AVIF image"
-	case "heic", "heix", "hevc", "hevx", "heim", "heis", "mif1", "msf1":
-		return "a HEIC/HEIF image"
 	case "crx ":
 		return "a Canon CR3 raw photo"
 	}

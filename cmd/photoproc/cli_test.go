@@ -89,7 +89,7 @@ func TestThumbnailCommand(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s %s", code, stdout, stderr)
 	}
-	for name, want := range map[string][2]int{"camera-2048x1536-orient6.jpg": {240, 320}, "small-canon40d.jpg": {100, 68}} {
+	for name, want := range map[string][2]int{"camera-2048x1536-orient6.jpg.jpg": {240, 320}, "small-canon40d.jpg.jpg": {100, 68}} {
 		f, err := os.Open(filepath.Join(out, name))
 		if err != nil {
 			t.Fatal(err)
@@ -115,14 +115,18 @@ func TestThumbnailCommand(t *testing.T) {
 // lines come out in the order of the files, and a failing file in the middle fails alone.
 func TestThumbnailCommandInParallel(t *testing.T) {
 	t.Parallel()
-	out := t.TempDir()
-	bad := filepath.Join(t.TempDir(), "notes.txt")
-	if err := os.WriteFile(bad, []byte("hello"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	files := []string{
-		testphotos.Path(t, "orientation/Landscape_1.jpg"), testphotos.Path(t, "small-canon40d.jpg"), bad,
-		testphotos.Path(t, "orientation/Portrait_6.jpg"), testphotos.Path(t, "camera-1600x1200.jpg"),
+	out, in := t.TempDir(), t.TempDir()
+	var files []string
+	for _, name := range []string{"orientation/Landscape_1.jpg", "small-canon40d.jpg", "notes.txt", "orientation/Portrait_6.jpg", "camera-1600x1200.jpg"} {
+		data := []byte("hello")
+		if name != "notes.txt" {
+			data = testphotos.Read(t, name)
+		}
+		f := filepath.Join(in, filepath.Base(name))
+		if err := os.WriteFile(f, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, f)
 	}
 	code, stdout, stderr := runCLI(t, nil, append([]string{"thumbnail", "-j", "3", "-o", out}, files...)...)
 	if code != 1 || !strings.Contains(stderr, "notes.txt: ") || !strings.Contains(stderr, "1 of 5 files failed") {
@@ -137,9 +141,8 @@ func TestThumbnailCommandInParallel(t *testing.T) {
 		if !strings.HasPrefix(lines[i], f+" -> ") {
 			t.Errorf("line %d is %q, want the one of %s", i, lines[i], f)
 		}
-		name := strings.TrimSuffix(filepath.Base(f), filepath.Ext(f)) + ".jpg"
-		if _, err := os.Stat(filepath.Join(out, name)); err != nil {
-			t.Errorf("%s: %v", name, err)
+		if _, err := os.Stat(filepath.Join(out, filepath.Base(f)+".jpg")); err != nil {
+			t.Errorf("%s: %v", f, err)
 		}
 	}
 }
@@ -147,7 +150,7 @@ func TestThumbnailCommandInParallel(t *testing.T) {
 func TestVersionAndOpenAPICommands(t *testing.T) {
 	t.Parallel()
 	if code, out, _ := runCLI(t, nil, "version"); code != 0 || !strings.Contains(out, "go1.") ||
-		!strings.Contains(out, "JPEG codec "+imaging.JPEGCodec) {
+		!strings.Contains(out, "JPEG codec "+imaging.JPEGCodec) || !strings.Contains(out, "HEIF codec "+imaging.HEIFSupport()) {
 		t.Fatalf("version = %d %q", code, out)
 	}
 	code, out, _ := runCLI(t, nil, "openapi")

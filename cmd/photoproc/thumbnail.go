@@ -2,14 +2,12 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -21,7 +19,8 @@ import (
 // (PHOTOPROC_THUMBNAIL_SIZE, PHOTOPROC_JPEG_QUALITY, PHOTOPROC_MAX_PIXELS), for trying
 // settings, debugging one photo, and timing against other tools. Like the daemon's workers,
 // -j goroutines (one per CPU by default) each make one thumbnail at a time; the lines come out
-// in the order of the files.
+// in the order of the files. Each thumbnail is named after its file's path, ".jpg" added
+// (outputNames), and none overwrites another.
 func cmdThumbnail(ctx context.Context, e *cliEnv, args []string) error {
 	fs := e.flags("thumbnail")
 	out := fs.String("o", "", "output folder (default PHOTOPROC_STORAGE when a directory, else PHOTOPROC_THUMBS_DIR, ./thumbs)")
@@ -42,20 +41,16 @@ func cmdThumbnail(ctx context.Context, e *cliEnv, args []string) error {
 			dir = cfg.Storage.Location
 		}
 	}
-	// The daemon's own atomic file writes, always to a local folder: this command is for
-	// looking at thumbnails, not for filling a bucket.
-	scfg := storage.DefaultConfig()
-	scfg.Dir = dir
-	thumbs, err := storage.Open(scfg, storage.Deps{})
-	if err != nil {
-		return err
-	}
-	defer thumbs.Close()
 	maker, err := imaging.New(cfg.Imaging)
 	if err != nil {
 		return err
 	}
 	defer maker.Close()
+	names, err := outputNames(files)
+	if err != nil {
+		return err
+	}
+	var written outputs
 
 	results := make([]chan error, len(files))
 	lines := make([]string, len(files))
@@ -72,7 +67,7 @@ func cmdThumbnail(ctx context.Context, e *cliEnv, args []string) error {
 					continue
 				}
 				var err error
-				lines[i], buf, err = thumbnailFile(ctx, maker, thumbs, files[i], dir, buf)
+				lines[i], buf, err = thumbnailFile(ctx, maker, files[i], dir, names[i], &written, buf)
 				results[i] <- err
 			}
 		}()
@@ -98,9 +93,9 @@ func cmdThumbnail(ctx context.Context, e *cliEnv, args []string) error {
 	return nil
 }
 
-// thumbnailFile makes the thumbnail of the file at path into dir, reading it into buf, and
-// returns the line to print and the buffer for the next file.
-func thumbnailFile(ctx context.Context, maker *imaging.Maker, thumbs *storage.Store, path, dir string, buf []byte) (string, []byte, error) {
+// thumbnailFile makes the thumbnail of the file at path into dir/name, reading it into buf,
+// and returns the line to print and the buffer for the next file.
+func thumbnailFile(ctx context.Context, maker *imaging.Maker, path, dir, name string, out *outputs, buf []byte) (string, []byte, error) {
 	src, err := readFile(path, buf)
 	if err != nil {
 		return "", buf, err
@@ -111,16 +106,28 @@ func thumbnailFile(ctx context.Context, maker *imaging.Maker, thumbs *storage.St
 	if err != nil {
 		return "", src, err
 	}
-	name := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path)) + ".jpg"
 	dst := filepath.Join(dir, name)
-	if same, _ := samePath(dst, path); same {
-		return "", src, errors.New("the thumbnail would overwrite the source: choose another folder with -o")
-	}
-	if _, err := thumbs.Put(ctx, name, t.JPEG); err != nil {
+	if err := out.write(path, dir, name, t.JPEG, putLocal(ctx)); err != nil {
 		return "", src, err
 	}
 	return fmt.Sprintf("%s -> %s %dx%d (from %s %dx%d) in %.1f ms (decode %.1f, resize %.1f, encode %.1f)",
 		path, dst, t.Width, t.Height, t.Format, t.SourceWidth, t.SourceHeight, ms(took), ms(t.Decode), ms(t.Resize), ms(t.Encode)), src, nil
+}
+
+// putLocal writes a thumbnail as the daemon's local storage does (whole or absent), always to
+// a local folder: this command is for looking at thumbnails, not for filling a bucket.
+func putLocal(ctx context.Context) func(dir, name string, data []byte) error {
+	return func(dir, name string, data []byte) error {
+		cfg := storage.DefaultConfig()
+		cfg.Dir = dir
+		s, err := storage.Open(cfg, storage.Deps{})
+		if err != nil {
+			return err
+		}
+		defer s.Close()
+		_, err = s.Put(ctx, name, data)
+		return err
+	}
 }
 
 // readFile reads the file at path into buf's array when it is large enough: a photo is
@@ -155,15 +162,3 @@ func readFile(path string, buf []byte) ([]byte, error) {
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
-
-func samePath(a, b string) (bool, error) {
-	sa, err := os.Stat(a)
-	if err != nil {
-		return false, err
-	}
-	sb, err := os.Stat(b)
-	if err != nil {
-		return false, err
-	}
-	return os.SameFile(sa, sb), nil
-}

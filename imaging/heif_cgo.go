@@ -1,0 +1,229 @@
+//go:build cgo && !purego && !noheif
+
+package imaging
+
+/*
+#cgo LDFLAGS: -lheif
+#include <stdlib.h>
+#include <libheif/heif.h>
+*/
+import "C"
+
+import (
+	"fmt"
+	"image"
+	"strings"
+	"unsafe"
+)
+
+// HEIFCodec names the HEIF decoder built in: "libheif" with cgo and libheif's header, "none"
+// without (CGO_ENABLED=0, or the purego or noheif tag).
+const HEIFCodec = "libheif"
+
+// libheif is initialised once for the process and never released, as its documentation asks
+// of a program that uses it throughout: heif_init loads the codec plugins of libheif builds
+// that have them and sets up libde265's tables. Pairs of heif_init and heif_deinit around
+// each use would redo that (~8 ms) whenever no other decode was running.
+func init() { C.heif_init(nil) }
+
+// HEIFSupport says what this build decodes of HEIC and AVIF, for `photoproc version` and the
+// daemon's start log: libheif's version and the codecs it has decoders for.
+func HEIFSupport() string {
+	var formats []string
+	if C.heif_have_decoder_for_format(C.heif_compression_HEVC) != 0 {
+		formats = append(formats, "HEIC")
+	}
+	if C.heif_have_decoder_for_format(C.heif_compression_AV1) != 0 {
+		formats = append(formats, "AVIF")
+	}
+	if len(formats) == 0 {
+		formats = []string{"no decoders: HEIC and AVIF are refused"}
+	}
+	return fmt.Sprintf("libheif %s (%s)", C.GoString(C.heif_get_version()), strings.Join(formats, ", "))
+}
+
+// heifDoc is a HEIF file opened by libheif, and its primary image.
+type heifDoc struct {
+	ctx    *C.struct_heif_context
+	handle *C.struct_heif_image_handle
+	mem    unsafe.Pointer // the file, in C memory: libheif reads it while the context lives
+}
+
+// openHEIF parses data with libheif, which decodes nothing yet. libheif's own limit refuses any
+// item (tile, alpha plane, thumbnail) wider or taller than the primary image, whose ispe the
+// pixel limit is checked on, before it allocates its pixels.
+func openHEIF(f format, data []byte, info heifInfo) (*heifDoc, error) {
+	compression := uint32(C.heif_compression_HEVC)
+	if info.codec == "AV1" {
+		compression = C.heif_compression_AV1
+	}
+	d := &heifDoc{ctx: C.heif_context_alloc()}
+	if C.heif_have_decoder_for_format(compression) == 0 {
+		d.close()
+		return nil, heifRefusal(f, info, fmt.Sprintf("this photoproc's libheif %s cannot decode: it has no %s decoder",
+			C.GoString(C.heif_get_version()), info.codec))
+	}
+	C.heif_context_set_maximum_image_size_limit(d.ctx, C.int(max(info.size.X, info.size.Y)+1))
+	// cgo forbids C from keeping a Go pointer after a call returns; libheif keeps this one.
+	d.mem = C.CBytes(data)
+	if e := C.heif_context_read_from_memory_without_copy(d.ctx, d.mem, C.size_t(len(data)), nil); e.code != C.heif_error_Ok {
+		err := heifError(f, e)
+		d.close()
+		return nil, err
+	}
+	if e := C.heif_context_get_primary_image_handle(d.ctx, &d.handle); e.code != C.heif_error_Ok {
+		err := heifError(f, e)
+		d.close()
+		return nil, err
+	}
+	return d, nil
+}
+
+func (d *heifDoc) close() {
+	if d.handle != nil {
+		C.heif_image_handle_release(d.handle)
+	}
+	C.heif_context_free(d.ctx)
+	C.free(d.mem) // free(NULL) does nothing
+}
+
+// heifShownSize returns the size libheif will decode the primary image to: after its crop and
+// rotation. libheif reads it from the container; it is not taken from our own reading, because
+// libheif 1.15 itself wrote rotated files whose ispe holds the rotated size.
+func heifShownSize(f format, data []byte, info heifInfo) (image.Point, error) {
+	d, err := openHEIF(f, data, info)
+	if err != nil {
+		return image.Point{}, err
+	}
+	defer d.close()
+	return image.Pt(int(C.heif_image_handle_get_width(d.handle)), int(C.heif_image_handle_get_height(d.handle))), nil
+}
+
+// decodeHEIF decodes the primary image of a HEIF file, which heifShownSize said is shown at
+// shown, as premultiplied RGBA: cropped, turned and mirrored as the file says (libheif applies
+// clap, irot and imir), the alpha plane merged, grid tiles put together, 10- and 12-bit samples
+// brought to 8 bits. libheif cannot scale while decoding; the copy out of its picture averages
+// blocks of k×k pixels where the result still covers atLeast twice (heifShrink).
+//
+// There is no deadline: libheif 1.15 cannot be interrupted while it decodes one image, so the
+// time is bounded by the pixel limit instead (a 12 MP HEIC takes ~0.8 s of CPU, an AVIF ~0.4 s).
+func decodeHEIF(f format, data []byte, shown, atLeast image.Point) (image.Image, error) {
+	info, err := parseHEIF(f, data)
+	if err != nil {
+		return nil, err
+	}
+	d, err := openHEIF(f, data, info)
+	if err != nil {
+		return nil, err
+	}
+	defer d.close()
+
+	opts := C.heif_decoding_options_alloc()
+	defer C.heif_decoding_options_free(opts)
+	opts.convert_hdr_to_8bit = 1
+	alpha := C.heif_image_handle_has_alpha_channel(d.handle) != 0
+	chroma, channels := uint32(C.heif_chroma_interleaved_RGB), 3
+	if alpha {
+		chroma, channels = C.heif_chroma_interleaved_RGBA, 4
+	}
+	var img *C.struct_heif_image
+	if e := C.heif_decode_image(d.handle, &img, C.heif_colorspace_RGB, chroma, opts); e.code != C.heif_error_Ok {
+		return nil, heifError(f, e)
+	}
+	defer C.heif_image_release(img)
+
+	size := image.Pt(int(C.heif_image_get_width(img, C.heif_channel_interleaved)),
+		int(C.heif_image_get_height(img, C.heif_channel_interleaved)))
+	if size != shown {
+		return nil, fmt.Errorf("%w: %s pixels are %dx%d, its header says %dx%d",
+			ErrCorrupt, f.label(), size.X, size.Y, shown.X, shown.Y)
+	}
+	if bits := int(C.heif_image_get_bits_per_pixel(img, C.heif_channel_interleaved)); bits != 8*channels {
+		return nil, fmt.Errorf("%w: libheif gave %d bits per pixel, not %d", ErrCorrupt, bits, 8*channels)
+	}
+	var stride C.int
+	plane := C.heif_image_get_plane_readonly(img, C.heif_channel_interleaved, &stride)
+	if plane == nil || int(stride) < channels*size.X {
+		return nil, fmt.Errorf("%w: libheif gave no %s pixels", ErrCorrupt, f.label())
+	}
+	src := unsafe.Slice((*byte)(unsafe.Pointer(plane)), int(stride)*(size.Y-1)+channels*size.X)
+	premultiplied := C.heif_image_is_premultiplied_alpha(img) != 0
+	k := max(1, min(size.X/(2*max(atLeast.X, 1)), size.Y/(2*max(atLeast.Y, 1))))
+	return heifShrink(heifPixels{src, int(stride), size, channels, premultiplied}, k), nil
+}
+
+// heifPixels is libheif's decoded picture: interleaved RGB, or RGBA with straight alpha unless
+// premultiplied says otherwise.
+type heifPixels struct {
+	pix           []byte
+	stride        int
+	size          image.Point
+	channels      int
+	premultiplied bool
+}
+
+// heifShrink copies p into Go memory as premultiplied RGBA, shrunk by k: each output pixel is
+// the mean of a block of k×k source pixels, or k+1 where k does not divide the size, so that
+// the blocks cover the picture exactly, as a box filter does, in the calling goroutine (one
+// photo is one goroutine's work). This is the box reduction the worker's resize would do
+// (worker.go), read straight from libheif's picture: a 12 MP photo is never copied whole into
+// Go memory, which saves its 48 MB and ~15 % of the CPU.
+func heifShrink(p heifPixels, k int) *image.RGBA {
+	w, h := max(1, p.size.X/k), max(1, p.size.Y/k)
+	dst := image.NewRGBA(image.Rect(0, 0, w, h))
+	// Block x covers source columns edges[x] to edges[x+1].
+	edges := make([]int, w+1)
+	for x := range edges {
+		edges[x] = x * p.size.X / w
+	}
+	sums := make([]uint32, 4*w)
+	for y := range h {
+		clear(sums)
+		top, bottom := y*p.size.Y/h, (y+1)*p.size.Y/h
+		for sy := top; sy < bottom; sy++ {
+			p.addRow(sums, p.pix[sy*p.stride:], edges)
+		}
+		out := dst.Pix[y*dst.Stride:]
+		for x := range w {
+			n := uint32((bottom - top) * (edges[x+1] - edges[x]))
+			for c := range 4 {
+				out[4*x+c] = uint8((sums[4*x+c] + n/2) / n)
+			}
+		}
+	}
+	return dst
+}
+
+// addRow adds one row of pixels, premultiplied, into the sums of the blocks edges delimit.
+func (p heifPixels) addRow(sums []uint32, row []byte, edges []int) {
+	for b := range len(edges) - 1 {
+		s := sums[4*b : 4*b+4]
+		for x := edges[b]; x < edges[b+1]; x++ {
+			q := row[p.channels*x:]
+			if p.channels == 3 {
+				s[0], s[1], s[2], s[3] = s[0]+uint32(q[0]), s[1]+uint32(q[1]), s[2]+uint32(q[2]), s[3]+0xff
+				continue
+			}
+			r, g, bl, a := q[0], q[1], q[2], q[3]
+			if !p.premultiplied && a != 0xff {
+				r, g, bl = premultiply(r, a), premultiply(g, a), premultiply(bl, a)
+			}
+			s[0], s[1], s[2], s[3] = s[0]+uint32(r), s[1]+uint32(g), s[2]+uint32(bl), s[3]+uint32(a)
+		}
+	}
+}
+
+// heifError classifies an error of libheif and says what it means for the photo. libheif's
+// message is copied here: it may live in the context, which is freed next.
+func heifError(f format, e C.struct_heif_error) error {
+	msg := C.GoString(e.message)
+	switch {
+	case e.code == C.heif_error_Unsupported_feature, e.code == C.heif_error_Unsupported_filetype:
+		return fmt.Errorf("%w: a kind of %s that libheif does not decode (%s)", ErrUnsupportedFormat, f.label(), msg)
+	case e.subcode == C.heif_suberror_Security_limit_exceeded:
+		return fmt.Errorf("%w: %s beyond libheif's safety limits (%s)", ErrUnsupportedFormat, f.withArticle(), msg)
+	case e.subcode == C.heif_suberror_End_of_data:
+		return fmt.Errorf("%w: truncated %s (the data ends before the picture does)", ErrCorrupt, f.label())
+	}
+	return fmt.Errorf("%w: damaged %s data (libheif: %s)", ErrCorrupt, f.label(), msg)
+}

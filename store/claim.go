@@ -92,26 +92,6 @@ func (s *Store) Claim(ctx context.Context, id uuid.UUID, lease time.Duration, ta
 	}
 }
 
-// ExtendLease pushes the lease of a photo being processed to now()+lease, for work that takes
-// longer than one lease. ErrNotClaimed when the photo is not processing, ErrNotFound when it
-// does not exist.
-func (s *Store) ExtendLease(ctx context.Context, id uuid.UUID, lease time.Duration) error {
-	if lease <= 0 {
-		return fmt.Errorf("extend lease of %s: lease %s: must be positive", id, lease)
-	}
-	changed, err := s.changePhoto(ctx, id, `
-UPDATE photos
-SET lease_until = now() + $2::bigint * interval '1 microsecond', updated_at = now()
-WHERE uuid = $1 AND status = 'processing'`, interval(lease))
-	switch {
-	case err != nil:
-		return fmt.Errorf("extend lease of %s: %w", id, err)
-	case !changed:
-		return fmt.Errorf("extend lease of %s: %w", id, ErrNotClaimed)
-	}
-	return nil
-}
-
 // changePhoto runs update, an UPDATE of the photo $1 with further arguments args, and says
 // whether it changed the row. ErrNotFound when the photo does not exist; one statement, so the
 // answer cannot be torn by a concurrent delete.

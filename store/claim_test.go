@@ -134,37 +134,3 @@ func TestClaimResultString(t *testing.T) {
 		}
 	}
 }
-
-func TestExtendLease(t *testing.T) {
-	t.Parallel()
-	b := setup(t)
-	tests := []struct {
-		name    string
-		opts    *storetest.PhotoOpts
-		wantErr error
-	}{
-		{"expired claim", &storetest.PhotoOpts{Status: store.StatusProcessing, LeaseUntil: time.Now().Add(-time.Minute)}, nil},
-		{"live claim", &storetest.PhotoOpts{Status: store.StatusProcessing}, nil},
-		{"pending", nil, store.ErrNotClaimed},
-		{"completed", &storetest.PhotoOpts{Status: store.StatusCompleted}, store.ErrNotClaimed},
-		{"unknown", nil, store.ErrNotFound},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			id := uuid.New()
-			if tt.wantErr != store.ErrNotFound {
-				id = b.photo(t, tt.opts).UUID
-			}
-			err := b.s.ExtendLease(ctx(t), id, lease)
-			if !errors.Is(err, tt.wantErr) {
-				t.Fatalf("ExtendLease() = %v, want %v", err, tt.wantErr)
-			}
-			if tt.wantErr == nil {
-				if _, live := b.lease(t, id); !live {
-					t.Error("lease not live after ExtendLease")
-				}
-			}
-		})
-	}
-}

@@ -1,6 +1,7 @@
 // Package store is photoproc's one home for Postgres: a pgxpool and every SQL statement the
 // daemon runs against the photos and photo_thumbnails tables — listing and lookup for the API,
-// claims (leases) and outcomes for workers, and counts and sweeps for operations.
+// claims and outcomes for workers (claim.go, settle.go), leases and their sweeps (lease.go),
+// reads for the API (read.go) and the admin page (admin.go).
 //
 // A claim is a lease: Claim moves a photo to processing until lease_until, after which another
 // worker, or the lease sweeper (ExpiredLeases), may take it over. Every state change is one

@@ -69,6 +69,8 @@ WHERE uuid = $1 AND NOT EXISTS (SELECT FROM claimed)`
 // is. ErrNotFound when there is no such photo. Of concurrent claims without takeover, exactly
 // one acquires.
 func (s *Store) Claim(ctx context.Context, id uuid.UUID, lease time.Duration, takeover bool) (Photo, ClaimResult, error) {
+	ctx, cancel := s.call(ctx)
+	defer cancel()
 	if lease <= 0 {
 		return Photo{}, 0, fmt.Errorf("claim %s: lease %s: must be positive", id, lease)
 	}
@@ -82,7 +84,7 @@ func (s *Store) Claim(ctx context.Context, id uuid.UUID, lease time.Duration, ta
 	case errors.Is(err, pgx.ErrNoRows):
 		return Photo{}, 0, fmt.Errorf("claim %s: %w", id, ErrNotFound)
 	case err != nil:
-		return Photo{}, 0, fmt.Errorf("claim %s: %w", id, err)
+		return Photo{}, 0, fmt.Errorf("claim %s: %w", id, s.fail(err))
 	case acquired:
 		return p, ClaimAcquired, nil
 	case p.Status == StatusCompleted:

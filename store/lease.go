@@ -43,12 +43,14 @@ RETURNING uuid`
 // requeued, so that the caller can republish them and the next Claim acquires them at once.
 // A second call returns them again only after the new lease runs out.
 func (s *Store) ExpiredLeases(ctx context.Context, lease time.Duration, limit int) ([]uuid.UUID, error) {
+	ctx, cancel := s.call(ctx)
+	defer cancel()
 	if lease <= 0 {
 		return nil, fmt.Errorf("expired leases: lease %s: must be positive", lease)
 	}
 	ids, err := s.requeue(ctx, expiredLeasesSQL, lease, limit)
 	if err != nil {
-		return nil, fmt.Errorf("expired leases: %w", err)
+		return nil, fmt.Errorf("expired leases: %w", s.fail(err))
 	}
 	return ids, nil
 }
@@ -57,12 +59,14 @@ func (s *Store) ExpiredLeases(ctx context.Context, lease time.Duration, limit in
 // processing whose row has not changed for olderThan, live lease or not. Their lease is pushed
 // by olderThan, so that they count as stuck again only after as long.
 func (s *Store) StuckPhotos(ctx context.Context, olderThan time.Duration, limit int) ([]uuid.UUID, error) {
+	ctx, cancel := s.call(ctx)
+	defer cancel()
 	if olderThan < 0 {
 		return nil, fmt.Errorf("stuck photos: older than %s: must not be negative", olderThan)
 	}
 	ids, err := s.requeue(ctx, stuckPhotosSQL, olderThan, limit)
 	if err != nil {
-		return nil, fmt.Errorf("stuck photos: %w", err)
+		return nil, fmt.Errorf("stuck photos: %w", s.fail(err))
 	}
 	return ids, nil
 }
@@ -82,6 +86,8 @@ func (s *Store) requeue(ctx context.Context, sql string, d time.Duration, limit 
 // longer than one lease. ErrNotClaimed when the photo is not processing, ErrNotFound when it
 // does not exist.
 func (s *Store) ExtendLease(ctx context.Context, id uuid.UUID, lease time.Duration) error {
+	ctx, cancel := s.call(ctx)
+	defer cancel()
 	if lease <= 0 {
 		return fmt.Errorf("extend lease of %s: lease %s: must be positive", id, lease)
 	}
@@ -91,7 +97,7 @@ SET lease_until = now() + $2::bigint * interval '1 microsecond', updated_at = no
 WHERE uuid = $1 AND status = 'processing'`, interval(lease))
 	switch {
 	case err != nil:
-		return fmt.Errorf("extend lease of %s: %w", id, err)
+		return fmt.Errorf("extend lease of %s: %w", id, s.fail(err))
 	case !changed:
 		return fmt.Errorf("extend lease of %s: %w", id, ErrNotClaimed)
 	}

@@ -14,6 +14,8 @@ import (
 // cleared. Calling it again for the same photo and size leaves one row. t.UUID and t.CreatedAt
 // are ignored; t.PhotoUUID, if set, must be id. ErrNotFound when there is no such photo.
 func (s *Store) Complete(ctx context.Context, id uuid.UUID, t Thumbnail) error {
+	ctx, cancel := s.call(ctx)
+	defer cancel()
 	if t.PhotoUUID != uuid.Nil && t.PhotoUUID != id {
 		return fmt.Errorf("complete %s: thumbnail is of photo %s", id, t.PhotoUUID)
 	}
@@ -51,7 +53,7 @@ SET width = excluded.width, height = excluded.height, url = excluded.url,
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("complete %s: %w", id, err)
+		return fmt.Errorf("complete %s: %w", id, s.fail(err))
 	}
 	return nil
 }
@@ -60,8 +62,10 @@ SET width = excluded.width, height = excluded.height, url = excluded.url,
 // completed (by a worker that took it over) stays completed: its thumbnail is the better
 // truth. ErrNotFound when there is no such photo.
 func (s *Store) Fail(ctx context.Context, id uuid.UUID, reason string) error {
+	ctx, cancel := s.call(ctx)
+	defer cancel()
 	if err := s.settle(ctx, id, StatusFailed, reason); err != nil {
-		return fmt.Errorf("fail %s: %w", id, err)
+		return fmt.Errorf("fail %s: %w", id, s.fail(err))
 	}
 	return nil
 }
@@ -70,8 +74,10 @@ func (s *Store) Fail(ctx context.Context, id uuid.UUID, reason string) error {
 // and ends its lease. Like Fail, it leaves a completed photo alone. ErrNotFound when there is
 // no such photo.
 func (s *Store) Release(ctx context.Context, id uuid.UUID, reason string) error {
+	ctx, cancel := s.call(ctx)
+	defer cancel()
 	if err := s.settle(ctx, id, StatusPending, reason); err != nil {
-		return fmt.Errorf("release %s: %w", id, err)
+		return fmt.Errorf("release %s: %w", id, s.fail(err))
 	}
 	return nil
 }

@@ -30,7 +30,7 @@ func BenchmarkPool(b *testing.B) {
 		b.Run(fmt.Sprintf("workers-%d", workers), func(b *testing.B) {
 			cfg := DefaultConfig()
 			cfg.Workers, cfg.ThumbsDir = workers, b.TempDir()
-			st := &fakeStore{released: map[uuid.UUID]string{}, failed: map[uuid.UUID]string{}, completed: map[uuid.UUID]bool{}}
+			st := &fakeStore{released: map[uuid.UUID]string{}, failed: map[uuid.UUID]string{}, completed: map[uuid.UUID]bool{}, attempts: map[uuid.UUID]int{}}
 			p, err := New(cfg, Deps{
 				Store: st, Fetcher: memFetcher(photo), Thumbnailer: maker, Intake: nopIntake{},
 				Metrics: metrics.New(prometheus.NewRegistry()), Logger: slog.New(slog.DiscardHandler),

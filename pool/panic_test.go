@@ -54,12 +54,13 @@ func TestPanickingTaskIsRetriedThenDeadLettered(t *testing.T) {
 				t.Errorf("photoproc_task_panics_total = %v, want 2", n)
 			}
 
-			// Once the panic is gone, the photo completes.
-			b.pool.Handle(&fakeDelivery{id: id, attempt: 1, settled: b.settled})
+			// Once the panic is gone, a photo completes.
+			other := uuid.New()
+			b.pool.Handle(&fakeDelivery{id: other, attempt: 1, settled: b.settled})
 			if got := <-b.settled; got.how != "ack" {
 				t.Fatalf("a task that did not panic was settled with %s, want an ack", got.how)
 			}
-			if !b.store.isCompleted(id) {
+			if !b.store.isCompleted(other) {
 				t.Error("photo not completed")
 			}
 		})
@@ -78,7 +79,7 @@ type panicBundle struct {
 func newPanicBundle(t *testing.T) *panicBundle {
 	t.Helper()
 	b := &panicBundle{
-		store:   &fakeStore{released: map[uuid.UUID]string{}, failed: map[uuid.UUID]string{}, completed: map[uuid.UUID]bool{}, complete: panicky{stage: "write"}},
+		store:   &fakeStore{released: map[uuid.UUID]string{}, failed: map[uuid.UUID]string{}, completed: map[uuid.UUID]bool{}, attempts: map[uuid.UUID]int{}, complete: panicky{stage: "write"}},
 		metrics: metrics.New(prometheus.NewRegistry()),
 		settled: make(chan settlement, 1),
 		fetch:   &panicky{stage: "download"},
@@ -132,10 +133,19 @@ type fakeStore struct {
 	released  map[uuid.UUID]string
 	failed    map[uuid.UUID]string
 	completed map[uuid.UUID]bool
+	attempts  map[uuid.UUID]int
 }
 
-func (s *fakeStore) Claim(_ context.Context, id uuid.UUID, _ time.Duration, _ bool) (store.Photo, store.ClaimResult, error) {
-	return store.Photo{UUID: id, URL: "http://photos.example/" + id.String(), Status: store.StatusProcessing}, store.ClaimAcquired, nil
+func (s *fakeStore) Claim(_ context.Context, id uuid.UUID, o store.ClaimOpts) (store.Photo, store.ClaimResult, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := store.Photo{UUID: id, URL: "http://photos.example/" + id.String(), Status: store.StatusProcessing, Attempts: s.attempts[id]}
+	if p.Attempts >= o.MaxAttempts {
+		return p, store.ClaimExhausted, nil
+	}
+	s.attempts[id]++
+	p.Attempts++
+	return p, store.ClaimAcquired, nil
 }
 
 func (s *fakeStore) Complete(_ context.Context, id uuid.UUID, _ store.Thumbnail) error {
@@ -146,17 +156,17 @@ func (s *fakeStore) Complete(_ context.Context, id uuid.UUID, _ store.Thumbnail)
 	return nil
 }
 
-func (s *fakeStore) Fail(_ context.Context, id uuid.UUID, reason string) error {
+func (s *fakeStore) Fail(_ context.Context, c store.Claim, reason string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.failed[id] = reason
+	s.failed[c.Photo] = reason
 	return nil
 }
 
-func (s *fakeStore) Release(_ context.Context, id uuid.UUID, reason string) error {
+func (s *fakeStore) Release(_ context.Context, c store.Claim, reason string, _ time.Duration) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.released[id] = reason
+	s.released[c.Photo] = reason
 	return nil
 }
 

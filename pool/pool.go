@@ -19,10 +19,10 @@ import (
 
 // Store is what a worker needs from the database.
 type Store interface {
-	Claim(ctx context.Context, id uuid.UUID, lease time.Duration, takeover bool) (store.Photo, store.ClaimResult, error)
+	Claim(ctx context.Context, id uuid.UUID, o store.ClaimOpts) (store.Photo, store.ClaimResult, error)
 	Complete(ctx context.Context, id uuid.UUID, t store.Thumbnail) error
-	Fail(ctx context.Context, id uuid.UUID, reason string) error
-	Release(ctx context.Context, id uuid.UUID, reason string) error
+	Fail(ctx context.Context, c store.Claim, reason string) error
+	Release(ctx context.Context, c store.Claim, reason string, retryIn time.Duration) error
 	Ping(ctx context.Context) error
 	ExpiredLeases(ctx context.Context, lease time.Duration, limit int) ([]uuid.UUID, error)
 }
@@ -137,8 +137,9 @@ func (p *Pool) Handle(d Delivery) {
 	start := time.Now()
 	log := p.log.With("photo_uuid", d.Photo(), "attempt", d.Attempts())
 	var (
-		job  *job
-		made *made
+		job   *job
+		made  *made
+		claim store.Claim // set once the photo is claimed
 	)
 	prev := p.flights.join(d)
 	err := p.downloads.Go(func() {
@@ -149,12 +150,12 @@ func (p *Pool) Handle(d Delivery) {
 			case <-p.work.Done():
 			}
 		}
-		if err := p.safely(log, func() (err error) { job, err = p.download(p.work, d, log); return err }); err != nil {
-			p.finish(d, start, err, log)
+		if err := p.safely(log, func() (err error) { job, err = p.download(p.work, d, &claim, log); return err }); err != nil {
+			p.finish(d, claim, start, err, log)
 			return
 		}
-		p.next(p.workers, d, start, log, func() (err error) { made, err = p.thumbnail(p.work, job); return err }, func() {
-			p.next(p.writers, d, start, log, func() error { return p.write(p.work, made, log) }, nil)
+		p.next(p.workers, d, claim, start, log, func() (err error) { made, err = p.thumbnail(p.work, job); return err }, func() {
+			p.next(p.writers, d, claim, start, log, func() error { return p.write(p.work, made, log) }, nil)
 		})
 	})
 	if err != nil {
@@ -166,16 +167,16 @@ func (p *Pool) Handle(d Delivery) {
 
 // next runs step in stage; when it succeeds more runs, or the delivery is settled if more is
 // nil (the photo is done). A failure, or a stage that stopped, settles the delivery.
-func (p *Pool) next(stage pond.Pool, d Delivery, start time.Time, log *slog.Logger, step func() error, more func()) {
+func (p *Pool) next(stage pond.Pool, d Delivery, c store.Claim, start time.Time, log *slog.Logger, step func() error, more func()) {
 	err := stage.Go(func() {
 		if err := p.safely(log, step); err != nil || more == nil {
-			p.finish(d, start, err, log)
+			p.finish(d, c, start, err, log)
 			return
 		}
 		more()
 	})
 	if err != nil {
-		p.finish(d, start, err, log)
+		p.finish(d, c, start, err, log)
 	}
 }
 
@@ -207,8 +208,8 @@ func (p *Pool) Stop(ctx context.Context) {
 	})
 }
 
-func (p *Pool) finish(d Delivery, start time.Time, err error, log *slog.Logger) {
-	p.settle(d, err, log)
+func (p *Pool) finish(d Delivery, c store.Claim, start time.Time, err error, log *slog.Logger) {
+	p.settle(d, c, err, log)
 	p.flights.leave(d)
 	p.metrics.ProcessingDuration.Observe(time.Since(start).Seconds())
 }
@@ -228,3 +229,11 @@ func (p *Pool) safely(log *slog.Logger, fn func() error) (err error) {
 }
 
 var errNothingToDo = errors.New("nothing to do")
+
+// exhaustedError is a claim refused because the photo has had all its attempts: the last ones
+// ended with their worker gone before it could settle them (a crash, a kill).
+type exhaustedError struct{ attempts int }
+
+func (e *exhaustedError) Error() string {
+	return fmt.Sprintf("gave up after %d attempts: the worker processing it died before finishing, each time it tried the last", e.attempts)
+}

@@ -18,14 +18,16 @@ type job struct {
 
 // download claims the photo of one delivery and fetches its bytes. It returns errNothingToDo
 // when there is nothing to do, or why it failed.
-func (p *Pool) download(ctx context.Context, d Delivery, log *slog.Logger) (*job, error) {
+func (p *Pool) download(ctx context.Context, d Delivery, c *store.Claim, log *slog.Logger) (*job, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	// A redelivered or retried message may take over a photo left in processing: the worker
-	// that held it is gone (or handed it back).
-	takeover := d.Redelivery() || d.Attempts() > 1
-	photo, claim, err := p.store.Claim(ctx, d.Photo(), p.cfg.Lease, takeover)
+	// A redelivered message may take over a photo left in processing: the worker that held it
+	// is gone (or lost its channel). A retry's message never does: the photo is pending by then,
+	// and one still processing is another worker's.
+	photo, claim, err := p.store.Claim(ctx, d.Photo(), store.ClaimOpts{
+		Lease: p.cfg.Lease, Takeover: d.Redelivery(), MaxAttempts: p.cfg.MaxAttempts,
+	})
 	if err != nil {
 		return nil, &storeError{fmt.Errorf("claim: %w", err)}
 	}
@@ -37,7 +39,18 @@ func (p *Pool) download(ctx context.Context, d Delivery, log *slog.Logger) (*job
 		// Another worker holds a live lease: its own message comes back if it dies.
 		log.Info("held by another worker; acking duplicate message")
 		return nil, errNothingToDo
+	case store.ClaimWaiting:
+		// The retry's own message will claim it when it is due.
+		log.Info("waiting for a retry not due yet; acking duplicate message", "retry_at", photo.RetryAt)
+		return nil, errNothingToDo
+	case store.ClaimFailed:
+		log.Info("failed for good; acking without work (queue it again to try it again)")
+		return nil, errNothingToDo
+	case store.ClaimExhausted:
+		*c = store.Claim{Photo: photo.UUID, Attempt: photo.Attempts}
+		return nil, &exhaustedError{attempts: photo.Attempts}
 	}
+	*c = store.Claim{Photo: photo.UUID, Attempt: photo.Attempts}
 
 	start := time.Now()
 	data, err := p.fetch.Fetch(ctx, photo.URL)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/photoproc/photoproc/metrics"
+	"github.com/photoproc/photoproc/store"
 )
 
 // settleTimeout bounds the database and broker calls that settle a delivery; they run even
@@ -15,7 +16,7 @@ const settleTimeout = 15 * time.Second
 
 // settle records the outcome of one delivery and then acks, retries, dead-letters or hands
 // the message back. Every path settles the delivery exactly once.
-func (p *Pool) settle(d Delivery, err error, log *slog.Logger) {
+func (p *Pool) settle(d Delivery, c store.Claim, err error, log *slog.Logger) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(p.work), settleTimeout)
 	defer cancel()
 
@@ -29,6 +30,12 @@ func (p *Pool) settle(d Delivery, err error, log *slog.Logger) {
 	}
 
 	reason := err.Error()
+	var exhausted *exhaustedError
+	if errors.As(err, &exhausted) {
+		log.Warn("photo failed: no attempt left; dead-lettering", "reason", reason)
+		p.fail(ctx, d, c, reason, log, true)
+		return
+	}
 	switch classify(p.work, err) {
 	case classStopping:
 		log.Info("stopping: handing photo back to the queue")
@@ -42,7 +49,7 @@ func (p *Pool) settle(d Delivery, err error, log *slog.Logger) {
 		}
 		p.metrics.PhotosProcessed.WithLabelValues(metrics.OutcomeFailed).Inc()
 	case classDatabase:
-		if pingErr := p.store.Ping(ctx); pingErr != nil {
+		if pingErr := p.store.Ping(ctx); pingErr != nil || c.Attempt == 0 {
 			// Nothing can be recorded: hand the photo back untouched and stop taking more
 			// until the database answers again.
 			log.Warn("database unreachable: handing photo back and pausing intake", "err", err)
@@ -50,22 +57,22 @@ func (p *Pool) settle(d Delivery, err error, log *slog.Logger) {
 			p.requeue(d)
 			return
 		}
-		p.retryOrFail(ctx, d, reason, log)
+		p.retryOrFail(ctx, d, c, reason, log)
 	case classPermanent:
 		log.Warn("photo failed", "reason", reason)
-		p.fail(ctx, d, reason, log, false)
+		p.fail(ctx, d, c, reason, log, false)
 	default:
-		p.retryOrFail(ctx, d, reason, log)
+		p.retryOrFail(ctx, d, c, reason, log)
 	}
 }
 
-func (p *Pool) retryOrFail(ctx context.Context, d Delivery, reason string, log *slog.Logger) {
-	if d.Attempts() >= p.cfg.MaxAttempts {
+func (p *Pool) retryOrFail(ctx context.Context, d Delivery, c store.Claim, reason string, log *slog.Logger) {
+	if c.Attempt >= p.cfg.MaxAttempts {
 		log.Warn("photo failed after its last attempt; dead-lettering", "reason", reason)
-		p.fail(ctx, d, reason, log, true)
+		p.fail(ctx, d, c, reason, log, true)
 		return
 	}
-	if err := p.store.Release(ctx, d.Photo(), reason); err != nil {
+	if err := p.store.Release(ctx, c, reason, 0); err != nil {
 		log.Warn("release failed; handing message back", "err", err)
 		p.requeue(d)
 		return
@@ -80,8 +87,8 @@ func (p *Pool) retryOrFail(ctx context.Context, d Delivery, reason string, log *
 	p.metrics.PhotosProcessed.WithLabelValues(metrics.OutcomeRetried).Inc()
 }
 
-func (p *Pool) fail(ctx context.Context, d Delivery, reason string, log *slog.Logger, deadLetter bool) {
-	if err := p.store.Fail(ctx, d.Photo(), reason); err != nil {
+func (p *Pool) fail(ctx context.Context, d Delivery, c store.Claim, reason string, log *slog.Logger, deadLetter bool) {
+	if err := p.store.Fail(ctx, c, reason); err != nil {
 		log.Warn("recording failure failed; handing message back", "err", err)
 		p.requeue(d)
 		return

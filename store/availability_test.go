@@ -75,7 +75,7 @@ func TestCallsFailWhenPostgresStopsAnswering(t *testing.T) {
 		"Ping":      s.Ping,
 		"PingWrite": s.PingWrite,
 		"Claim": func(ctx context.Context) error {
-			_, _, err := s.Claim(ctx, uuid.New(), time.Minute, false)
+			_, _, err := s.Claim(ctx, uuid.New(), store.ClaimOpts{Lease: time.Minute, MaxAttempts: 1})
 			return err
 		},
 		"Complete": func(ctx context.Context) error {
@@ -153,7 +153,7 @@ func TestReadOnlyDatabase(t *testing.T) {
 	if err := s.PingWrite(ctx(t)); !errors.Is(err, store.ErrReadOnly) || !errors.Is(err, store.ErrUnavailable) {
 		t.Errorf("PingWrite on a read-only database = %v, want ErrReadOnly", err)
 	}
-	if _, _, err := s.Claim(ctx(t), p.UUID, lease, false); !errors.Is(err, store.ErrReadOnly) {
+	if _, _, err := s.Claim(ctx(t), p.UUID, store.ClaimOpts{Lease: lease, MaxAttempts: 1}); !errors.Is(err, store.ErrReadOnly) {
 		t.Errorf("Claim on a read-only database = %v, want ErrReadOnly", err)
 	}
 
@@ -161,7 +161,7 @@ func TestReadOnlyDatabase(t *testing.T) {
 	if err := s.PingWrite(ctx(t)); err != nil {
 		t.Fatalf("PingWrite once writes are accepted again = %v, want nil", err)
 	}
-	if _, res, err := s.Claim(ctx(t), p.UUID, lease, false); err != nil || res != store.ClaimAcquired {
+	if _, res, err := s.Claim(ctx(t), p.UUID, store.ClaimOpts{Lease: lease, MaxAttempts: 1}); err != nil || res != store.ClaimAcquired {
 		t.Errorf("Claim once writes are accepted again = %v, %v; want acquired", res, err)
 	}
 }

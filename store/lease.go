@@ -82,24 +82,78 @@ func (s *Store) requeue(ctx context.Context, sql string, d time.Duration, limit 
 	return pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
 }
 
-// ExtendLease pushes the lease of a photo being processed to now()+lease, for work that takes
-// longer than one lease. ErrNotClaimed when the photo is not processing, ErrNotFound when it
-// does not exist.
-func (s *Store) ExtendLease(ctx context.Context, id uuid.UUID, lease time.Duration) error {
+// ExtendLeases pushes the lease of every claim in claims that still holds its photo to
+// now()+lease, in one statement, and returns the claims that no longer do (taken over, or
+// settled meanwhile). It leaves updated_at alone: a lease kept alive is no progress, and
+// StuckPhotos still finds a photo that makes none.
+func (s *Store) ExtendLeases(ctx context.Context, lease time.Duration, claims []Claim) ([]Claim, error) {
 	ctx, cancel := s.call(ctx)
 	defer cancel()
 	if lease <= 0 {
-		return fmt.Errorf("extend lease of %s: lease %s: must be positive", id, lease)
+		return nil, fmt.Errorf("extend leases: lease %s: must be positive", lease)
 	}
-	changed, err := s.changePhoto(ctx, id, `
+	if len(claims) == 0 {
+		return nil, nil
+	}
+	ids := make([]uuid.UUID, len(claims))
+	attempts := make([]int32, len(claims))
+	for i, c := range claims {
+		ids[i], attempts[i] = c.Photo, int32(c.Attempt)
+	}
+	rows, err := s.pool.Query(ctx, `
+UPDATE photos p
+SET lease_until = now() + $1::bigint * interval '1 microsecond'
+FROM unnest($2::uuid[], $3::int[]) AS c(uuid, attempts)
+WHERE p.uuid = c.uuid AND p.attempts = c.attempts AND p.status = 'processing'
+RETURNING p.uuid`, interval(lease), ids, attempts)
+	if err != nil {
+		return nil, fmt.Errorf("extend leases: %w", s.fail(err))
+	}
+	held, err := pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+	if err != nil {
+		return nil, fmt.Errorf("extend leases: %w", s.fail(err))
+	}
+	kept := make(map[uuid.UUID]bool, len(held))
+	for _, id := range held {
+		kept[id] = true
+	}
+	var lost []Claim
+	for _, c := range claims {
+		if !kept[c.Photo] {
+			lost = append(lost, c)
+		}
+	}
+	return lost, nil
+}
+
+// lostRetriesSQL marks the chosen photos requeued. SKIP LOCKED and the mark together make two
+// daemons pick disjoint sets, and a photo come back only once grace has passed again.
+const lostRetriesSQL = `
 UPDATE photos
-SET lease_until = now() + $2::bigint * interval '1 microsecond', updated_at = now()
-WHERE uuid = $1 AND status = 'processing'`, interval(lease))
-	switch {
-	case err != nil:
-		return fmt.Errorf("extend lease of %s: %w", id, s.fail(err))
-	case !changed:
-		return fmt.Errorf("extend lease of %s: %w", id, ErrNotClaimed)
+SET requeued_at = now()
+WHERE status = 'pending' AND uuid = ANY (ARRAY (
+    SELECT uuid FROM photos
+    WHERE status = 'pending' AND retry_at < now() - $1::bigint * interval '1 microsecond'
+      AND (requeued_at IS NULL OR requeued_at < now() - $1::bigint * interval '1 microsecond')
+    ORDER BY retry_at
+    LIMIT $2
+    FOR UPDATE SKIP LOCKED))
+RETURNING uuid`
+
+// LostRetries returns up to limit photos whose retry was due more than grace ago and has not
+// claimed them: its message was lost (a purged delay queue, a delivery limit) or is late. It
+// marks each one requeued, so that a second call returns it again only after another grace.
+// The caller publishes a message for each; a late original then finds the photo claimed or
+// done, and is dropped.
+func (s *Store) LostRetries(ctx context.Context, grace time.Duration, limit int) ([]uuid.UUID, error) {
+	ctx, cancel := s.call(ctx)
+	defer cancel()
+	if grace < 0 {
+		return nil, fmt.Errorf("lost retries: grace %s: must not be negative", grace)
 	}
-	return nil
+	ids, err := s.requeue(ctx, lostRetriesSQL, grace, limit)
+	if err != nil {
+		return nil, fmt.Errorf("lost retries: %w", s.fail(err))
+	}
+	return ids, nil
 }

@@ -1,7 +1,6 @@
 package store_test
 
 import (
-	"errors"
 	"slices"
 	"sync"
 	"testing"
@@ -38,12 +37,12 @@ func TestExpiredLeases(t *testing.T) {
 
 	// The message the caller republishes is a fresh one (no takeover): it must still get the
 	// photo, although its lease was just pushed.
-	_, res, err := b.s.Claim(ctx(t), expired.UUID, lease, false)
-	if err != nil || res != store.ClaimAcquired {
-		t.Fatalf("Claim after requeue = %v, %v; want acquired", res, err)
+	_, res, err := b.claim(t, expired.UUID, false)
+	if err != nil || res != store.ClaimTakenOver {
+		t.Fatalf("Claim after requeue = %v, %v; want taken over", res, err)
 	}
 	// ...and only one such message.
-	if _, res, _ := b.s.Claim(ctx(t), expired.UUID, lease, false); res != store.ClaimBusy {
+	if _, res, _ := b.claim(t, expired.UUID, false); res != store.ClaimBusy {
 		t.Fatalf("second Claim after requeue = %v, want busy", res)
 	}
 }
@@ -60,7 +59,7 @@ func TestLeaselessClaims(t *testing.T) {
 	if _, err := b.db.Exec(ctx(t), `UPDATE photos SET lease_until = NULL`); err != nil {
 		t.Fatal(err)
 	}
-	if _, res, err := b.s.Claim(ctx(t), claimed.UUID, lease, false); err != nil || res != store.ClaimAcquired {
+	if _, res, err := b.claim(t, claimed.UUID, false); err != nil || res != store.ClaimTakenOver {
 		t.Errorf("Claim of a leaseless processing photo = %v, %v; want acquired", res, err)
 	}
 	ids, err := b.s.ExpiredLeases(ctx(t), lease, 10)
@@ -133,7 +132,7 @@ func TestStuckPhotos(t *testing.T) {
 	if again, err := b.s.StuckPhotos(ctx(t), time.Hour, 10); err != nil || len(again) != 0 {
 		t.Fatalf("second StuckPhotos() = %v, %v; want none", again, err)
 	}
-	if _, res, err := b.s.Claim(ctx(t), stuck.UUID, lease, false); err != nil || res != store.ClaimAcquired {
+	if _, res, err := b.claim(t, stuck.UUID, false); err != nil || res != store.ClaimTakenOver {
 		t.Fatalf("Claim after requeue = %v, %v; want acquired", res, err)
 	}
 	if _, err := b.s.StuckPhotos(ctx(t), -time.Second, 10); err == nil {
@@ -163,36 +162,65 @@ func TestSweepLimits(t *testing.T) {
 	}
 }
 
-func TestExtendLease(t *testing.T) {
+func TestExtendLeases(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	tests := []struct {
-		name    string
-		opts    *storetest.PhotoOpts
-		wantErr error
-	}{
-		{"expired claim", &storetest.PhotoOpts{Status: store.StatusProcessing, LeaseUntil: time.Now().Add(-time.Minute)}, nil},
-		{"live claim", &storetest.PhotoOpts{Status: store.StatusProcessing}, nil},
-		{"pending", nil, store.ErrNotClaimed},
-		{"completed", &storetest.PhotoOpts{Status: store.StatusCompleted}, store.ErrNotClaimed},
-		{"unknown", nil, store.ErrNotFound},
+	expired := b.photo(t, &storetest.PhotoOpts{Status: store.StatusProcessing, LeaseUntil: time.Now().Add(-time.Minute), UpdatedAt: time.Now().Add(-time.Hour)})
+	live := b.photo(t, &storetest.PhotoOpts{Status: store.StatusProcessing})
+	takenOver := b.photo(t, &storetest.PhotoOpts{Status: store.StatusProcessing, Attempts: 2})
+	done := b.photo(t, &storetest.PhotoOpts{Status: store.StatusCompleted})
+	claims := []store.Claim{
+		{Photo: expired.UUID, Attempt: 1}, {Photo: live.UUID, Attempt: 1},
+		{Photo: takenOver.UUID, Attempt: 1}, {Photo: done.UUID, Attempt: 1}, {Photo: uuid.New(), Attempt: 1},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			id := uuid.New()
-			if tt.wantErr != store.ErrNotFound {
-				id = b.photo(t, tt.opts).UUID
-			}
-			err := b.s.ExtendLease(ctx(t), id, lease)
-			if !errors.Is(err, tt.wantErr) {
-				t.Fatalf("ExtendLease() = %v, want %v", err, tt.wantErr)
-			}
-			if tt.wantErr == nil {
-				if _, live := b.lease(t, id); !live {
-					t.Error("lease not live after ExtendLease")
-				}
-			}
-		})
+	lost, err := b.s.ExtendLeases(ctx(t), lease, claims)
+	if err != nil {
+		t.Fatalf("ExtendLeases: %v", err)
+	}
+	if !slices.Equal(lost, claims[2:]) {
+		t.Errorf("ExtendLeases() lost %v, want %v", lost, claims[2:])
+	}
+	for _, p := range []store.Photo{expired, live} {
+		if _, isLive := b.lease(t, p.UUID); !isLive {
+			t.Errorf("lease of %s not live after ExtendLeases", p.UUID)
+		}
+	}
+	if after, _ := b.get(t, expired.UUID); !after.UpdatedAt.Equal(expired.UpdatedAt) {
+		t.Errorf("ExtendLeases moved updated_at from %s to %s: a kept-alive lease is no progress", expired.UpdatedAt, after.UpdatedAt)
+	}
+	if lost, err := b.s.ExtendLeases(ctx(t), lease, nil); err != nil || len(lost) != 0 {
+		t.Errorf("ExtendLeases(none) = %v, %v", lost, err)
+	}
+	if _, err := b.s.ExtendLeases(ctx(t), 0, claims); err == nil {
+		t.Error("ExtendLeases with a zero lease succeeded")
+	}
+}
+
+func TestLostRetries(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	now := time.Now()
+	lost := b.photo(t, &storetest.PhotoOpts{FailureReason: "503", Attempts: 1, RetryAt: now.Add(-time.Hour)})
+	b.photo(t, &storetest.PhotoOpts{FailureReason: "503", Attempts: 1, RetryAt: now.Add(-time.Second)}) // within grace
+	b.photo(t, &storetest.PhotoOpts{FailureReason: "503", Attempts: 1, RetryAt: now.Add(time.Hour)})    // not due
+	b.photo(t, nil)                                                                                     // never queued, or queued: no way to know; not ours to requeue
+	b.photo(t, &storetest.PhotoOpts{Status: store.StatusProcessing, RetryAt: now.Add(-time.Hour)})
+
+	ids, err := b.s.LostRetries(ctx(t), time.Minute, 10)
+	if err != nil {
+		t.Fatalf("LostRetries: %v", err)
+	}
+	if !slices.Equal(ids, []uuid.UUID{lost.UUID}) {
+		t.Fatalf("LostRetries() = %v, want [%s]", ids, lost.UUID)
+	}
+	if again, err := b.s.LostRetries(ctx(t), time.Minute, 10); err != nil || len(again) != 0 {
+		t.Fatalf("second LostRetries() = %v, %v; want none within the grace", again, err)
+	}
+	// The message the caller publishes claims it.
+	if _, res, err := b.claim(t, lost.UUID, false); err != nil || res != store.ClaimAcquired {
+		t.Fatalf("Claim of a lost retry = %v, %v; want acquired", res, err)
+	}
+	if _, err := b.s.LostRetries(ctx(t), -time.Second, 10); err == nil {
+		t.Error("LostRetries with a negative grace succeeded")
 	}
 }

@@ -122,11 +122,7 @@ func settings() []setting {
 			return nil
 		}},
 		{"PHOTOPROC_MAX_ATTEMPTS", "max-attempts", "attempts per photo for transient failures", func(c *Config, v string) error {
-			if err := intIn(&c.Pool.MaxAttempts, v, 1, 20); err != nil {
-				return err
-			}
-			c.Queue.MaxAttempts = c.Pool.MaxAttempts
-			return nil
+			return intIn(&c.Pool.MaxAttempts, v, 1, 20)
 		}},
 		{"PHOTOPROC_RETRY_BACKOFF", "retry-backoff", "delay before the first retry (grows exponentially)", duration(func(c *Config) *time.Duration { return &c.Queue.RetryBackoff }, time.Millisecond, time.Hour)},
 		{"PHOTOPROC_SHUTDOWN_TIMEOUT", "shutdown-timeout", "how long a stop waits for in-flight photos", duration(func(c *Config) *time.Duration { return &c.Pool.ShutdownTimeout }, 0, time.Hour)},

@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -75,7 +74,6 @@ func (s *services) childEnv(extra ...string) []string {
 		"PHOTOPROC_ADMIN_ADDR=127.0.0.1:0",
 		"PHOTOPROC_ALLOW_PRIVATE_URLS=true",
 		"PHOTOPROC_WORKERS=2",
-		"PHOTOPROC_MAX_ATTEMPTS=" + strconv.Itoa(s.queue.MaxAttempts),
 		"PHOTOPROC_RETRY_BACKOFF=" + s.queue.RetryBackoff.String(),
 		"PHOTOPROC_LOG_FORMAT=json",
 	}

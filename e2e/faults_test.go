@@ -189,7 +189,7 @@ func TestFaultRetriesThenDeadLetter(t *testing.T) {
 	t.Parallel()
 	h := startDaemon(t, func(c *daemon.Config) {
 		c.Queue.RetryBackoff = 50 * time.Millisecond
-		c.Queue.MaxAttempts, c.Pool.MaxAttempts = 3, 3
+		c.Pool.MaxAttempts = 3
 	})
 	urls := h.photos.batch("retry", 2)
 	flaky, broken := urls[0], urls[1]

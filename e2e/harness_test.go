@@ -76,7 +76,6 @@ func startDaemonOn(t *testing.T, svc *services, mutate func(*daemon.Config)) *ha
 	cfg.Pool.ThumbsDir = svc.thumbs
 	cfg.API.ThumbsDir = cfg.Pool.ThumbsDir
 	cfg.Pool.Workers = 2
-	cfg.Pool.MaxAttempts = cfg.Queue.MaxAttempts
 	cfg.Fetch.AllowPrivate = true // the photo server is on 127.0.0.1
 	if mutate != nil {
 		mutate(&cfg)

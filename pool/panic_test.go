@@ -204,23 +204,32 @@ type settlement struct{ how, reason string }
 
 // fakeDelivery reports its one settlement on a channel.
 type fakeDelivery struct {
-	id      uuid.UUID
-	attempt int
-	settled chan<- settlement
+	id          uuid.UUID
+	attempt     int
+	settled     chan<- settlement
+	how, reason string // the copy published before the ack
 }
 
-func (d *fakeDelivery) Photo() uuid.UUID { return d.id }
-func (d *fakeDelivery) Attempts() int    { return d.attempt }
-func (d *fakeDelivery) Redelivery() bool { return false }
-func (d *fakeDelivery) Ack() error       { d.settled <- settlement{how: "ack"}; return nil }
-func (d *fakeDelivery) Requeue() error   { d.settled <- settlement{how: "requeue"}; return nil }
+func (d *fakeDelivery) Photo() uuid.UUID          { return d.id }
+func (d *fakeDelivery) Redelivery() bool          { return false }
+func (d *fakeDelivery) Ack() error                { d.report("ack", ""); return nil }
+func (d *fakeDelivery) Requeue() error            { d.report("requeue", ""); return nil }
+func (d *fakeDelivery) RetryIn(int) time.Duration { return time.Millisecond }
 
-func (d *fakeDelivery) Retry(_ context.Context, reason string) (time.Duration, error) {
-	d.settled <- settlement{how: "retry", reason: reason}
-	return time.Millisecond, nil
-}
-
-func (d *fakeDelivery) DeadLetter(_ context.Context, reason string) error {
-	d.settled <- settlement{how: "dead-letter", reason: reason}
+func (d *fakeDelivery) PublishRetry(_ context.Context, reason string, _ int, _ time.Duration) error {
+	d.how, d.reason = "retry", reason
 	return nil
+}
+
+func (d *fakeDelivery) PublishDeadLetter(_ context.Context, reason string, _ int) error {
+	d.how, d.reason = "dead-letter", reason
+	return nil
+}
+
+// report sends the settlement: how a copy was published, if one was, else how.
+func (d *fakeDelivery) report(how, reason string) {
+	if d.how != "" {
+		how, reason = d.how, d.reason
+	}
+	d.settled <- settlement{how: how, reason: reason}
 }

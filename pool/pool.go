@@ -135,7 +135,7 @@ func (p *Pool) Paused() (bool, []string) { return p.gate.paused() }
 // the broker prefetch is Config.Prefetch.
 func (p *Pool) Handle(d Delivery) {
 	start := time.Now()
-	log := p.log.With("photo_uuid", d.Photo(), "attempt", d.Attempts())
+	log := p.log.With("photo_uuid", d.Photo())
 	var (
 		job   *job
 		made  *made

@@ -42,10 +42,13 @@ func (p *Pool) settle(d Delivery, c store.Claim, err error, log *slog.Logger) {
 		p.requeue(d)
 	case classMissing:
 		log.Warn("photo not in the database; dead-lettering its message", "reason", reason)
-		if err := d.DeadLetter(ctx, reason); err != nil {
+		if err := d.PublishDeadLetter(ctx, reason, c.Attempt); err != nil {
 			log.Error("dead-letter failed; handing message back", "err", err)
 			p.requeue(d)
 			return
+		}
+		if err := d.Ack(); err != nil {
+			log.Warn("ack failed; the broker will redeliver", "err", err)
 		}
 		p.metrics.PhotosProcessed.WithLabelValues(metrics.OutcomeFailed).Inc()
 	case classDatabase:
@@ -72,16 +75,19 @@ func (p *Pool) retryOrFail(ctx context.Context, d Delivery, c store.Claim, reaso
 		p.fail(ctx, d, c, reason, log, true)
 		return
 	}
-	if err := p.store.Release(ctx, c, reason, 0); err != nil {
+	delay := d.RetryIn(c.Attempt)
+	if err := p.store.Release(ctx, c, reason, delay); err != nil {
 		log.Warn("release failed; handing message back", "err", err)
 		p.requeue(d)
 		return
 	}
-	delay, err := d.Retry(ctx, reason)
-	if err != nil {
+	if err := d.PublishRetry(ctx, reason, c.Attempt, delay); err != nil {
 		log.Warn("scheduling retry failed; handing message back", "err", err)
 		p.requeue(d)
 		return
+	}
+	if err := d.Ack(); err != nil {
+		log.Warn("ack failed; the broker will redeliver", "err", err)
 	}
 	log.Info("will retry", "reason", reason, "delay", delay)
 	p.metrics.PhotosProcessed.WithLabelValues(metrics.OutcomeRetried).Inc()
@@ -94,13 +100,13 @@ func (p *Pool) fail(ctx context.Context, d Delivery, c store.Claim, reason strin
 		return
 	}
 	if deadLetter {
-		if err := d.DeadLetter(ctx, reason); err != nil {
-			// The photo is recorded as failed; a redelivery will fail it again and retry this.
+		if err := d.PublishDeadLetter(ctx, reason, c.Attempt); err != nil {
 			log.Error("dead-letter failed; handing message back", "err", err)
 			p.requeue(d)
 			return
 		}
-	} else if err := d.Ack(); err != nil {
+	}
+	if err := d.Ack(); err != nil {
 		log.Warn("ack failed; the broker will redeliver", "err", err)
 	}
 	p.metrics.PhotosProcessed.WithLabelValues(metrics.OutcomeFailed).Inc()

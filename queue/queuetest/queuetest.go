@@ -37,7 +37,7 @@ func URI() string {
 // Config returns a queue.Config for one test: a unique queue name "photoproc-test-<random>"
 // (also the ConnectionName, so CloseConnections can find this test's connections), short
 // retry and reconnect backoffs, and a cleanup that deletes every queue of its topology. A test
-// that changes the names (Queue, MaxAttempts, RetryBackoff, RetryBackoffMax) calls Cleanup with
+// that changes the names (Queue, RetryBackoff, RetryBackoffMax) calls Cleanup with
 // the changed config too.
 func Config(tb testing.TB) queue.Config {
 	tb.Helper()

@@ -148,11 +148,7 @@ func settings() []setting {
 			return nil
 		}},
 		{"PHOTOPROC_THUMBNAIL_SIZE", "thumbnail-size", "box a thumbnail must fit in, pixels", func(c *Config, v string) error {
-			if err := intIn(&c.Imaging.Size, v, 1, 4096); err != nil {
-				return err
-			}
-			c.Pool.ThumbSize = c.Imaging.Size
-			return nil
+			return intIn(&c.Imaging.Size, v, 1, 4096)
 		}},
 		{"PHOTOPROC_JPEG_QUALITY", "jpeg-quality", "thumbnail JPEG quality, 1-100", func(c *Config, v string) error {
 			return intIn(&c.Imaging.Quality, v, 1, 100)

@@ -154,7 +154,7 @@ func startWorkers(cfg Config, lc *lifecycle, st *store.Store, pub *queue.Publish
 	metrics.RegisterBroker(reg, "consume", cons.Connected)
 
 	workers, err := pool.New(cfg.Pool, pool.Deps{
-		Store: st, Fetcher: fetcher, Thumbnailer: maker, Intake: cons, Metrics: m, Logger: log,
+		Store: st, Broker: pub, Fetcher: fetcher, Thumbnailer: maker, Intake: cons, Metrics: m, Logger: log,
 	})
 	if err != nil {
 		return nil, api.Check{}, fmt.Errorf("pool: %w", err)

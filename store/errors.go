@@ -55,6 +55,9 @@ func unavailable(err error) bool {
 		connErr *pgconn.ConnectError
 		netErr  net.Error
 	)
+	if errors.As(err, &connErr) {
+		return true // whatever the server said: refused, not accepting connections, starting up
+	}
 	if errors.As(err, &pgErr) {
 		switch code := pgErr.Code; {
 		case code[:2] == "08", // connection exception
@@ -66,7 +69,7 @@ func unavailable(err error) bool {
 		}
 		return false
 	}
-	return errors.Is(err, context.DeadlineExceeded) || errors.As(err, &connErr) || errors.As(err, &netErr) ||
+	return errors.Is(err, context.DeadlineExceeded) || errors.As(err, &netErr) ||
 		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, pgconn.ErrConnClosed) ||
 		errors.Is(err, ErrNoSchema) || pgconn.Timeout(err) || pgconn.SafeToRetry(err)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io/fs"
+	"net/http"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -144,6 +145,53 @@ func TestCrashGracefulStopFinishesInFlight(t *testing.T) {
 	if o.failed != 0 || o.duplicated != 0 || len(o.tempFiles)+len(o.orphanFiles) != 0 {
 		t.Errorf("outcome %+v: want nothing failed, duplicated or left over", o)
 	}
+}
+
+// SIGTERM while two downloads take longer than the 10s every stop step used to get, with
+// PHOTOPROC_SHUTDOWN_TIMEOUT=1m: the drain is the shutdown timeout's, not a step's, so
+// photoproc waits for them, completes both, hands nothing back and exits 0.
+func TestCrashGracefulStopDrainsForTheWholeTimeout(t *testing.T) {
+	t.Parallel()
+	svc := newServices(t)
+	first := startChild(t, svc.childEnv("PHOTOPROC_SHUTDOWN_TIMEOUT=1m", "PHOTOPROC_DOWNLOAD_TIMEOUT=1m"), "serve")
+	addrs := first.waitStarted(t)
+	urls := svc.photos.batch("longdrain", 6)
+	svc.photos.holdBody(urls[4:]...) // headers at once, so no header timeout ends them
+	ids := svc.addPhotos(t, urls)
+	mustQueue(t, http.DefaultClient, addrs.HTTP, ids)
+	svc.waitInFlight(t, ids, 4)
+	if err := first.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 30*time.Second, "photoproc to start stopping", func() bool { return first.logs.count(`"msg":"stopping"`) > 0 })
+	// The fault: the downloads need more than 10s. Held that long (a duration, not a wait for
+	// an event), photoproc must still be draining.
+	stopping := time.Now()
+	eventually(t, time.Minute, "12s of draining", func() bool {
+		select {
+		case <-first.done:
+			t.Fatalf("photoproc exited %s into a drain it was given a minute for:\n%s", time.Since(stopping).Round(time.Second), first.logs)
+		default:
+		}
+		return time.Since(stopping) > 12*time.Second
+	})
+	svc.photos.releaseAll()
+	first.wait(t)
+	if code := first.cmd.ProcessState.ExitCode(); code != 0 {
+		t.Errorf("exit code %d after SIGTERM, want 0", code)
+	}
+	if n := svc.countStatus(ids, store.StatusCompleted); n != len(ids) {
+		t.Errorf("%d of %d photos completed before the exit, want all", n, len(ids))
+	}
+	if first.logs.count("handing in-flight photos back") != 0 {
+		t.Error("photos were handed back before the shutdown timeout")
+	}
+	for _, u := range urls {
+		if n := svc.photos.requestsFor(u); n != 1 {
+			t.Errorf("%s downloaded %d times, want once", u, n)
+		}
+	}
+	svc.checkOutcome(t, "SIGTERM with downloads longer than 10s", ids).requireAllCompleted(t)
 }
 
 // Two `serve --role=worker` processes on one queue share a batch; each photo is processed

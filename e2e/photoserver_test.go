@@ -4,6 +4,10 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -23,8 +27,10 @@ type photoServer struct {
 	requests map[string]int    // by request URI
 	faults   map[string]*fault // by request URI
 	held     map[string]bool   // request URIs that wait for release
+	slow     map[string]bool   // request URIs whose body (after the headers) waits for release
 	release  chan struct{}     // closed by releaseAll
 	waiting  int               // held requests waiting now
+	dir      string            // the photos served
 }
 
 type fault struct {
@@ -38,7 +44,9 @@ func newPhotoServer(t *testing.T) *photoServer {
 		requests: map[string]int{},
 		faults:   map[string]*fault{},
 		held:     map[string]bool{},
+		slow:     map[string]bool{},
 		release:  make(chan struct{}),
+		dir:      testphotos.Dir(t),
 	}
 	s.Server = httptest.NewServer(s)
 	t.Cleanup(func() {
@@ -85,6 +93,16 @@ func (s *photoServer) hold(urls ...string) {
 	}
 }
 
+// holdBody makes requests for urls answer their headers at once and their body only after
+// releaseAll: a download that takes as long as the test wants, with no header timeout.
+func (s *photoServer) holdBody(urls ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, u := range urls {
+		s.slow[s.key(u)] = true
+	}
+}
+
 // releaseAll lets every held request through, and later ones at once.
 func (s *photoServer) releaseAll() {
 	s.mu.Lock()
@@ -95,6 +113,7 @@ func (s *photoServer) releaseAll() {
 		close(s.release)
 	}
 	clear(s.held)
+	clear(s.slow)
 }
 
 // waitingNow is the number of held requests waiting for releaseAll.
@@ -120,11 +139,16 @@ func (s *photoServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		status = f.status
 		f.times--
 	}
-	held, release := s.held[k], s.release
-	if held {
+	held, slow, release := s.held[k], s.slow[k], s.release
+	if held || slow {
 		s.waiting++
 	}
 	s.mu.Unlock()
+
+	if slow && status == 0 {
+		s.serveSlowly(w, r, release)
+		return
+	}
 
 	if status != 0 {
 		http.Error(w, http.StatusText(status), status)
@@ -143,4 +167,28 @@ func (s *photoServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.files.ServeHTTP(w, r)
+}
+
+// serveSlowly sends the headers of the photo r asks for at once, and its body once release is
+// closed.
+func (s *photoServer) serveSlowly(w http.ResponseWriter, r *http.Request, release <-chan struct{}) {
+	defer func() {
+		s.mu.Lock()
+		s.waiting--
+		s.mu.Unlock()
+	}()
+	body, err := os.ReadFile(filepath.Join(s.dir, filepath.FromSlash(path.Clean(r.URL.Path))))
+	if err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	w.Header().Set("Content-Type", "image/jpeg")
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(http.StatusOK)
+	http.NewResponseController(w).Flush()
+	select {
+	case <-release:
+		_, _ = w.Write(body)
+	case <-r.Context().Done():
+	}
 }

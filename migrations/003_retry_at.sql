@@ -5,6 +5,11 @@
 -- again. NULL for every other photo, including pending ones never queued.
 ALTER TABLE photos ADD COLUMN retry_at timestamptz;
 
+-- While processing: the token of the claim that holds the photo, chosen by its worker. A
+-- claim whose answer was lost (the database stopped answering) is tried again with the same
+-- token, and then takes the photo back without counting a second attempt.
+ALTER TABLE photos ADD COLUMN claim_token uuid;
+
 -- Photos released for a retry by an earlier version: pending with the last failure's reason.
 -- Their retry was due within the longest backoff of their release; if its message is gone,
 -- they are now queued again like any lost retry.
@@ -16,4 +21,5 @@ CREATE INDEX photos_retry_idx ON photos (retry_at) WHERE status = 'pending' AND 
 ---- create above / drop below ----
 
 DROP INDEX photos_retry_idx;
+ALTER TABLE photos DROP COLUMN claim_token;
 ALTER TABLE photos DROP COLUMN retry_at;

@@ -18,7 +18,7 @@ type class int
 const (
 	classTransient class = iota // try again later, while attempts are left
 	classPermanent              // the same input will fail the same way: fail the photo now
-	classDatabase               // the photo could not be claimed: nothing was recorded or spent
+	classDatabase               // the store failed other than by being unavailable (held then)
 	classStopping               // the daemon is stopping: hand the message back untouched
 	classMissing                // the photo is not in the database: nothing to mark, dead-letter
 	classExhausted              // no attempt left: the last ones died with their worker

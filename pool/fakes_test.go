@@ -3,6 +3,7 @@ package pool
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
@@ -184,6 +185,7 @@ type fakePhoto struct {
 	attempts  int
 	reason    string
 	waiting   bool          // pending, with a retry not yet due
+	token     uuid.UUID     // of the claim that holds it
 	retryIn   time.Duration // of the last Release
 	completed store.Thumbnail
 }
@@ -193,13 +195,16 @@ type fakePhoto struct {
 type fakeStore struct {
 	complete panicky // Complete panics while it has panics left
 
-	mu      sync.Mutex
-	photos  map[uuid.UUID]*fakePhoto
-	errs    map[string]error // by operation: claim, complete, fail, release, unclaim, ping, pingWrite, extend
-	calls   map[string]int
-	claims  []store.Claim   // acquired, in order
-	extends [][]store.Claim // claims passed to ExtendLeases
-	onClaim func(uuid.UUID) // called at each claim, before it is decided
+	mu     sync.Mutex
+	photos map[uuid.UUID]*fakePhoto
+	errs   map[string]error // by operation: claim, complete, fail, release, unclaim, ping, pingWrite, extend
+	// lostClaims is how many claims are made, and then answered with an error, as when the
+	// database stops answering after it committed.
+	lostClaims int
+	calls      map[string]int
+	claims     []store.Claim   // acquired, in order
+	extends    [][]store.Claim // claims passed to ExtendLeases
+	onClaim    func(uuid.UUID) // called at each claim, before it is decided
 }
 
 func newFakeStore() *fakeStore {
@@ -265,6 +270,8 @@ func (s *fakeStore) Claim(_ context.Context, id uuid.UUID, o store.ClaimOpts) (s
 	}
 	was := p.status
 	switch {
+	case p.status == store.StatusProcessing && o.Token != uuid.Nil && p.token == o.Token:
+		return photo(), store.ClaimAcquired, nil
 	case p.status == store.StatusCompleted:
 		return photo(), store.ClaimCompleted, nil
 	case p.status == store.StatusFailed:
@@ -276,8 +283,12 @@ func (s *fakeStore) Claim(_ context.Context, id uuid.UUID, o store.ClaimOpts) (s
 	case p.attempts >= o.MaxAttempts:
 		return photo(), store.ClaimExhausted, nil
 	}
-	p.status, p.attempts, p.reason = store.StatusProcessing, p.attempts+1, ""
+	p.status, p.attempts, p.reason, p.token = store.StatusProcessing, p.attempts+1, "", o.Token
 	s.claims = append(s.claims, store.Claim{Photo: id, Attempt: p.attempts})
+	if s.lostClaims > 0 {
+		s.lostClaims--
+		return store.Photo{}, 0, fmt.Errorf("claim: %w: i/o timeout", store.ErrUnavailable)
+	}
 	if was == store.StatusProcessing {
 		return photo(), store.ClaimTakenOver, nil
 	}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/photoproc/photoproc/imaging"
 	"github.com/photoproc/photoproc/store"
 )
@@ -36,14 +38,9 @@ func (p *Pool) download(ctx context.Context, a *attempt) error {
 // take over claims alone (see runs), and runs alone if it did.
 func (p *Pool) claim(ctx context.Context, a *attempt) error {
 	p.runs.enter(&a.run, a.d.Redelivery())
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	photo, res, err := p.store.Claim(ctx, a.d.Photo(), store.ClaimOpts{
-		Lease: p.cfg.Lease, Takeover: a.d.Redelivery(), MaxAttempts: p.cfg.MaxAttempts,
-	})
+	photo, res, err := p.claimWhenAnswered(ctx, a)
 	if err != nil {
-		return &storeError{fmt.Errorf("claim: %w", err)}
+		return err
 	}
 	p.healthy("record")
 	a.photo = photo
@@ -73,6 +70,32 @@ func (p *Pool) claim(ctx context.Context, a *attempt) error {
 		a.log.Info("failed for good; acking without work (queue it again to try again)")
 	}
 	return errNothingToDo
+}
+
+// claimWhenAnswered claims the photo, holding the delivery while the database cannot answer:
+// intake pauses, and the claim is tried again once a probe finds the database back. It is
+// tried with the same token, so that a claim that was made but whose answer was lost takes the
+// photo back without counting a second attempt.
+func (p *Pool) claimWhenAnswered(ctx context.Context, a *attempt) (store.Photo, store.ClaimResult, error) {
+	o := store.ClaimOpts{Lease: p.cfg.Lease, Takeover: a.d.Redelivery(), MaxAttempts: p.cfg.MaxAttempts, Token: uuid.New()}
+	for delay := probeMin; ; delay = min(2*delay, probeMax) {
+		if err := ctx.Err(); err != nil {
+			return store.Photo{}, 0, err
+		}
+		photo, res, err := p.store.Claim(ctx, a.d.Photo(), o)
+		c, isCause := p.causeOf("record", err)
+		switch {
+		case err == nil:
+			return photo, res, nil
+		case !isCause:
+			return photo, res, &storeError{fmt.Errorf("claim: %w", err)}
+		}
+		a.log.Warn("cannot claim the photo; holding its message until the database answers", "err", err, "retry_in", delay)
+		p.gate.down(c)
+		if !p.wait(p.gate.cleared(c.reason), delay) {
+			return store.Photo{}, 0, p.work.Err()
+		}
+	}
 }
 
 // thumbnail makes the thumbnail of a downloaded photo: the CPU-bound stage.

@@ -91,13 +91,10 @@ func (p *Pool) plan(a *attempt, err error) settlement {
 				return p.complete(ctx, a)
 			}}
 		}
-		// Nothing was claimed: the message goes back once the database can take it again.
-		a.log.Warn("cannot claim the photo; holding its message until the database recovers", "err", err)
-		c, ok := p.causeOf("record", err)
-		if !ok {
-			c = cause{} // not the database's state (a bug, a schema problem): after the longest backoff
-		}
-		return settlement{handBack: true, after: &c}
+		// Nothing was claimed, and not for the database's state (that is held in claim): a bug,
+		// a schema problem. The message goes back after the longest backoff.
+		a.log.Warn("cannot claim the photo; handing its message back", "err", err)
+		return settlement{handBack: true, after: &cause{}}
 	case classMissing:
 		a.log.Warn("photo not in the database; dead-lettering its message", "reason", reason)
 		return settlement{outcome: metrics.OutcomeFailed, publish: p.deadLetter(a, reason, 0)}

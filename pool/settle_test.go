@@ -242,30 +242,42 @@ func TestRetryHeldWhileBrokerRefusesIt(t *testing.T) {
 	eventually(t, "intake to resume", func() bool { return !b.intake.isPaused() })
 }
 
-// A claim the database cannot make leaves nothing recorded or spent: the message is held
-// while intake is paused, and handed back (not acked) once the database answers again.
+// A claim the database cannot answer holds the delivery while intake is paused; once the
+// database answers, the claim is tried again in place and the photo completes, one attempt
+// spent — also when the first claim was made and only its answer lost.
 func TestClaimHeldUntilDatabaseAnswers(t *testing.T) {
 	t.Parallel()
-	b := newBundle(t, nil)
-	id := uuid.New()
-	down := fmt.Errorf("claim: %w: connection refused", store.ErrUnavailable)
-	b.store.failWith("claim", down)
-	b.store.failWith("ping", down)
-	b.deliver(id, false)
-	eventually(t, "intake to pause", b.intake.isPaused)
-	eventually(t, "a probe", func() bool { return b.store.count("ping") >= 2 })
-	if len(b.settled) != 0 {
-		t.Fatal("settled while the database was down")
+	for _, lost := range []bool{false, true} {
+		t.Run(fmt.Sprintf("answer lost %v", lost), func(t *testing.T) {
+			t.Parallel()
+			b := newBundle(t, nil)
+			id := uuid.New()
+			down := fmt.Errorf("claim: %w: connection refused", store.ErrUnavailable)
+			if lost {
+				b.store.mu.Lock()
+				b.store.lostClaims = 1
+				b.store.mu.Unlock()
+			} else {
+				b.store.failWith("claim", down)
+			}
+			b.store.failWith("ping", down)
+			b.deliver(id, false)
+			eventually(t, "intake to pause", b.intake.isPaused)
+			eventually(t, "a probe", func() bool { return b.store.count("ping") >= 2 })
+			if len(b.settled) != 0 {
+				t.Fatal("settled while the database was down")
+			}
+			b.store.failWith("claim", nil)
+			b.store.failWith("ping", nil)
+			if got := b.next(t); got.how != "ack" || got.published != "" {
+				t.Fatalf("settled %+v, want an ack", got)
+			}
+			if p := b.store.get(id); p.status != store.StatusCompleted || p.attempts != 1 {
+				t.Errorf("photo %+v, want completed after one attempt", p)
+			}
+			eventually(t, "intake to resume", func() bool { return !b.intake.isPaused() })
+		})
 	}
-	b.store.failWith("claim", nil)
-	b.store.failWith("ping", nil)
-	if got := b.next(t); got.how != "requeue" {
-		t.Fatalf("settled %+v, want a requeue", got)
-	}
-	if p := b.store.get(id); p.attempts != 0 {
-		t.Errorf("photo %+v, want no attempt spent", p)
-	}
-	eventually(t, "intake to resume", func() bool { return !b.intake.isPaused() })
 }
 
 // An outcome held when the pool stops is handed back: the claim undone (its attempt given

@@ -66,6 +66,10 @@ type ClaimOpts struct {
 	// MaxAttempts is how many claims a photo may have: a claim that would be one more gives
 	// ClaimExhausted. Must be positive.
 	MaxAttempts int
+	// Token identifies the claim, for trying it again when its answer was lost: a claim with
+	// the token of the claim holding the photo gets it back (ClaimAcquired) without counting
+	// another attempt. uuid.Nil: none.
+	Token uuid.UUID
 }
 
 // A Claim names one claim on a photo: the photo and the attempt number the claim gave it.
@@ -87,6 +91,7 @@ type Claim struct {
 const claimSQL = `
 WITH cur AS (
     SELECT uuid, url, status, created_at, updated_at, attempts, failure_reason, retry_at,
+        coalesce(status = 'processing' AND claim_token = $5, false) AS ours,
         (status = 'pending' AND retry_at > now()) AS waiting,
         ((status = 'pending' AND (retry_at IS NULL OR retry_at <= now()))
          OR (status = 'processing'
@@ -96,13 +101,13 @@ WITH cur AS (
     FOR UPDATE
 ), claimed AS (
     UPDATE photos p
-    SET status = 'processing', attempts = p.attempts + 1, failure_reason = NULL,
-        lease_until = now() + $2::bigint * interval '1 microsecond',
-        requeued_at = NULL, retry_at = NULL, updated_at = now()
+    SET status = 'processing', attempts = p.attempts + CASE WHEN cur.ours THEN 0 ELSE 1 END,
+        failure_reason = NULL, lease_until = now() + $2::bigint * interval '1 microsecond',
+        requeued_at = NULL, retry_at = NULL, claim_token = $5, updated_at = now()
     FROM cur
-    WHERE p.uuid = cur.uuid AND cur.claimable AND cur.attempts < $4
+    WHERE p.uuid = cur.uuid AND (cur.ours OR (cur.claimable AND cur.attempts < $4))
     RETURNING p.uuid, p.url, p.status, p.created_at, p.updated_at, p.attempts, p.failure_reason,
-        p.retry_at, cur.status AS was
+        p.retry_at, CASE WHEN cur.ours THEN 'pending' ELSE cur.status END AS was
 )
 SELECT true, was, false, false, uuid, url, status, created_at, updated_at, attempts,
     coalesce(failure_reason, ''), retry_at
@@ -117,7 +122,8 @@ WHERE NOT EXISTS (SELECT FROM claimed)`
 // now()+Lease, attempts+1. It acquires a photo that is pending (with its retry due, if it
 // waits for one), or processing under an expired lease or requeued by ExpiredLeases or
 // StuckPhotos, or processing at all when Takeover is set; ClaimTakenOver when the photo was
-// processing. Any other photo is returned as it is, with the reason it was not taken:
+// processing, ClaimAcquired again (no attempt counted) when it holds the claim with Token
+// already. Any other photo is returned as it is, with the reason it was not taken:
 // ClaimCompleted, ClaimFailed, ClaimWaiting, ClaimExhausted (it has had MaxAttempts attempts)
 // or ClaimBusy (another worker's live lease). ErrNotFound when there is no such photo. Of
 // concurrent claims without takeover, exactly one acquires.
@@ -133,7 +139,11 @@ func (s *Store) Claim(ctx context.Context, id uuid.UUID, o ClaimOpts) (Photo, Cl
 		p                            Photo
 		retryAt                      *time.Time
 	)
-	err := s.pool.QueryRow(ctx, claimSQL, id, interval(o.Lease), o.Takeover, o.MaxAttempts).Scan(
+	var token *uuid.UUID
+	if o.Token != uuid.Nil {
+		token = &o.Token
+	}
+	err := s.pool.QueryRow(ctx, claimSQL, id, interval(o.Lease), o.Takeover, o.MaxAttempts, token).Scan(
 		&acquired, &was, &waiting, &claimable,
 		&p.UUID, &p.URL, &p.Status, &p.CreatedAt, &p.UpdatedAt, &p.Attempts, &p.FailureReason, &retryAt)
 	if retryAt != nil {

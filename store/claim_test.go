@@ -157,6 +157,24 @@ func TestClaimConcurrent(t *testing.T) {
 	}
 }
 
+// A claim whose answer was lost is tried again with the same token: it gets the photo back
+// without counting a second attempt. Another token is another claim.
+func TestClaimRetriedWithItsToken(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	p := b.photo(t, nil)
+	o := store.ClaimOpts{Lease: lease, MaxAttempts: 1, Token: uuid.New()}
+	for try := 1; try <= 2; try++ {
+		got, res, err := b.s.Claim(ctx(t), p.UUID, o)
+		if err != nil || res != store.ClaimAcquired || got.Attempts != 1 {
+			t.Fatalf("try %d = %v, attempts %d, %v; want acquired as attempt 1", try, res, got.Attempts, err)
+		}
+	}
+	if _, res, err := b.s.Claim(ctx(t), p.UUID, store.ClaimOpts{Lease: lease, MaxAttempts: 1, Token: uuid.New()}); err != nil || res != store.ClaimBusy {
+		t.Errorf("claim with another token = %v, %v; want busy", res, err)
+	}
+}
+
 func TestClaimResultString(t *testing.T) {
 	t.Parallel()
 	for r, want := range map[store.ClaimResult]string{

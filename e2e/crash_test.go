@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/photoproc/photoproc/daemon"
 	"github.com/photoproc/photoproc/imaging"
 	"github.com/photoproc/photoproc/store"
 	"github.com/photoproc/photoproc/store/storetest"
@@ -60,6 +61,32 @@ func TestCrashKillAndRestart(t *testing.T) {
 	}
 	t.Logf("thumbnails made: %d before the kill, %d after the restart, for %d photos",
 		total(first.thumbnailsMade()), total(second.thumbnailsMade()), len(all))
+}
+
+// A download that takes three leases (PHOTOPROC_LEASE=2s, the sweeper looking every second)
+// keeps its photo: the lease of a photo in flight is extended while it is, so the sweeper does
+// not queue it again and nobody downloads it twice.
+func TestLongDownloadKeepsItsLease(t *testing.T) {
+	t.Parallel()
+	h := startDaemon(t, func(c *daemon.Config) {
+		c.Pool.Lease, c.Pool.SweepInterval, c.Fetch.Timeout = 2*time.Second, time.Second, time.Minute
+	})
+	url := h.photos.batch("longdownload", 1)[0]
+	h.photos.holdBody(url)
+	id := h.addPhoto(t, url).UUID
+	h.mustProcess(t, []uuid.UUID{id})
+	eventually(t, batchTimeout, "the download to start", func() bool { return h.photos.waitingNow() == 1 })
+	start := time.Now() // the download lasts three leases: a duration, not a wait for an event
+	eventually(t, time.Minute, "three leases to pass", func() bool { return time.Since(start) >= 6*time.Second })
+	h.photos.releaseAll()
+	photos := h.waitSettled(t, []uuid.UUID{id}, batchTimeout)
+	if p := photos[id]; p.Status != store.StatusCompleted || p.Attempts != 1 || h.photos.requestsFor(url) != 1 {
+		t.Errorf("photo %s after %d attempts and %d downloads; want completed after one of each",
+			p.Status, p.Attempts, h.photos.requestsFor(url))
+	}
+	if n := h.logs.count("requeued photos whose lease expired"); n != 0 {
+		t.Errorf("the sweeper requeued the photo being downloaded %d times", n)
+	}
 }
 
 // SIGTERM with photos in flight: photoproc stops taking deliveries, waits

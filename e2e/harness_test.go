@@ -39,11 +39,17 @@ type services struct {
 func newServices(t *testing.T) *services {
 	t.Helper()
 	st, uri := storetest.NewStore(t)
+	q := queuetest.Config(t)
+	// A child daemon (childEnv) gets the test's first retry delay but the daemon's own cap, so
+	// it declares more delay queues: those go too.
+	child := q
+	child.RetryBackoffMax = queue.DefaultConfig().RetryBackoffMax
+	queuetest.Cleanup(t, child)
 	return &services{
 		uri:    uri,
 		db:     storetest.Pool(t, uri),
 		store:  st,
-		queue:  queuetest.Config(t),
+		queue:  q,
 		thumbs: t.TempDir(),
 		photos: newPhotoServer(t),
 	}

@@ -2,11 +2,13 @@ package e2e
 
 import (
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -28,6 +30,7 @@ type photoServer struct {
 	faults   map[string]*fault // by request URI
 	held     map[string]bool   // request URIs that wait for release
 	slow     map[string]bool   // request URIs whose body (after the headers) waits for release
+	hooks    map[string]func() // called first by every request for a URI
 	release  chan struct{}     // closed by releaseAll
 	waiting  int               // held requests waiting now
 	dir      string            // the photos served
@@ -45,6 +48,7 @@ func newPhotoServer(t *testing.T) *photoServer {
 		faults:   map[string]*fault{},
 		held:     map[string]bool{},
 		slow:     map[string]bool{},
+		hooks:    map[string]func(){},
 		release:  make(chan struct{}),
 		dir:      testphotos.Dir(t),
 	}
@@ -77,7 +81,8 @@ func (s *photoServer) batch(tag string, n int) []string {
 
 func (s *photoServer) key(url string) string { return strings.TrimPrefix(url, s.URL) }
 
-// fail makes the next times requests for url answer status (every request when times < 0).
+// fail makes the next times requests for url answer status (every request when times < 0);
+// a held request answers it when released.
 func (s *photoServer) fail(url string, status, times int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -134,24 +139,17 @@ func (s *photoServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	k := r.URL.RequestURI()
 	s.mu.Lock()
 	s.requests[k]++
-	status := 0
-	if f := s.faults[k]; f != nil && f.times != 0 {
-		status = f.status
-		f.times--
-	}
-	held, slow, release := s.held[k], s.slow[k], s.release
+	held, slow, release, hook := s.held[k], s.slow[k], s.release, s.hooks[k]
 	if held || slow {
 		s.waiting++
 	}
 	s.mu.Unlock()
 
-	if slow && status == 0 {
-		s.serveSlowly(w, r, release)
-		return
+	if hook != nil {
+		hook()
 	}
-
-	if status != 0 {
-		http.Error(w, http.StatusText(status), status)
+	if slow {
+		s.serveSlowly(w, r, release)
 		return
 	}
 	if held {
@@ -166,7 +164,47 @@ func (s *photoServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return // the daemon gave up on it (stopped, or was killed)
 		}
 	}
+	// A fault set while the request was held applies to it: it answers now.
+	if status := s.takeFault(k); status != 0 {
+		http.Error(w, http.StatusText(status), status)
+		return
+	}
 	s.files.ServeHTTP(w, r)
+}
+
+// takeFault returns the status the next request for k answers, 0 for none, and counts it.
+func (s *photoServer) takeFault(k string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f := s.faults[k]
+	if f == nil || f.times == 0 {
+		return 0
+	}
+	f.times--
+	return f.status
+}
+
+// onRequest makes every request for url call hook first (the test's way to make a photo kill
+// the worker that downloads it).
+func (s *photoServer) onRequest(url string, hook func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.hooks[s.key(url)] = hook
+}
+
+// fetches summarises how many times each of urls was downloaded, as "1×10 2×1": ten
+// downloaded once, one twice.
+func (s *photoServer) fetches(urls []string) string {
+	byCount := map[int]int{}
+	for _, u := range urls {
+		byCount[s.requestsFor(u)]++
+	}
+	counts := slices.Sorted(maps.Keys(byCount))
+	parts := make([]string, len(counts))
+	for i, n := range counts {
+		parts[i] = fmt.Sprintf("%d×%d", n, byCount[n])
+	}
+	return strings.Join(parts, " ")
 }
 
 // serveSlowly sends the headers of the photo r asks for at once, and its body once release is

@@ -183,3 +183,16 @@ func random() string {
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
 }
+
+// Purge deletes the messages ready in a queue and returns how many there were.
+func Purge(tb testing.TB, uri, queueName string) int {
+	tb.Helper()
+	var n int
+	withChannel(tb, uri, func(ch *amqp.Channel) {
+		var err error
+		if n, err = ch.QueuePurge(queueName, false); err != nil {
+			tb.Fatalf("purge %s: %v", queueName, err)
+		}
+	})
+	return n
+}

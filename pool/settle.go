@@ -102,7 +102,14 @@ func (p *Pool) plan(a *attempt, err error) settlement {
 		a.log.Warn("photo failed: no attempt left; dead-lettering", "reason", reason, "attempts", a.photo.Attempts)
 		c := store.Claim{Photo: a.photo.UUID, Attempt: a.photo.Attempts}
 		return settlement{outcome: metrics.OutcomeFailed, record: p.fail(c, reason), publish: p.deadLetter(a, reason, c.Attempt)}
-	case classPermanent:
+	}
+	if !a.claimed() {
+		// It failed before its photo was claimed (a panic in the claim): nothing to record, and
+		// no attempt to count; the message goes back after the longest backoff.
+		a.log.Warn("failed before claiming the photo; handing its message back", "reason", reason)
+		return settlement{handBack: true, after: &cause{}}
+	}
+	if classify(p.work, err) == classPermanent {
 		a.log.Warn("photo failed", "reason", reason)
 		return settlement{outcome: metrics.OutcomeFailed, record: p.fail(a.claim, reason)}
 	}

@@ -406,3 +406,15 @@ func TestClassify(t *testing.T) {
 		t.Errorf("classify(cancelled while stopping) = %d, want stopping", got)
 	}
 }
+
+// A task that fails before its photo is claimed (a panic in the claim) hands its message back
+// instead of dropping it: there is no claim to record a retry on.
+func TestFailureBeforeTheClaimHandsTheMessageBack(t *testing.T) {
+	t.Parallel()
+	b := newBundle(t, nil)
+	b.store.onClaim = func(uuid.UUID) { panic("claim panicked") }
+	b.deliver(uuid.New(), false)
+	if got := b.next(t); got.how != "requeue" {
+		t.Fatalf("settled %+v, want a requeue", got)
+	}
+}

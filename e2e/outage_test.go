@@ -72,6 +72,10 @@ func TestFaultPostgresReadOnly(t *testing.T) {
 		// "intake paused", or "intake stays paused" after the terminated sessions paused it
 		return c.logs.count(`"msg":"intake `, `paused","component":"pool","reason":"database refuses writes"`) > 0
 	})
+	// The CPU is measured once the work in flight is done: both released photos held.
+	eventually(t, batchTimeout, "both released photos to be held", func() bool {
+		return c.logs.count("cannot record the outcome", ids[4].String()) > 0 && c.logs.count("cannot record the outcome", ids[5].String()) > 0
+	})
 	tries := c.logs.count("cannot record the outcome")
 	cpu := c.cpuDuring(t, faultDuration)
 	t.Logf("read-only for %s: photoproc used %s of CPU and tried to record held outcomes %d times",
@@ -113,6 +117,9 @@ func TestFaultPostgresStopsAnswering(t *testing.T) {
 	svc.photos.releaseAll()
 	eventually(t, batchTimeout, "intake to pause", func() bool {
 		return h.logs.count("intake paused", "database unreachable") > 0
+	})
+	eventually(t, batchTimeout, "both released photos to be held", func() bool {
+		return h.logs.count("cannot record the outcome", ids[4].String()) > 0 && h.logs.count("cannot record the outcome", ids[5].String()) > 0
 	})
 	tries := h.logs.count("cannot record the outcome")
 	start := time.Now()
@@ -158,6 +165,13 @@ func TestFaultBrokerBlocksPublishing(t *testing.T) {
 	if status, body := putProcess(t, http.DefaultClient, addrs.HTTP, more); status != http.StatusServiceUnavailable {
 		t.Errorf("PUT /photos/process while the broker blocks publishing = %d %s, want 503", status, body)
 	}
+	// The CPU is measured once the work in flight is done: the 503's retry held (in its
+	// download slot), the photos taken before the pause, which need no publish, completed.
+	eventually(t, batchTimeout, "the work in flight to be done", func() bool {
+		m := parseSamples(scrapeAdmin(t, http.DefaultClient, addrs.Admin))
+		return c.logs.count("cannot publish the outcome", ids[4].String()) > 0 && m["photoproc_pool_downloading"] == 1 &&
+			m["photoproc_pool_running_workers"] == 0 && m["photoproc_pool_writing"] == 0
+	})
 	tries := c.logs.count("cannot publish the outcome")
 	cpu := c.cpuDuring(t, faultDuration)
 	t.Logf("publishing blocked for %s: photoproc used %s of CPU and tried to publish the held retry %d times",

@@ -17,11 +17,13 @@ import (
 	"github.com/photoproc/photoproc/store"
 )
 
-// Store is what the API reads from the database.
+// Store is what the API reads from the database, and Reopen, which gives failed photos new
+// attempts before they are queued again.
 type Store interface {
 	ListPending(ctx context.Context, after uuid.UUID, limit int) ([]store.Photo, error)
 	Photos(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]store.Photo, error)
 	Photo(ctx context.Context, id uuid.UUID) (store.Photo, []store.Thumbnail, error)
+	Reopen(ctx context.Context, ids []uuid.UUID) error
 }
 
 // Publisher queues photos on the broker and says whether it can.

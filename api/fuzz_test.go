@@ -33,6 +33,8 @@ func (m memStore) Photos(_ context.Context, ids []uuid.UUID) (map[uuid.UUID]stor
 	return out, nil
 }
 
+func (m memStore) Reopen(context.Context, []uuid.UUID) error { return nil }
+
 func (m memStore) Photo(_ context.Context, id uuid.UUID) (store.Photo, []store.Thumbnail, error) {
 	p, ok := m.photos[id]
 	if !ok {

@@ -43,8 +43,9 @@ type listPendingOutput struct {
 type PhotoDetail struct {
 	Photo
 	UpdatedAt     time.Time   `json:"updated_at"`
-	Attempts      int         `json:"attempts" doc:"How many times a worker has taken this photo."`
+	Attempts      int         `json:"attempts" doc:"How many times a worker has taken this photo since it was last queued from failed."`
 	FailureReason string      `json:"failure_reason,omitempty" doc:"Why the photo failed, or why its last attempt failed while it waits for a retry."`
+	RetryAt       *time.Time  `json:"retry_at,omitempty" doc:"While the photo waits for a retry: when it is due. Its message is queued already."`
 	Thumbnails    []Thumbnail `json:"thumbnails"`
 }
 
@@ -141,6 +142,9 @@ func (a *API) getPhoto(ctx context.Context, in *photoInput) (*photoOutput, error
 	}
 	d := PhotoDetail{Photo: toPhoto(p), UpdatedAt: p.UpdatedAt, Attempts: p.Attempts,
 		FailureReason: p.FailureReason, Thumbnails: make([]Thumbnail, 0, len(thumbs))}
+	if !p.RetryAt.IsZero() {
+		d.RetryAt = &p.RetryAt
+	}
 	for _, t := range thumbs {
 		d.Thumbnails = append(d.Thumbnails, Thumbnail{UUID: t.UUID, Width: t.Width, Height: t.Height,
 			Size: t.Size, URL: t.URL, Href: "/photos/" + id.String() + "/thumbnail", CreatedAt: t.CreatedAt})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/google/uuid"
@@ -49,7 +50,9 @@ func (a *API) registerProcess() {
 			Summary:     "Queue photos for thumbnailing",
 			Description: "Queues one message per photo whose status is pending or failed, and answers " +
 				"202 with the photos the broker confirmed. Photos in any other status are listed under " +
-				"skipped. If any UUID is unknown nothing is queued and the answer is 404 listing them. " +
+				"skipped, and so is a pending photo waiting for a retry (its message is queued already; " +
+				"GET /photos/{uuid} shows when it is due). A failed photo queued again gets its attempts " +
+				"anew. If any UUID is unknown nothing is queued and the answer is 404 listing them. " +
 				"If the broker is unavailable the answer is 503 and nothing unconfirmed is reported as queued.",
 			Tags:          []string{"photos"},
 			DefaultStatus: http.StatusAccepted,
@@ -84,7 +87,7 @@ func (a *API) Queue(ctx context.Context, ids []uuid.UUID) (ProcessResult, error)
 	}
 
 	var unknown []error
-	var queue []uuid.UUID
+	var queue, reopen []uuid.UUID
 	seen := make(map[uuid.UUID]bool, len(ids))
 	for i, id := range ids {
 		p, ok := photos[id]
@@ -95,8 +98,15 @@ func (a *API) Queue(ctx context.Context, ids []uuid.UUID) (ProcessResult, error)
 			res.Skipped = append(res.Skipped, SkippedPhoto{UUID: id, Status: string(p.Status), Reason: "duplicate in this request; queued once"})
 		case p.Status != store.StatusPending && p.Status != store.StatusFailed:
 			res.Skipped = append(res.Skipped, SkippedPhoto{UUID: id, Status: string(p.Status), Reason: skipReason(p.Status)})
+		case !p.RetryAt.IsZero():
+			// A second message would start a second chain of attempts beside the retry's.
+			res.Skipped = append(res.Skipped, SkippedPhoto{UUID: id, Status: string(p.Status),
+				Reason: "already queued: waiting for a retry due at " + p.RetryAt.UTC().Format(time.RFC3339)})
 		default:
 			queue = append(queue, id)
+			if p.Status == store.StatusFailed {
+				reopen = append(reopen, id)
+			}
 		}
 		seen[id] = true
 	}
@@ -104,6 +114,13 @@ func (a *API) Queue(ctx context.Context, ids []uuid.UUID) (ProcessResult, error)
 		return res, huma.Error404NotFound(fmt.Sprintf("%d of the UUIDs name no photo; nothing was queued. Remove them and send the request again.", len(unknown)), unknown...)
 	}
 
+	// A failed photo is claimed by no message until it is reopened: a stray message (a
+	// redelivery, a duplicate) cannot restart a photo that was given up on.
+	if len(reopen) > 0 {
+		if err := a.deps.Store.Reopen(ctx, reopen); err != nil {
+			return res, a.internal(ctx, "reopen failed photos", err)
+		}
+	}
 	confirmed, err := a.deps.Publisher.Publish(ctx, queue)
 	if m := a.deps.Metrics; m != nil {
 		m.PhotosPublished.Add(float64(len(confirmed)))

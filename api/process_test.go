@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -60,9 +61,11 @@ func TestProcessQueuesPendingAndFailed(t *testing.T) {
 	failed := b.photo(t, &storetest.PhotoOpts{Status: store.StatusFailed})
 	completed := b.photo(t, &storetest.PhotoOpts{Status: store.StatusCompleted})
 	processing := b.photo(t, &storetest.PhotoOpts{Status: store.StatusProcessing})
+	waiting := b.photo(t, &storetest.PhotoOpts{FailureReason: "503", Attempts: 1, RetryAt: time.Now().Add(time.Hour)})
 
 	r := b.do(t, http.MethodPut, "/photos/process", jsonArray(
-		pending.UUID.String(), failed.UUID.String(), completed.UUID.String(), processing.UUID.String(), pending.UUID.String()))
+		pending.UUID.String(), failed.UUID.String(), completed.UUID.String(), processing.UUID.String(), pending.UUID.String(),
+		waiting.UUID.String()))
 	if r.status != http.StatusAccepted {
 		t.Fatalf("status %d: %s", r.status, r.body)
 	}
@@ -78,9 +81,14 @@ func TestProcessQueuesPendingAndFailed(t *testing.T) {
 	for _, s := range res.Skipped {
 		skipped[s.UUID] = s
 	}
-	if len(res.Skipped) != 3 || skipped[completed.UUID].Reason != "already completed" ||
-		skipped[processing.UUID].Reason != "being processed" || !strings.Contains(skipped[pending.UUID].Reason, "duplicate") {
+	if len(res.Skipped) != 4 || skipped[completed.UUID].Reason != "already completed" ||
+		skipped[processing.UUID].Reason != "being processed" || !strings.Contains(skipped[pending.UUID].Reason, "duplicate") ||
+		!strings.Contains(skipped[waiting.UUID].Reason, "waiting for a retry") || skipped[waiting.UUID].Status != "pending" {
 		t.Fatalf("skipped = %+v", res.Skipped)
+	}
+	// The failed photo starts its attempts over, so that its message may claim it.
+	if p, _, err := b.store.Photo(t.Context(), failed.UUID); err != nil || p.Status != store.StatusPending || p.Attempts != 0 {
+		t.Errorf("failed photo after queueing: %+v, %v; want pending with no attempts", p, err)
 	}
 
 	// Exactly one message per queued photo, in the seed's format, persistent.

@@ -30,7 +30,7 @@ func (b *bundle) storedThumbnail(t *testing.T) (href, url string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := b.store.Claim(ctx, p.UUID, time.Minute, false); err != nil {
+	if _, _, err := b.store.Claim(ctx, p.UUID, store.ClaimOpts{Lease: time.Minute, MaxAttempts: 1}); err != nil {
 		t.Fatal(err)
 	}
 	if err := b.store.Complete(ctx, p.UUID, store.Thumbnail{PhotoUUID: p.UUID, Width: 320, Height: 213, Size: 320, URL: url}); err != nil {

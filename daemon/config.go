@@ -145,11 +145,7 @@ func settings() []setting {
 			return nil
 		}},
 		{"PHOTOPROC_MAX_ATTEMPTS", "max-attempts", "attempts per photo for transient failures", func(c *Config, v string) error {
-			if err := intIn(&c.Pool.MaxAttempts, v, 1, 20); err != nil {
-				return err
-			}
-			c.Queue.MaxAttempts = c.Pool.MaxAttempts
-			return nil
+			return intIn(&c.Pool.MaxAttempts, v, 1, 20)
 		}},
 		{"PHOTOPROC_RETRY_BACKOFF", "retry-backoff", "delay before the first retry (grows exponentially)", duration(func(c *Config) *time.Duration { return &c.Queue.RetryBackoff }, time.Millisecond, time.Hour)},
 		{"PHOTOPROC_SHUTDOWN_TIMEOUT", "shutdown-timeout", "how long a stop waits for in-flight photos", duration(func(c *Config) *time.Duration { return &c.Pool.ShutdownTimeout }, 0, time.Hour)},
@@ -175,11 +171,7 @@ func settings() []setting {
 			return nil
 		}},
 		{"PHOTOPROC_THUMBNAIL_SIZE", "thumbnail-size", "box a thumbnail must fit in, pixels", func(c *Config, v string) error {
-			if err := intIn(&c.Imaging.Size, v, 1, 4096); err != nil {
-				return err
-			}
-			c.Pool.ThumbSize = c.Imaging.Size
-			return nil
+			return intIn(&c.Imaging.Size, v, 1, 4096)
 		}},
 		{"PHOTOPROC_JPEG_QUALITY", "jpeg-quality", "thumbnail JPEG quality, 1-100", func(c *Config, v string) error {
 			return intIn(&c.Imaging.Quality, v, 1, 100)

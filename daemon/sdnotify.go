@@ -6,8 +6,8 @@ import (
 )
 
 // sdNotify tells systemd about the service's state (Type=notify units): "READY=1" once
-// serving, "STOPPING=1" when a stop begins. Outside systemd NOTIFY_SOCKET is unset and it does
-// nothing.
+// serving, "STOPPING=1" when a stop begins, with EXTEND_TIMEOUT_USEC the time the stop may
+// take. Outside systemd NOTIFY_SOCKET is unset and it does nothing.
 func sdNotify(state string) error {
 	path := os.Getenv("NOTIFY_SOCKET")
 	if path == "" {

@@ -33,8 +33,10 @@ type Addrs struct {
 func Serve(ctx context.Context, cfg Config, log *slog.Logger, started func(Addrs)) (err error) {
 	lc := &lifecycle{log: log}
 	defer func() {
-		log.Info("stopping")
-		_ = sdNotify("STOPPING=1")
+		log.Info("stopping", "within", StopTimeout(cfg))
+		// The unit's TimeoutStopSec matches the default PHOTOPROC_SHUTDOWN_TIMEOUT; a longer
+		// one is asked for here, so systemd does not kill a drain it was configured to allow.
+		_ = sdNotify(fmt.Sprintf("STOPPING=1\nEXTEND_TIMEOUT_USEC=%d", StopTimeout(cfg).Microseconds()))
 		lc.stop()
 		log.Info("stopped")
 	}()
@@ -166,12 +168,17 @@ func startWorkers(cfg Config, lc *lifecycle, st *store.Store, thumbs *storage.St
 	metrics.RegisterBroker(reg, "consume", cons.Connected)
 
 	workers, err := pool.New(cfg.Pool, pool.Deps{
-		Store: st, Fetcher: fetcher, Thumbnailer: maker, Storage: thumbs, Intake: cons, Metrics: m, Logger: log,
+		Store: st, Broker: pub, Fetcher: fetcher, Thumbnailer: maker, Storage: thumbs, Intake: cons, Metrics: m, Logger: log,
 	})
 	if err != nil {
 		return nil, api.Check{}, fmt.Errorf("pool: %w", err)
 	}
-	lc.onStop("pool", func(ctx context.Context) error { workers.Stop(ctx); return nil })
+	// The drain gets all of PHOTOPROC_SHUTDOWN_TIMEOUT (the pool times it), then handBackTime
+	// to hand back what it cut short.
+	lc.onStopWithin("pool", cfg.Pool.ShutdownTimeout+handBackTime, func(ctx context.Context) error {
+		workers.Stop(ctx)
+		return nil
+	})
 	metrics.RegisterPool(reg, workers.Stats())
 	metrics.RegisterDownloads(reg, workers.Downloading)
 	metrics.RegisterWriting(reg, workers.Writing)

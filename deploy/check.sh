@@ -6,6 +6,7 @@
 #     expression parses as PromQL (as recording rules, with dashboard variables substituted),
 #   - every photoproc_* metric the alerts and dashboard use is defined in metrics/,
 #   - photoproc.env.example lists every variable daemon/config.go reads,
+#   - the unit's TimeoutStopSec and compose's stop_grace_period allow the longest stop,
 #   - the systemd unit passes systemd-analyze verify (ExecStart pointed at /bin/true, since the
 #     binary is not installed here),
 #   - docker-compose.yml passes the Compose schema (`docker-compose config -q`, the Debian
@@ -143,6 +144,25 @@ missing = sorted(want - have)
 if missing:
     sys.exit(f"{example} lacks: {', '.join(missing)}")
 print(f"{len(want)} variables, all listed")
+EOF
+
+step "systemd/photoproc.service and compose allow a stop of PHOTOPROC_SHUTDOWN_TIMEOUT + 25s"
+python3 - "$deploy/systemd/photoproc.service" "$deploy/systemd/photoproc.env.example" "$repo/docker-compose.yml" <<'EOF'
+import re, sys
+
+unit, example, compose = (open(p).read() for p in sys.argv[1:])
+# A stop takes at most PHOTOPROC_SHUTDOWN_TIMEOUT + 25s (daemon/lifecycle.go: 10s to hand photos
+# back, 15s for the rest of the teardown).
+m = re.search(r"^#?\s*PHOTOPROC_SHUTDOWN_TIMEOUT=(\d+)s$", example, re.M)
+if not m:
+    sys.exit("photoproc.env.example: no PHOTOPROC_SHUTDOWN_TIMEOUT=<n>s line")
+need = int(m.group(1)) + 25
+for name, pattern, text in (("photoproc.service TimeoutStopSec", r"^TimeoutStopSec=(\d+)s?$", unit),
+                            ("docker-compose.yml stop_grace_period", r"^\s+stop_grace_period: (\d+)s\b", compose)):
+    got = re.search(pattern, text, re.M)
+    if not got or int(got.group(1)) < need:
+        sys.exit(f"{name} is {got and got.group(1)}s; a stop may take {need}s (PHOTOPROC_SHUTDOWN_TIMEOUT {m.group(1)}s + 25s)")
+print(f"stops of up to {need}s allowed")
 EOF
 
 step "systemd-analyze verify systemd/photoproc.service (binary replaced by /bin/true)"

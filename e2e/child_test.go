@@ -2,8 +2,10 @@ package e2e
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
@@ -75,7 +77,6 @@ func (s *services) childEnv(extra ...string) []string {
 		"PHOTOPROC_ADMIN_ADDR=127.0.0.1:0",
 		"PHOTOPROC_ALLOW_PRIVATE_URLS=true",
 		"PHOTOPROC_WORKERS=2",
-		"PHOTOPROC_MAX_ATTEMPTS=" + strconv.Itoa(s.queue.MaxAttempts),
 		"PHOTOPROC_RETRY_BACKOFF=" + s.queue.RetryBackoff.String(),
 		"PHOTOPROC_LOG_FORMAT=json",
 	}
@@ -224,4 +225,47 @@ func (c *child) wait(t *testing.T) time.Duration {
 		t.Fatal("photoproc did not exit within a minute")
 	}
 	return time.Since(start)
+}
+
+// cpu is the CPU time, user and system, the child has used so far, from /proc: a measure of
+// work that does not depend on how loaded the machine is.
+func (c *child) cpu(t *testing.T) time.Duration {
+	t.Helper()
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", c.cmd.Process.Pid))
+	if err != nil {
+		t.Fatalf("read the CPU time of photoproc: %v", err)
+	}
+	// After "pid (comm) ": state is field 3; utime and stime, in clock ticks, 14 and 15.
+	fields := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+	if len(fields) < 13 {
+		t.Fatalf("unexpected /proc stat line: %s", b)
+	}
+	var ticks int64
+	for _, f := range fields[11:13] {
+		n, err := strconv.ParseInt(f, 10, 64)
+		if err != nil {
+			t.Fatalf("unexpected /proc stat line: %s", b)
+		}
+		ticks += n
+	}
+	return time.Duration(ticks) * time.Second / userHZ
+}
+
+// userHZ is the unit of the CPU times in /proc (USER_HZ), 100 on Linux.
+const userHZ = 100
+
+// cpuDuring keeps a fault in place for d — the fault's duration, not a wait for an event —
+// and returns the CPU time the child used meanwhile. The child must stay up.
+func (c *child) cpuDuring(t *testing.T, d time.Duration) time.Duration {
+	t.Helper()
+	before, start := c.cpu(t), time.Now()
+	eventually(t, d+time.Minute, fmt.Sprintf("the fault to last %s", d), func() bool {
+		select {
+		case <-c.done:
+			t.Fatalf("photoproc exited during the fault: %v", c.err)
+		default:
+		}
+		return time.Since(start) >= d
+	})
+	return c.cpu(t) - before
 }

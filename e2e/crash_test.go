@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io/fs"
+	"net/http"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/photoproc/photoproc/daemon"
 	"github.com/photoproc/photoproc/storage"
 	"github.com/photoproc/photoproc/store"
 	"github.com/photoproc/photoproc/store/storetest"
@@ -59,6 +61,32 @@ func TestCrashKillAndRestart(t *testing.T) {
 	}
 	t.Logf("thumbnails made: %d before the kill, %d after the restart, for %d photos",
 		total(first.thumbnailsMade()), total(second.thumbnailsMade()), len(all))
+}
+
+// A download that takes three leases (PHOTOPROC_LEASE=2s, the sweeper looking every second)
+// keeps its photo: the lease of a photo in flight is extended while it is, so the sweeper does
+// not queue it again and nobody downloads it twice.
+func TestLongDownloadKeepsItsLease(t *testing.T) {
+	t.Parallel()
+	h := startDaemon(t, func(c *daemon.Config) {
+		c.Pool.Lease, c.Pool.SweepInterval, c.Fetch.Timeout = 2*time.Second, time.Second, time.Minute
+	})
+	url := h.photos.batch("longdownload", 1)[0]
+	h.photos.holdBody(url)
+	id := h.addPhoto(t, url).UUID
+	h.mustProcess(t, []uuid.UUID{id})
+	eventually(t, batchTimeout, "the download to start", func() bool { return h.photos.waitingNow() == 1 })
+	start := time.Now() // the download lasts three leases: a duration, not a wait for an event
+	eventually(t, time.Minute, "three leases to pass", func() bool { return time.Since(start) >= 6*time.Second })
+	h.photos.releaseAll()
+	photos := h.waitSettled(t, []uuid.UUID{id}, batchTimeout)
+	if p := photos[id]; p.Status != store.StatusCompleted || p.Attempts != 1 || h.photos.requestsFor(url) != 1 {
+		t.Errorf("photo %s after %d attempts and %d downloads; want completed after one of each",
+			p.Status, p.Attempts, h.photos.requestsFor(url))
+	}
+	if n := h.logs.count("requeued photos whose lease expired"); n != 0 {
+		t.Errorf("the sweeper requeued the photo being downloaded %d times", n)
+	}
 }
 
 // SIGTERM with photos in flight: photoproc stops taking deliveries, waits
@@ -144,6 +172,53 @@ func TestCrashGracefulStopFinishesInFlight(t *testing.T) {
 	if o.failed != 0 || o.duplicated != 0 || len(o.tempFiles)+len(o.orphanFiles) != 0 {
 		t.Errorf("outcome %+v: want nothing failed, duplicated or left over", o)
 	}
+}
+
+// SIGTERM while two downloads take longer than the 10s every stop step used to get, with
+// PHOTOPROC_SHUTDOWN_TIMEOUT=1m: the drain is the shutdown timeout's, not a step's, so
+// photoproc waits for them, completes both, hands nothing back and exits 0.
+func TestCrashGracefulStopDrainsForTheWholeTimeout(t *testing.T) {
+	t.Parallel()
+	svc := newServices(t)
+	first := startChild(t, svc.childEnv("PHOTOPROC_SHUTDOWN_TIMEOUT=1m", "PHOTOPROC_DOWNLOAD_TIMEOUT=1m"), "serve")
+	addrs := first.waitStarted(t)
+	urls := svc.photos.batch("longdrain", 6)
+	svc.photos.holdBody(urls[4:]...) // headers at once, so no header timeout ends them
+	ids := svc.addPhotos(t, urls)
+	mustQueue(t, http.DefaultClient, addrs.HTTP, ids)
+	svc.waitInFlight(t, ids, 4)
+	if err := first.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 30*time.Second, "photoproc to start stopping", func() bool { return first.logs.count(`"msg":"stopping"`) > 0 })
+	// The fault: the downloads need more than 10s. Held that long (a duration, not a wait for
+	// an event), photoproc must still be draining.
+	stopping := time.Now()
+	eventually(t, time.Minute, "12s of draining", func() bool {
+		select {
+		case <-first.done:
+			t.Fatalf("photoproc exited %s into a drain it was given a minute for:\n%s", time.Since(stopping).Round(time.Second), first.logs)
+		default:
+		}
+		return time.Since(stopping) > 12*time.Second
+	})
+	svc.photos.releaseAll()
+	first.wait(t)
+	if code := first.cmd.ProcessState.ExitCode(); code != 0 {
+		t.Errorf("exit code %d after SIGTERM, want 0", code)
+	}
+	if n := svc.countStatus(ids, store.StatusCompleted); n != len(ids) {
+		t.Errorf("%d of %d photos completed before the exit, want all", n, len(ids))
+	}
+	if first.logs.count("handing in-flight photos back") != 0 {
+		t.Error("photos were handed back before the shutdown timeout")
+	}
+	for _, u := range urls {
+		if n := svc.photos.requestsFor(u); n != 1 {
+			t.Errorf("%s downloaded %d times, want once", u, n)
+		}
+	}
+	svc.checkOutcome(t, "SIGTERM with downloads longer than 10s", ids).requireAllCompleted(t)
 }
 
 // Two `serve --role=worker` processes on one queue share a batch; each photo is processed

@@ -146,13 +146,15 @@ func TestFaultPostgresBackendsTerminated(t *testing.T) {
 	}
 }
 
-// Postgres refuses the daemon's database for a while: the photos in flight are handed back
-// untouched, intake pauses (the broker sees no consumer and keeps the messages), and when the
-// database is back intake resumes and every photo completes.
+// Postgres refuses the daemon's database for a while: the photos in flight are held, their
+// outcome neither recorded nor given up on, and none is marked failed; intake pauses (the
+// broker sees no consumer and keeps the other messages). When the database is back the held
+// outcomes are recorded, intake resumes, and every photo completes, each after one attempt
+// and one download: the outage cost no photo an attempt.
 func TestFaultPostgresUnreachable(t *testing.T) {
 	t.Parallel()
 	h := startDaemon(t, nil)
-	ids := h.startBatch(t, "pgdown", 12, 4)
+	urls, ids := h.services.startBatch(t, h.addrs.HTTP, "pgdown", 12, 4)
 	pub := testPublisher(t, h.cfg.Queue)
 
 	allowConnections(t, h.uri, false)
@@ -161,21 +163,24 @@ func TestFaultPostgresUnreachable(t *testing.T) {
 		t.Fatal("no backend to terminate: the daemon has no connection to lose")
 	}
 	h.photos.releaseAll() // the held photos download and cannot be recorded
-	eventually(t, batchTimeout, "intake to pause with every unfinished photo back in the queue", func() bool {
+	eventually(t, batchTimeout, "intake to pause", func() bool {
 		st, err := pub.QueueStats(context.Background())
-		return err == nil && st.Consumers == 0 && st.Messages == len(ids)-4
+		return err == nil && st.Consumers == 0 && h.logs.count("intake paused", "database unreachable") > 0
 	})
 	if h.readyz() != http.StatusServiceUnavailable {
 		t.Error("/readyz is ready with the database unreachable")
 	}
 
 	allowConnections(t, h.uri, true)
-	h.waitSettled(t, ids, batchTimeout)
+	photos := h.waitSettled(t, ids, batchTimeout)
 	h.checkOutcome(t, "postgres unreachable", ids).requireAllCompleted(t)
-	for _, line := range []string{"intake paused", "intake resumed"} {
-		if h.logs.count(line) == 0 {
-			t.Errorf("%q not logged", line)
+	for i, id := range ids {
+		if p := photos[id]; p.Attempts != 1 || h.photos.requestsFor(urls[i]) != 1 {
+			t.Errorf("photo %d: %d attempts, %d downloads; want 1 and 1", i, p.Attempts, h.photos.requestsFor(urls[i]))
 		}
+	}
+	if h.logs.count("intake resumed") == 0 {
+		t.Error(`"intake resumed" not logged`)
 	}
 	if n := h.logs.count("photo failed"); n != 0 {
 		t.Errorf("%d photos failed while the database was unreachable", n)
@@ -189,7 +194,7 @@ func TestFaultRetriesThenDeadLetter(t *testing.T) {
 	t.Parallel()
 	h := startDaemon(t, func(c *daemon.Config) {
 		c.Queue.RetryBackoff = 50 * time.Millisecond
-		c.Queue.MaxAttempts, c.Pool.MaxAttempts = 3, 3
+		c.Pool.MaxAttempts = 3
 	})
 	urls := h.photos.batch("retry", 2)
 	flaky, broken := urls[0], urls[1]

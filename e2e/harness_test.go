@@ -57,11 +57,17 @@ func newS3Services(t *testing.T, srv *s3test.Server, bucket string) *services {
 func newServices(t *testing.T) *services {
 	t.Helper()
 	st, uri := storetest.NewStore(t)
+	q := queuetest.Config(t)
+	// A child daemon (childEnv) gets the test's first retry delay but the daemon's own cap, so
+	// it declares more delay queues: those go too.
+	child := q
+	child.RetryBackoffMax = queue.DefaultConfig().RetryBackoffMax
+	queuetest.Cleanup(t, child)
 	return &services{
 		uri:    uri,
 		db:     storetest.Pool(t, uri),
 		store:  st,
-		queue:  queuetest.Config(t),
+		queue:  q,
 		thumbs: t.TempDir(),
 		photos: newPhotoServer(t),
 	}
@@ -105,7 +111,6 @@ func launchDaemon(t *testing.T, svc *services, mutate func(*daemon.Config)) *har
 		cfg.Storage = svc.s3.Config(svc.bucket, s3Prefix)
 	}
 	cfg.Pool.Workers = 2
-	cfg.Pool.MaxAttempts = cfg.Queue.MaxAttempts
 	cfg.Fetch.AllowPrivate = true // the photo server is on 127.0.0.1
 	if mutate != nil {
 		mutate(&cfg)

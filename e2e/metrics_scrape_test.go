@@ -80,7 +80,13 @@ func TestMetricsScrapePassesPromtool(t *testing.T) {
 // scrape GETs /metrics in the Prometheus text format, as Prometheus and promtool read it.
 func (h *harness) scrape(t *testing.T) []byte {
 	t.Helper()
-	resp, err := h.http.Get("http://" + h.addrs.Admin + "/metrics")
+	return scrapeAdmin(t, h.http, h.addrs.Admin)
+}
+
+// scrapeAdmin GETs /metrics from the admin listener at addr.
+func scrapeAdmin(t *testing.T, c *http.Client, addr string) []byte {
+	t.Helper()
+	resp, err := c.Get("http://" + addr + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,10 @@ package e2e
 
 import (
 	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -104,4 +108,32 @@ func (o outcome) requireAllCompleted(t *testing.T) {
 	if len(o.tempFiles) != 0 || len(o.orphanFiles) != 0 {
 		t.Errorf("left in the thumbnail store: temporary %v, orphaned %v", o.tempFiles, o.orphanFiles)
 	}
+}
+
+// attempts summarises the attempts the photos of ids had, as "1×11 2×1": eleven after one
+// attempt, one after two. Each attempt is one claim, one delivery worked on.
+func (s *services) attempts(t *testing.T, ids []uuid.UUID) string {
+	t.Helper()
+	photos, err := s.store.Photos(context.Background(), ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byCount := map[int]int{}
+	for _, p := range photos {
+		byCount[p.Attempts]++
+	}
+	counts := slices.Sorted(maps.Keys(byCount))
+	parts := make([]string, len(counts))
+	for i, n := range counts {
+		parts[i] = fmt.Sprintf("%d×%d", n, byCount[n])
+	}
+	return strings.Join(parts, " ")
+}
+
+// report logs the row of the fault table for one case: photos sent, completed, failed,
+// duplicated, and per photo the deliveries worked on (attempts) and downloads.
+func (o outcome) report(t *testing.T, fault, attempts, fetches string) {
+	t.Helper()
+	t.Logf("FAULT TABLE | %s | sent %d | completed %d | failed %d | duplicated %d | attempts per photo %s | downloads per photo %s",
+		fault, o.sent, o.completed, o.failed, o.duplicated, attempts, fetches)
 }

@@ -2,8 +2,14 @@ package e2e
 
 import (
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -23,8 +29,11 @@ type photoServer struct {
 	requests map[string]int    // by request URI
 	faults   map[string]*fault // by request URI
 	held     map[string]bool   // request URIs that wait for release
+	slow     map[string]bool   // request URIs whose body (after the headers) waits for release
+	hooks    map[string]func() // called first by every request for a URI
 	release  chan struct{}     // closed by releaseAll
 	waiting  int               // held requests waiting now
+	dir      string            // the photos served
 }
 
 type fault struct {
@@ -38,7 +47,10 @@ func newPhotoServer(t *testing.T) *photoServer {
 		requests: map[string]int{},
 		faults:   map[string]*fault{},
 		held:     map[string]bool{},
+		slow:     map[string]bool{},
+		hooks:    map[string]func(){},
 		release:  make(chan struct{}),
+		dir:      testphotos.Dir(t),
 	}
 	s.Server = httptest.NewServer(s)
 	t.Cleanup(func() {
@@ -69,7 +81,8 @@ func (s *photoServer) batch(tag string, n int) []string {
 
 func (s *photoServer) key(url string) string { return strings.TrimPrefix(url, s.URL) }
 
-// fail makes the next times requests for url answer status (every request when times < 0).
+// fail makes the next times requests for url answer status (every request when times < 0);
+// a held request answers it when released.
 func (s *photoServer) fail(url string, status, times int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -85,6 +98,16 @@ func (s *photoServer) hold(urls ...string) {
 	}
 }
 
+// holdBody makes requests for urls answer their headers at once and their body only after
+// releaseAll: a download that takes as long as the test wants, with no header timeout.
+func (s *photoServer) holdBody(urls ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, u := range urls {
+		s.slow[s.key(u)] = true
+	}
+}
+
 // releaseAll lets every held request through, and later ones at once.
 func (s *photoServer) releaseAll() {
 	s.mu.Lock()
@@ -95,6 +118,7 @@ func (s *photoServer) releaseAll() {
 		close(s.release)
 	}
 	clear(s.held)
+	clear(s.slow)
 }
 
 // waitingNow is the number of held requests waiting for releaseAll.
@@ -115,19 +139,17 @@ func (s *photoServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	k := r.URL.RequestURI()
 	s.mu.Lock()
 	s.requests[k]++
-	status := 0
-	if f := s.faults[k]; f != nil && f.times != 0 {
-		status = f.status
-		f.times--
-	}
-	held, release := s.held[k], s.release
-	if held {
+	held, slow, release, hook := s.held[k], s.slow[k], s.release, s.hooks[k]
+	if held || slow {
 		s.waiting++
 	}
 	s.mu.Unlock()
 
-	if status != 0 {
-		http.Error(w, http.StatusText(status), status)
+	if hook != nil {
+		hook()
+	}
+	if slow {
+		s.serveSlowly(w, r, release)
 		return
 	}
 	if held {
@@ -142,5 +164,69 @@ func (s *photoServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return // the daemon gave up on it (stopped, or was killed)
 		}
 	}
+	// A fault set while the request was held applies to it: it answers now.
+	if status := s.takeFault(k); status != 0 {
+		http.Error(w, http.StatusText(status), status)
+		return
+	}
 	s.files.ServeHTTP(w, r)
+}
+
+// takeFault returns the status the next request for k answers, 0 for none, and counts it.
+func (s *photoServer) takeFault(k string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f := s.faults[k]
+	if f == nil || f.times == 0 {
+		return 0
+	}
+	f.times--
+	return f.status
+}
+
+// onRequest makes every request for url call hook first (the test's way to make a photo kill
+// the worker that downloads it).
+func (s *photoServer) onRequest(url string, hook func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.hooks[s.key(url)] = hook
+}
+
+// fetches summarises how many times each of urls was downloaded, as "1×10 2×1": ten
+// downloaded once, one twice.
+func (s *photoServer) fetches(urls []string) string {
+	byCount := map[int]int{}
+	for _, u := range urls {
+		byCount[s.requestsFor(u)]++
+	}
+	counts := slices.Sorted(maps.Keys(byCount))
+	parts := make([]string, len(counts))
+	for i, n := range counts {
+		parts[i] = fmt.Sprintf("%d×%d", n, byCount[n])
+	}
+	return strings.Join(parts, " ")
+}
+
+// serveSlowly sends the headers of the photo r asks for at once, and its body once release is
+// closed.
+func (s *photoServer) serveSlowly(w http.ResponseWriter, r *http.Request, release <-chan struct{}) {
+	defer func() {
+		s.mu.Lock()
+		s.waiting--
+		s.mu.Unlock()
+	}()
+	body, err := os.ReadFile(filepath.Join(s.dir, filepath.FromSlash(path.Clean(r.URL.Path))))
+	if err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	w.Header().Set("Content-Type", "image/jpeg")
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(http.StatusOK)
+	http.NewResponseController(w).Flush()
+	select {
+	case <-release:
+		_, _ = w.Write(body)
+	case <-r.Context().Done():
+	}
 }

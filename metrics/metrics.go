@@ -9,7 +9,7 @@ const (
 	OutcomeCompleted = "completed" // thumbnail made and recorded
 	OutcomeFailed    = "failed"    // given up: permanent error or attempts exhausted
 	OutcomeRetried   = "retried"   // transient error: scheduled again after a backoff
-	OutcomeRequeued  = "requeued"  // handed back to the queue untouched (shutdown, database down)
+	OutcomeRequeued  = "requeued"  // handed back to the queue, no attempt spent (shutdown, database down)
 	OutcomeSkipped   = "skipped"   // nothing to do: already completed, or held by another worker
 )
 
@@ -25,6 +25,7 @@ type Metrics struct {
 	PhotosPublished    prometheus.Counter
 	PublishFailures    prometheus.Counter
 	LeasesRequeued     prometheus.Counter
+	RetriesRequeued    prometheus.Counter
 	TaskPanics         prometheus.Counter
 	StorageDuration    *prometheus.HistogramVec // by operation
 	StorageErrors      *prometheus.CounterVec   // by operation and kind
@@ -85,6 +86,10 @@ func New(reg prometheus.Registerer) *Metrics {
 			Name: "photoproc_leases_requeued_total",
 			Help: "Photos found in processing past their lease with no worker behind them, queued again.",
 		}),
+		RetriesRequeued: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "photoproc_retries_requeued_total",
+			Help: "Photos whose retry was long overdue with no message behind it (a purged delay queue, a delivery limit), queued again.",
+		}),
 		TaskPanics: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "photoproc_task_panics_total",
 			Help: "Photo tasks that panicked; each is retried like a transient failure.",
@@ -96,7 +101,7 @@ func New(reg prometheus.Registerer) *Metrics {
 		m.PhotosProcessed.WithLabelValues(o) // export zeros so rate() works from the first scrape
 	}
 	reg.MustRegister(m.PhotosProcessed, m.ProcessingDuration, m.DownloadDuration, m.DecodeDuration,
-		m.ResizeDuration, m.EncodeDuration, m.DownloadBytes, m.PhotosPublished, m.PublishFailures, m.LeasesRequeued, m.TaskPanics,
+		m.ResizeDuration, m.EncodeDuration, m.DownloadBytes, m.PhotosPublished, m.PublishFailures, m.LeasesRequeued, m.RetriesRequeued, m.TaskPanics,
 		m.StorageDuration, m.StorageErrors)
 	return m
 }

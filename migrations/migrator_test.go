@@ -17,20 +17,21 @@ import (
 func TestUpDownUp(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	all := []string{"001_create_photos.sql", "002_processing.sql"}
+	all := []string{"001_create_photos.sql", "002_processing.sql", "003_retry_at.sql"}
 
 	steps := []struct {
 		name string
 		do   func(context.Context) error
 		want migrations.Status
 	}{
-		{"fresh", nil, migrations.Status{Current: 0, Latest: 2, Pending: all}},
-		{"up", b.m.Up, migrations.Status{Current: 2, Latest: 2}},
-		{"up again is a no-op", b.m.Up, migrations.Status{Current: 2, Latest: 2}},
-		{"down", b.m.Down, migrations.Status{Current: 1, Latest: 2, Pending: all[1:]}},
-		{"up after down", b.m.Up, migrations.Status{Current: 2, Latest: 2}},
-		{"down", b.m.Down, migrations.Status{Current: 1, Latest: 2, Pending: all[1:]}},
-		{"down to zero", b.m.Down, migrations.Status{Current: 0, Latest: 2, Pending: all}},
+		{"fresh", nil, migrations.Status{Current: 0, Latest: 3, Pending: all}},
+		{"up", b.m.Up, migrations.Status{Current: 3, Latest: 3}},
+		{"up again is a no-op", b.m.Up, migrations.Status{Current: 3, Latest: 3}},
+		{"down", b.m.Down, migrations.Status{Current: 2, Latest: 3, Pending: all[2:]}},
+		{"up after down", b.m.Up, migrations.Status{Current: 3, Latest: 3}},
+		{"down", b.m.Down, migrations.Status{Current: 2, Latest: 3, Pending: all[2:]}},
+		{"down", b.m.Down, migrations.Status{Current: 1, Latest: 3, Pending: all[1:]}},
+		{"down to zero", b.m.Down, migrations.Status{Current: 0, Latest: 3, Pending: all}},
 	}
 	for _, s := range steps {
 		if s.do != nil {
@@ -62,7 +63,7 @@ func TestDownUndoesExactlyUp(t *testing.T) {
 	b := setup(t)
 	var before []string // before[v] = schema at version v
 	before = append(before, schema(t, b.conn))
-	for range 2 {
+	for range 3 {
 		migrateTo(t, b, int32(len(before)))
 		before = append(before, schema(t, b.conn))
 	}
@@ -120,4 +121,33 @@ ORDER BY 1`
 		fmt.Fprintln(&sb, l)
 	}
 	return sb.String()
+}
+
+// TestRetryAtMarksWaitingRetries checks that 003 marks the photos an earlier version released
+// for a retry (pending, with the failure's reason) as waiting for one, and no other photo.
+func TestRetryAtMarksWaitingRetries(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	migrateTo(t, b, 2)
+	if _, err := b.conn.Exec(ctx(t), `
+INSERT INTO photos (url, status, failure_reason, updated_at) VALUES
+    ('https://photos.example/retry.jpg', 'pending', '503 Service Unavailable', now() - interval '1 hour'),
+    ('https://photos.example/new.jpg', 'pending', NULL, now()),
+    ('https://photos.example/failed.jpg', 'failed', '404 Not Found', now())`); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.m.Up(ctx(t)); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := b.conn.Query(ctx(t), `SELECT url FROM photos WHERE retry_at = updated_at`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	urls, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"https://photos.example/retry.jpg"}; !slices.Equal(urls, want) {
+		t.Errorf("photos marked waiting for a retry: %v, want %v", urls, want)
+	}
 }

@@ -30,9 +30,8 @@ func BenchmarkPool(b *testing.B) {
 		b.Run(fmt.Sprintf("workers-%d", workers), func(b *testing.B) {
 			cfg := DefaultConfig()
 			cfg.Workers = workers
-			st := &fakeStore{released: map[uuid.UUID]string{}, failed: map[uuid.UUID]string{}, completed: map[uuid.UUID]bool{}}
 			p, err := New(cfg, Deps{
-				Store: st, Fetcher: memFetcher(photo), Thumbnailer: maker, Storage: localStorage(b), Intake: nopIntake{},
+				Store: newFakeStore(), Broker: &fakeBroker{}, Fetcher: memFetcher(photo), Thumbnailer: maker, Storage: localStorage(b), Intake: &fakeIntake{},
 				Metrics: metrics.New(prometheus.NewRegistry()), Logger: slog.New(slog.DiscardHandler),
 			})
 			if err != nil {
@@ -42,10 +41,10 @@ func BenchmarkPool(b *testing.B) {
 
 			// Like the consumer, hold at most Prefetch deliveries at once: past that, each new
 			// one waits for one to be settled.
-			settled := make(chan settlement, cfg.Prefetch())
+			settled := make(chan settledAs, cfg.Prefetch())
 			check := func() {
-				if s := <-settled; s.how != "ack" {
-					b.Fatalf("photo settled with %s (%s), want an ack", s.how, s.reason)
+				if s := <-settled; s.how != "ack" || s.published != "" {
+					b.Fatalf("photo settled with %+v, want an ack", s)
 				}
 			}
 			start := time.Now()
@@ -53,7 +52,7 @@ func BenchmarkPool(b *testing.B) {
 				if i >= cfg.Prefetch() {
 					check()
 				}
-				p.Handle(&fakeDelivery{id: uuid.New(), attempt: 1, settled: settled})
+				p.Handle(&fakeDelivery{id: uuid.New(), settled: settled})
 			}
 			for range min(b.N, cfg.Prefetch()) {
 				check()

@@ -19,20 +19,22 @@ type Config struct {
 	// and at most Downloads downloaded photos wait in memory for a worker.
 	Downloads int
 	// Lease is how long a claim on a photo lasts before another worker or the sweeper may take
-	// it over (a visibility timeout); default 5m. It must exceed the longest download plus
-	// thumbnail time.
+	// it over (a visibility timeout), PHOTOPROC_LEASE; default 5m. It is extended every third
+	// of itself while the photo is in flight, so it bounds how long a dead worker's photo waits,
+	// not how long a photo may take. A retry whose message has not claimed its photo a Lease
+	// after it was due is published again.
 	Lease time.Duration
-	// SweepInterval is how often photos whose lease expired are looked for; default 1m.
+	// SweepInterval is how often photos whose lease expired, and retries whose message was
+	// lost, are looked for; default 1m.
 	SweepInterval time.Duration
 	// ShutdownTimeout is how long a stop waits for in-flight photos before handing them back
 	// to the queue (PHOTOPROC_SHUTDOWN_TIMEOUT); default 25s.
 	ShutdownTimeout time.Duration
-	// MaxAttempts is the number of attempts for transient failures before a photo is failed and
-	// dead-lettered (PHOTOPROC_MAX_ATTEMPTS); default 5.
+	// MaxAttempts is the number of attempts a photo gets before it is failed and dead-lettered
+	// (PHOTOPROC_MAX_ATTEMPTS); default 5. Each claim is one, counted in the database, so an
+	// attempt cut short by its worker dying counts too; one our own infrastructure cut short
+	// (the database or the broker down, a stop) is given back.
 	MaxAttempts int
-	// ThumbSize is the edge of the box thumbnails are made for, recorded with each thumbnail
-	// (PHOTOPROC_THUMBNAIL_SIZE); default 320.
-	ThumbSize int
 }
 
 // DefaultConfig returns the defaults documented on Config.
@@ -43,7 +45,6 @@ func DefaultConfig() Config {
 		SweepInterval:   time.Minute,
 		ShutdownTimeout: 25 * time.Second,
 		MaxAttempts:     5,
-		ThumbSize:       320,
 	}
 }
 
@@ -67,8 +68,8 @@ func (c Config) Validate() error {
 	if c.Downloads < 0 {
 		errs = append(errs, fmt.Errorf("downloads must not be negative, got %d", c.Downloads))
 	}
-	if c.Lease <= 0 {
-		errs = append(errs, fmt.Errorf("lease must be positive, got %s", c.Lease))
+	if c.Lease < 3*time.Millisecond {
+		errs = append(errs, fmt.Errorf("lease must be at least 3ms, got %s", c.Lease))
 	}
 	if c.SweepInterval <= 0 {
 		errs = append(errs, fmt.Errorf("sweep interval must be positive, got %s", c.SweepInterval))
@@ -78,9 +79,6 @@ func (c Config) Validate() error {
 	}
 	if c.MaxAttempts < 1 {
 		errs = append(errs, fmt.Errorf("max attempts must be at least 1, got %d", c.MaxAttempts))
-	}
-	if c.ThumbSize < 1 {
-		errs = append(errs, fmt.Errorf("thumbnail size must be at least 1, got %d", c.ThumbSize))
 	}
 	return errors.Join(errs...)
 }

@@ -7,16 +7,21 @@ import (
 	"github.com/google/uuid"
 )
 
-// Delivery is one message from the queue, settled exactly once by the worker that holds it.
+// Delivery is one message from the queue, settled exactly once by the worker that holds it:
+// with Ack (after its outcome is recorded, and any copy of it published) or Requeue.
 type Delivery interface {
 	Photo() uuid.UUID
-	// Attempts is which attempt this delivery is, from 1.
-	Attempts() int
 	// Redelivery reports that the broker delivered this message before to a consumer that did
 	// not settle it (it crashed, or its connection dropped).
 	Redelivery() bool
 	Ack() error
 	Requeue() error
-	Retry(ctx context.Context, reason string) (time.Duration, error)
-	DeadLetter(ctx context.Context, reason string) error
+	// RetryIn is how long the retry after attempt waits (the backoff, with jitter).
+	RetryIn(attempt int) time.Duration
+	// PublishRetry publishes a copy of the message that comes back to the queue after wait,
+	// and waits for the broker to confirm it. It does not settle the delivery.
+	PublishRetry(ctx context.Context, reason string, attempt int, wait time.Duration) error
+	// PublishDeadLetter publishes a copy to the dead-letter queue, confirmed. It does not
+	// settle the delivery.
+	PublishDeadLetter(ctx context.Context, reason string, attempts int) error
 }

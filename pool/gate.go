@@ -12,50 +12,94 @@ import (
 const (
 	reasonOperator = "paused by an operator"
 	reasonDatabase = "database unreachable"
+	reasonReadOnly = "database refuses writes"
+	reasonBroker   = "broker refuses messages"
 )
 
-// gate pauses the consumer while any reason holds, and probes the database while it is down.
+// Probe delays: the first probe of a cause comes after probeMin, each later one after twice
+// the delay before, up to probeMax.
+const (
+	probeMin = 100 * time.Millisecond
+	probeMax = 5 * time.Second
+)
+
+// cause is something that keeps outcomes from being recorded or published: while it holds,
+// intake is paused, and probe (nil for an operator's pause) says when it is gone.
+type cause struct {
+	reason string
+	probe  func(context.Context) error
+}
+
+// gate pauses the consumer while any reason holds, and probes each cause until it is gone.
 type gate struct {
 	intake Intake
-	store  interface{ Ping(context.Context) error }
 	log    *slog.Logger
 
 	mu      sync.Mutex
-	reasons map[string]bool
-	probing map[string]bool // reasons being probed
+	reasons map[string]chan struct{} // the reasons that hold; each channel closes when it ends
+	delays  map[string]time.Duration // the first probe delay of a cause's next outage
 	ctx     context.Context
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
 }
 
-func newGate(intake Intake, st interface{ Ping(context.Context) error }, log *slog.Logger) *gate {
+func newGate(intake Intake, log *slog.Logger) *gate {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &gate{intake: intake, store: st, log: log, reasons: map[string]bool{}, probing: map[string]bool{}, ctx: ctx, cancel: cancel}
+	return &gate{intake: intake, log: log, reasons: map[string]chan struct{}{}, delays: map[string]time.Duration{},
+		ctx: ctx, cancel: cancel}
 }
 
+// set raises or lowers a reason that has no probe (an operator's pause).
 func (g *gate) set(reason string, on bool) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	was := len(g.reasons) > 0
 	if on {
-		g.reasons[reason] = true
+		g.raise(reason)
 	} else {
-		delete(g.reasons, reason)
-	}
-	switch now := len(g.reasons) > 0; {
-	case now && !was:
-		g.log.Warn("intake paused", "reason", reason)
-		g.intake.Pause()
-	case !now && was:
-		g.log.Info("intake resumed")
-		g.intake.Resume()
+		g.lower(reason)
 	}
 }
+
+// down raises c and probes it until it is gone. A cause that comes back soon after it ended
+// is probed more slowly each time, until a call proves it gone for real (healthy): a probe
+// that passes while the real calls still fail cannot make intake flap.
+func (g *gate) down(c cause) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if _, held := g.reasons[c.reason]; held || g.ctx.Err() != nil {
+		return
+	}
+	ended := g.raise(c.reason)
+	delay := max(g.delays[c.reason], probeMin)
+	g.delays[c.reason] = min(2*delay, probeMax)
+	g.wg.Add(1)
+	go g.probe(c, delay, ended)
+}
+
+// healthy says a call that c.reason would have failed went through: the next outage is probed
+// from the shortest delay again.
+func (g *gate) healthy(reason string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	delete(g.delays, reason)
+}
+
+// cleared returns a channel closed once reason does not hold.
+func (g *gate) cleared(reason string) <-chan struct{} {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if ended, held := g.reasons[reason]; held {
+		return ended
+	}
+	return closed
+}
+
+var closed = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
 
 func (g *gate) paused() (bool, []string) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	var rs []string
+	rs := make([]string, 0, len(g.reasons))
 	for r := range g.reasons {
 		rs = append(rs, r)
 	}
@@ -63,46 +107,65 @@ func (g *gate) paused() (bool, []string) {
 	return len(rs) > 0, rs
 }
 
-// storeDown pauses intake and starts probing the database until it answers again.
-func (g *gate) storeDown() { g.down(reasonDatabase, g.store.Ping) }
-
-// down pauses intake for reason and starts probing check until it passes, which lifts reason.
-func (g *gate) down(reason string, check func(context.Context) error) {
-	g.set(reason, true)
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if g.probing[reason] || g.ctx.Err() != nil {
-		return
+// raise adds reason, pausing intake if it is the first, and returns the channel closed when it
+// ends. g.mu is held.
+func (g *gate) raise(reason string) chan struct{} {
+	if ended, held := g.reasons[reason]; held {
+		return ended
 	}
-	g.probing[reason] = true
-	g.wg.Add(1)
-	go g.probe(reason, check)
+	ended := make(chan struct{})
+	g.reasons[reason] = ended
+	if len(g.reasons) == 1 {
+		g.log.Warn("intake paused", "reason", reason)
+		g.intake.Pause()
+	} else {
+		g.log.Warn("intake stays paused", "reason", reason)
+	}
+	return ended
 }
 
-func (g *gate) probe(reason string, check func(context.Context) error) {
+// lower removes reason, resuming intake if it was the last. g.mu is held.
+func (g *gate) lower(reason string) {
+	ended, held := g.reasons[reason]
+	if !held {
+		return
+	}
+	delete(g.reasons, reason)
+	close(ended)
+	if len(g.reasons) == 0 {
+		g.log.Info("intake resumed", "after", reason)
+		g.intake.Resume()
+	}
+}
+
+func (g *gate) probe(c cause, delay time.Duration, ended chan struct{}) {
 	defer g.wg.Done()
-	delay := 100 * time.Millisecond
 	for {
+		t := time.NewTimer(delay)
 		select {
 		case <-g.ctx.Done():
+			t.Stop()
 			return
-		case <-time.After(delay):
+		case <-ended: // lowered some other way
+			t.Stop()
+			return
+		case <-t.C:
 		}
-		ctx, cancel := context.WithTimeout(g.ctx, 5*time.Second)
-		err := check(ctx)
+		ctx, cancel := context.WithTimeout(g.ctx, probeMax)
+		err := c.probe(ctx)
 		cancel()
 		if err == nil {
 			g.mu.Lock()
-			delete(g.probing, reason)
+			g.lower(c.reason)
 			g.mu.Unlock()
-			g.set(reason, false)
 			return
 		}
-		delay = min(delay*2, 5*time.Second)
+		g.log.Debug("still down", "reason", c.reason, "err", err)
+		delay = min(2*delay, probeMax)
 	}
 }
 
-// close stops probing.
+// close stops probing. Reasons still held stay held: nothing waits for them any more.
 func (g *gate) close() {
 	g.cancel()
 	g.wg.Wait()

@@ -2,7 +2,6 @@ package pool
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"runtime/debug"
@@ -19,12 +18,20 @@ import (
 
 // Store is what a worker needs from the database.
 type Store interface {
-	Claim(ctx context.Context, id uuid.UUID, lease time.Duration, takeover bool) (store.Photo, store.ClaimResult, error)
+	Claim(ctx context.Context, id uuid.UUID, o store.ClaimOpts) (store.Photo, store.ClaimResult, error)
 	Complete(ctx context.Context, id uuid.UUID, t store.Thumbnail) error
-	Fail(ctx context.Context, id uuid.UUID, reason string) error
-	Release(ctx context.Context, id uuid.UUID, reason string) error
+	Fail(ctx context.Context, c store.Claim, reason string) error
+	Release(ctx context.Context, c store.Claim, reason string, retryIn time.Duration) error
+	Unclaim(ctx context.Context, c store.Claim) error
+	ExtendLeases(ctx context.Context, lease time.Duration, claims []store.Claim) ([]store.Claim, error)
 	Ping(ctx context.Context) error
-	ExpiredLeases(ctx context.Context, lease time.Duration, limit int) ([]uuid.UUID, error)
+	PingWrite(ctx context.Context) error
+}
+
+// Broker says whether a message could be published now: nil, or why not (not connected, or
+// blocked by a resource alarm).
+type Broker interface {
+	CanPublish() error
 }
 
 // Fetcher downloads a photo. The pool releases each body it was given once the thumbnail is
@@ -37,10 +44,12 @@ type Fetcher interface {
 // Thumbnailer makes a thumbnail from a photo's bytes.
 type Thumbnailer interface {
 	Make(src []byte) (imaging.Thumbnail, error)
+	// Config is what thumbnails are made with; its Size is recorded with each one.
+	Config() imaging.Config
 }
 
-// Intake is the consumer feeding the pool; the pool pauses it while the database is down and
-// when an operator asks.
+// Intake is the consumer feeding the pool; the pool pauses it while outcomes cannot be
+// recorded or published, and when an operator asks.
 type Intake interface {
 	Pause()
 	Resume()
@@ -49,6 +58,7 @@ type Intake interface {
 // Deps are the pool's collaborators.
 type Deps struct {
 	Store       Store
+	Broker      Broker
 	Fetcher     Fetcher
 	Thumbnailer Thumbnailer
 	Storage     Storage
@@ -65,6 +75,7 @@ type Pool struct {
 	cfg       Config
 	log       *slog.Logger
 	store     Store
+	broker    Broker
 	fetch     Fetcher
 	thumbs    Thumbnailer
 	storage   Storage
@@ -74,12 +85,17 @@ type Pool struct {
 	writers   pond.Pool
 	gate      *gate
 	flights   *flights // deliveries of one photo held at once, in order
+	runs      *runs    // attempts that must run alone
+	leases    *leases  // the claims in flight, kept alive
 
 	// work is the context of every task. It is cancelled only when a stop has waited
 	// ShutdownTimeout, so that in-flight photos are handed back instead of finished.
 	work     context.Context
 	stopWork context.CancelFunc
 	stopOnce sync.Once
+	// background runs the lease heartbeat until the stages have stopped.
+	stopBackground context.CancelFunc
+	background     sync.WaitGroup
 }
 
 // New validates cfg and starts the stages.
@@ -92,10 +108,12 @@ func New(cfg Config, d Deps) (*Pool, error) {
 	}
 	log := d.Logger.With("component", "pool")
 	work, stop := context.WithCancel(context.Background())
+	bg, stopBg := context.WithCancel(context.Background())
 	p := &Pool{
 		cfg:     cfg,
 		log:     log,
 		store:   d.Store,
+		broker:  d.Broker,
 		fetch:   d.Fetcher,
 		thumbs:  d.Thumbnailer,
 		storage: d.Storage,
@@ -103,14 +121,18 @@ func New(cfg Config, d Deps) (*Pool, error) {
 		// The pond pools get no context of their own: cancelling one would silently drop queued
 		// tasks, and each of those holds a delivery that must be acked or handed back. Their
 		// queues are bounded by the broker prefetch, so a submit never waits.
-		downloads: pond.NewPool(cfg.Downloads, pond.WithQueueSize(cfg.Prefetch())),
-		workers:   pond.NewPool(cfg.Workers, pond.WithQueueSize(cfg.Prefetch())),
-		writers:   pond.NewPool(cfg.Workers, pond.WithQueueSize(cfg.Prefetch())),
-		gate:      newGate(d.Intake, d.Store, log),
-		flights:   newFlights(),
-		work:      work,
-		stopWork:  stop,
+		downloads:      pond.NewPool(cfg.Downloads, pond.WithQueueSize(cfg.Prefetch())),
+		workers:        pond.NewPool(cfg.Workers, pond.WithQueueSize(cfg.Prefetch())),
+		writers:        pond.NewPool(cfg.Workers, pond.WithQueueSize(cfg.Prefetch())),
+		gate:           newGate(d.Intake, log),
+		flights:        newFlights(),
+		runs:           newRuns(),
+		leases:         newLeases(d.Store, cfg.Lease, log),
+		work:           work,
+		stopWork:       stop,
+		stopBackground: stopBg,
 	}
+	p.background.Go(func() { p.leases.keep(bg) })
 	return p, nil
 }
 
@@ -130,8 +152,7 @@ func (p *Pool) Writing() int64 {
 // Pause stops taking new photos from the queue until Resume (an operator's action).
 func (p *Pool) Pause() { p.gate.set(reasonOperator, true) }
 
-// Resume undoes Pause. Intake stays paused while the database or the thumbnail storage is
-// unreachable.
+// Resume undoes Pause. Intake stays paused while outcomes cannot be recorded or published.
 func (p *Pool) Resume() { p.gate.set(reasonOperator, false) }
 
 // Paused reports whether intake is paused, and why.
@@ -140,58 +161,55 @@ func (p *Pool) Paused() (bool, []string) { return p.gate.paused() }
 // Handle starts one delivery on its way: download, thumbnail, write. It does not block while
 // the broker prefetch is Config.Prefetch.
 func (p *Pool) Handle(d Delivery) {
-	start := time.Now()
-	log := p.log.With("photo_uuid", d.Photo(), "attempt", d.Attempts())
-	var (
-		job  *job
-		made *made
-	)
+	a := &attempt{d: d, start: time.Now(), log: p.log.With("photo_uuid", d.Photo())}
 	prev := p.flights.join(d)
-	err := p.downloads.Go(func() {
-		if prev != nil {
-			// Another copy of this message is still being processed here: let it settle first.
-			select {
-			case <-prev:
-			case <-p.work.Done():
-			}
-		}
-		if err := p.safely(log, func() (err error) { job, err = p.download(p.work, d, log); return err }); err != nil {
-			p.finish(d, start, err, log)
-			return
-		}
-		p.next(p.workers, d, start, log, func() (err error) { made, err = p.thumbnail(p.work, job); return err }, func() {
-			p.next(p.writers, d, start, log, func() error { return p.write(p.work, made, log) }, nil)
-		})
-	})
-	if err != nil {
-		log.Warn("pool stopped, handing message back", "err", err)
-		p.requeue(d)
-		p.flights.leave(d)
+	if err := p.downloads.Go(func() { p.begin(a, prev) }); err != nil {
+		a.log.Warn("pool stopped, handing message back", "err", err)
+		p.finish(a, err)
 	}
 }
 
-// next runs step in stage; when it succeeds more runs, or the delivery is settled if more is
-// nil (the photo is done). A failure, or a stage that stopped, settles the delivery.
-func (p *Pool) next(stage pond.Pool, d Delivery, start time.Time, log *slog.Logger, step func() error, more func()) {
+// begin waits for an earlier copy of the same message, then claims and downloads the photo
+// and passes it on to the workers, then the writers.
+func (p *Pool) begin(a *attempt, prev <-chan struct{}) {
+	if prev != nil {
+		// Another copy of this message is still being processed here: let it settle first.
+		select {
+		case <-prev:
+		case <-p.work.Done():
+		}
+	}
+	if err := p.safely(a, func() error { return p.download(p.work, a) }); err != nil {
+		p.finish(a, err)
+		return
+	}
+	p.next(p.workers, a, func() error { return p.thumbnail(p.work, a) }, func() {
+		p.next(p.writers, a, func() error { return p.write(p.work, a) }, nil)
+	})
+}
+
+// next runs step in stage; when it succeeds more runs, or the attempt is settled if more is
+// nil (the photo is done). A failure, or a stage that stopped, settles the attempt.
+func (p *Pool) next(stage pond.Pool, a *attempt, step func() error, more func()) {
 	err := stage.Go(func() {
-		if err := p.safely(log, step); err != nil || more == nil {
-			p.finish(d, start, err, log)
+		if err := p.safely(a, step); err != nil || more == nil {
+			p.finish(a, err)
 			return
 		}
 		more()
 	})
 	if err != nil {
-		p.finish(d, start, err, log)
+		p.finish(a, err)
 	}
 }
 
-// Stop waits for queued and in-flight photos to finish; once ctx ends or ShutdownTimeout
-// passes, the rest are handed back to the queue. Stop the consumer first, so that nothing new
-// arrives.
+// Stop waits for queued and in-flight photos to finish, for ShutdownTimeout at most: then the
+// rest are handed back to the queue, which takes until ctx ends at most. Stop the consumer
+// first, so that nothing new arrives.
 func (p *Pool) Stop(ctx context.Context) {
 	p.stopOnce.Do(func() {
-		ctx, cancel := context.WithTimeout(ctx, p.cfg.ShutdownTimeout)
-		defer cancel()
+		drain := time.NewTimer(p.cfg.ShutdownTimeout)
+		defer drain.Stop()
 		done := make(chan struct{})
 		go func() {
 			// In stage order: each task that finishes submits to the next stage.
@@ -202,35 +220,46 @@ func (p *Pool) Stop(ctx context.Context) {
 		}()
 		select {
 		case <-done:
+		case <-drain.C:
 		case <-ctx.Done():
+		}
+		select {
+		case <-done:
+		default:
 			p.log.Warn("shutdown timeout: handing in-flight photos back to the queue",
-				"running", p.workers.RunningWorkers(), "downloading", p.Downloading())
+				"running", p.workers.RunningWorkers(), "downloading", p.Downloading(), "writing", p.Writing())
 			p.stopWork()
-			<-done
+			select {
+			case <-done:
+			case <-ctx.Done():
+				p.log.Error("photos still being handed back when the stop deadline passed; the broker redelivers them")
+			}
 		}
 		p.stopWork()
+		p.stopBackground()
+		p.background.Wait()
 		p.gate.close()
 	})
 }
 
-func (p *Pool) finish(d Delivery, start time.Time, err error, log *slog.Logger) {
-	p.settle(d, err, log)
-	p.flights.leave(d)
-	p.metrics.ProcessingDuration.Observe(time.Since(start).Seconds())
+func (p *Pool) finish(a *attempt, err error) {
+	p.settle(a, err)
+	p.leases.remove(a.claim)
+	p.runs.leave(&a.run)
+	p.flights.leave(a.d)
+	p.metrics.ProcessingDuration.Observe(time.Since(a.start).Seconds())
 }
 
-// safely turns a panic in fn into an error, so the delivery is settled like any other
+// safely turns a panic in fn into an error, so the attempt is settled like any other
 // transient failure: retried after a backoff, dead-lettered after MaxAttempts — never lost,
 // and never a hot loop of redeliveries.
-func (p *Pool) safely(log *slog.Logger, fn func() error) (err error) {
+func (p *Pool) safely(a *attempt, fn func() error) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			p.metrics.TaskPanics.Inc()
-			log.Error("task panicked", "panic", r, "stack", string(debug.Stack()))
+			a.log.Error("task panicked", "panic", r, "stack", string(debug.Stack()))
 			err = fmt.Errorf("internal error: %v", r)
 		}
 	}()
 	return fn()
 }
-
-var errNothingToDo = errors.New("nothing to do")

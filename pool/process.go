@@ -2,101 +2,153 @@ package pool
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"log/slog"
 	"time"
 
-	"github.com/photoproc/photoproc/imaging"
+	"github.com/google/uuid"
+
 	"github.com/photoproc/photoproc/store"
 )
 
-// job is a claimed, downloaded photo waiting for a worker.
-type job struct {
-	photo store.Photo
-	data  []byte
-}
-
-// download claims the photo of one delivery and fetches its bytes. It returns errNothingToDo
+// download claims the photo of an attempt and fetches its bytes. It returns errNothingToDo
 // when there is nothing to do, or why it failed.
-func (p *Pool) download(ctx context.Context, d Delivery, log *slog.Logger) (*job, error) {
+func (p *Pool) download(ctx context.Context, a *attempt) error {
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return err
 	}
-	// A redelivered or retried message may take over a photo left in processing: the worker
-	// that held it is gone (or handed it back).
-	takeover := d.Redelivery() || d.Attempts() > 1
-	photo, claim, err := p.store.Claim(ctx, d.Photo(), p.cfg.Lease, takeover)
-	if err != nil {
-		return nil, &storeError{fmt.Errorf("claim: %w", err)}
+	if err := p.claim(ctx, a); err != nil {
+		return err
 	}
-	switch claim {
-	case store.ClaimCompleted:
-		log.Info("already completed; acking without work")
-		return nil, errNothingToDo
-	case store.ClaimBusy:
-		// Another worker holds a live lease: its own message comes back if it dies.
-		log.Info("held by another worker; acking duplicate message")
-		return nil, errNothingToDo
-	}
-
 	start := time.Now()
-	data, err := p.fetch.Fetch(ctx, photo.URL)
+	data, err := p.fetch.Fetch(ctx, a.photo.URL)
 	p.metrics.DownloadDuration.Observe(time.Since(start).Seconds())
 	if err != nil {
-		return nil, fmt.Errorf("download: %w", err)
+		return fmt.Errorf("download: %w", err)
 	}
 	p.metrics.DownloadBytes.Observe(float64(len(data)))
-	return &job{photo: photo, data: data}, nil
+	a.src, a.size = data, len(data)
+	return nil
 }
 
-// made is a thumbnail waiting to be written and recorded.
-type made struct {
-	photo store.Photo
-	thumb imaging.Thumbnail
-	bytes int // of the source
+// claim takes the attempt's photo. A redelivered message may take over a photo left in
+// processing: the worker that held it died or lost its channel. A retry's message never does:
+// the photo is pending by then, and one still processing is another worker's. Whatever may
+// take over claims alone (see runs), and runs alone if it did.
+func (p *Pool) claim(ctx context.Context, a *attempt) error {
+	p.runs.enter(&a.run, a.d.Redelivery())
+	photo, res, err := p.claimWhenAnswered(ctx, a)
+	if err != nil {
+		return err
+	}
+	p.healthy("record")
+	a.photo = photo
+	switch res {
+	case store.ClaimAcquired, store.ClaimTakenOver:
+		a.claim = store.Claim{Photo: photo.UUID, Attempt: photo.Attempts}
+		a.log = a.log.With("attempt", photo.Attempts)
+		p.leases.add(a.claim)
+		if res == store.ClaimTakenOver {
+			a.log.Warn("taking over a photo whose worker did not finish it (it died, hung or lost its connection); running it alone")
+			p.runs.isolate(&a.run)
+		} else {
+			p.runs.share(&a.run)
+		}
+		return nil
+	case store.ClaimExhausted:
+		return &exhaustedError{attempts: photo.Attempts}
+	case store.ClaimCompleted:
+		a.log.Info("already completed; acking without work")
+	case store.ClaimBusy:
+		// Another worker holds a live lease: its own message comes back if it dies.
+		a.log.Info("held by another worker; acking duplicate message")
+	case store.ClaimWaiting:
+		// The retry's own message claims it when it is due.
+		a.log.Info("waiting for a retry not due yet; acking duplicate message", "retry_at", photo.RetryAt)
+	case store.ClaimFailed:
+		a.log.Info("failed for good; acking without work (queue it again to try again)")
+	}
+	return errNothingToDo
+}
+
+// claimWhenAnswered claims the photo, holding the delivery while the database cannot answer:
+// intake pauses, and the claim is tried again once a probe finds the database back. It is
+// tried with the same token, so that a claim that was made but whose answer was lost takes the
+// photo back without counting a second attempt.
+func (p *Pool) claimWhenAnswered(ctx context.Context, a *attempt) (store.Photo, store.ClaimResult, error) {
+	o := store.ClaimOpts{Lease: p.cfg.Lease, Takeover: a.d.Redelivery(), MaxAttempts: p.cfg.MaxAttempts, Token: uuid.New()}
+	for delay := probeMin; ; delay = min(2*delay, probeMax) {
+		if err := ctx.Err(); err != nil {
+			return store.Photo{}, 0, err
+		}
+		photo, res, err := p.store.Claim(ctx, a.d.Photo(), o)
+		c, isCause := p.causeOf("record", err)
+		switch {
+		case err == nil:
+			return photo, res, nil
+		case !isCause:
+			return photo, res, &storeError{fmt.Errorf("claim: %w", err)}
+		}
+		a.log.Warn("cannot claim the photo; holding its message until the database answers", "err", err, "retry_in", delay)
+		p.gate.down(c)
+		if !p.wait(p.gate.cleared(c.reason), delay) {
+			return store.Photo{}, 0, p.work.Err()
+		}
+	}
 }
 
 // thumbnail makes the thumbnail of a downloaded photo: the CPU-bound stage.
-func (p *Pool) thumbnail(ctx context.Context, j *job) (*made, error) {
+func (p *Pool) thumbnail(ctx context.Context, a *attempt) error {
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return err
 	}
-	thumb, err := p.thumbs.Make(j.data)
+	thumb, err := p.thumbs.Make(a.src)
 	// Nothing keeps a part of the source, made or not.
-	p.fetch.Release(j.data)
+	p.fetch.Release(a.src)
+	a.src = nil
 	if err != nil {
-		return nil, fmt.Errorf("thumbnail: %w", err)
+		return fmt.Errorf("thumbnail: %w", err)
 	}
 	p.metrics.DecodeDuration.Observe(thumb.Decode.Seconds())
 	p.metrics.ResizeDuration.Observe(thumb.Resize.Seconds())
 	p.metrics.EncodeDuration.Observe(thumb.Encode.Seconds())
-	return &made{photo: j.photo, thumb: thumb, bytes: len(j.data)}, nil
+	a.thumb = thumb
+	return nil
 }
 
-// write stores a made thumbnail and records it. It returns nil once the thumbnail is stored
-// and recorded, or why it failed.
-func (p *Pool) write(ctx context.Context, m *made, log *slog.Logger) error {
+// write stores the thumbnail and records it. It returns nil once the thumbnail is stored and
+// recorded, or why it failed.
+func (p *Pool) write(ctx context.Context, a *attempt) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	photo, thumb := m.photo, m.thumb
-	name := photo.UUID.String() + ".jpg"
-	url, err := p.storage.Put(ctx, name, thumb.JPEG)
+	url, err := p.storage.Put(ctx, a.photo.UUID.String()+".jpg", a.thumb.JPEG)
 	if err != nil {
 		return &storageError{fmt.Errorf("store thumbnail: %w", err)}
 	}
-	err = p.store.Complete(ctx, photo.UUID, store.Thumbnail{
-		PhotoUUID: photo.UUID,
-		Width:     thumb.Width,
-		Height:    thumb.Height,
-		Size:      p.cfg.ThumbSize,
-		URL:       url,
+	p.gate.healthy(reasonStorage)
+	a.url = url
+	return p.complete(ctx, a)
+}
+
+// complete records the stored thumbnail and marks the photo completed. When the database
+// cannot take it, the error is a storeError: settling holds the delivery and tries again.
+func (p *Pool) complete(ctx context.Context, a *attempt) error {
+	err := p.store.Complete(ctx, a.photo.UUID, store.Thumbnail{
+		PhotoUUID: a.photo.UUID,
+		Width:     a.thumb.Width,
+		Height:    a.thumb.Height,
+		Size:      p.thumbs.Config().Size,
+		URL:       a.url,
 	})
-	if err != nil {
+	switch {
+	case errors.Is(err, store.ErrUnavailable):
 		return &storeError{fmt.Errorf("record thumbnail: %w", err)}
+	case err != nil:
+		return fmt.Errorf("record thumbnail: %w", err)
 	}
-	log.Info("thumbnail made", "width", thumb.Width, "height", thumb.Height,
-		"source_width", thumb.SourceWidth, "source_height", thumb.SourceHeight,
-		"format", thumb.Format, "bytes", m.bytes)
+	a.log.Info("thumbnail made", "width", a.thumb.Width, "height", a.thumb.Height,
+		"source_width", a.thumb.SourceWidth, "source_height", a.thumb.SourceHeight,
+		"format", a.thumb.Format, "bytes", a.size)
 	return nil
 }

@@ -3,7 +3,6 @@ package pool
 import (
 	"context"
 	"errors"
-	"log/slog"
 
 	"github.com/photoproc/photoproc/storage"
 )
@@ -27,22 +26,22 @@ type storageError struct{ err error }
 func (e *storageError) Error() string { return e.err.Error() }
 func (e *storageError) Unwrap() error { return e.err }
 
-// storageFailed settles a delivery whose thumbnail could not be stored. A store that cannot
-// be used (a missing bucket or directory, refused credentials, a store that does not answer)
-// fails no photo: the photo goes back to the queue untouched and intake pauses until the
-// store passes its check again. A store that answers had a passing failure (a timeout, a 5xx):
-// the photo is retried through the delay queue like any transient failure.
-func (p *Pool) storageFailed(ctx context.Context, d Delivery, err error, log *slog.Logger) {
+// storageCause says whether a failure to store a thumbnail was the store being unusable (a
+// missing bucket or directory, refused credentials, a store that does not answer its check),
+// and if so the cause to hold the delivery and pause intake for: like the database and the
+// broker, our own infrastructure failing spends none of the photo's attempts. A store that
+// passes its check had a passing failure (a timeout, a 5xx), retried like any transient one.
+func (p *Pool) storageCause(a *attempt, err error) (cause, bool) {
+	ctx, cancel := context.WithTimeout(p.work, settleTimeout)
 	checkErr := p.storage.Check(ctx)
-	if errors.Is(err, storage.ErrUnavailable) || checkErr != nil {
-		if checkErr == nil {
-			checkErr = err
-		}
-		log.Warn("thumbnail storage unavailable: handing photo back and pausing intake until it answers",
-			"err", checkErr)
-		p.gate.down(reasonStorage, p.storage.Check)
-		p.requeue(d)
-		return
+	cancel()
+	if !errors.Is(err, storage.ErrUnavailable) && checkErr == nil {
+		return cause{}, false
 	}
-	p.retryOrFail(ctx, d, err.Error(), log)
+	if checkErr == nil {
+		checkErr = err
+	}
+	a.log.Warn("thumbnail storage unavailable: holding the photo until it answers, then handing it back",
+		"err", checkErr)
+	return cause{reason: reasonStorage, probe: p.storage.Check}, true
 }

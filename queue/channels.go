@@ -11,12 +11,12 @@ import (
 // at once when there is no connection, so that an API request is answered 503 instead of
 // waiting for a broker that is down.
 func (p *Publisher) acquire(ctx context.Context) (*confirmChannel, error) {
-	conn := p.sess.current()
-	if conn == nil || conn.IsClosed() {
-		return nil, fmt.Errorf("not connected: %w", ErrUnavailable)
+	if err := p.CanPublish(); err != nil {
+		return nil, err
 	}
-	if why := p.sess.blockedReason(); why != "" {
-		return nil, fmt.Errorf("broker blocks publishing (%s): %w", why, ErrUnavailable)
+	conn := p.sess.current()
+	if conn == nil {
+		return nil, fmt.Errorf("not connected: %w", ErrUnavailable)
 	}
 	select {
 	case p.slots <- struct{}{}:

@@ -34,14 +34,14 @@ type Config struct {
 	Prefetch int
 	// PublishChannels is the number of confirm-mode channels publishes share; default 4.
 	PublishChannels int
-	// MaxAttempts is the number of attempts a message gets (PHOTOPROC_MAX_ATTEMPTS); default 5.
-	// There is one delay queue per retry: MaxAttempts-1 of them.
-	MaxAttempts int
 	// RetryBackoff is the first retry's delay (PHOTOPROC_RETRY_BACKOFF); default 1s. Retry n
-	// waits min(RetryBackoff·2^(n-1), RetryBackoffMax), jittered down to half of that.
+	// waits min(RetryBackoff·2^(n-1), RetryBackoffMax), jittered down to half of that. There is
+	// one delay queue per distinct delay: RetryBackoff, twice that, and so on up to
+	// RetryBackoffMax. How many retries a photo gets is the pool's to decide, not the queue's.
 	// Whole milliseconds; at least 1ms.
 	RetryBackoff time.Duration
-	// RetryBackoffMax caps a retry's delay; default 5m.
+	// RetryBackoffMax caps a retry's delay; default 5m (10 delay queues with the default
+	// RetryBackoff; never more than 33, the doublings from 1ms to the longest TTL).
 	RetryBackoffMax time.Duration
 	// DeliveryLimit is, for quorum queues only, how many times a message may be handed back
 	// (crashes, requeues) before the broker dead-letters it to <queue>.dead; default 20.
@@ -67,7 +67,6 @@ func DefaultConfig() Config {
 		QueueType:       Classic,
 		Prefetch:        4,
 		PublishChannels: 4,
-		MaxAttempts:     5,
 		RetryBackoff:    time.Second,
 		RetryBackoffMax: 5 * time.Minute,
 		DeliveryLimit:   20,
@@ -94,9 +93,6 @@ func (c Config) Validate() error {
 	}
 	if c.PublishChannels < 1 || c.PublishChannels > 1000 {
 		add("publish channels must be 1 to 1000, got %d", c.PublishChannels)
-	}
-	if c.MaxAttempts < 1 || c.MaxAttempts > 100 {
-		add("max attempts must be 1 to 100, got %d", c.MaxAttempts)
 	}
 	errs = append(errs, c.validateBackoff()...)
 	if c.DeliveryLimit < 1 {
@@ -136,7 +132,7 @@ func (c Config) validateNames() []error {
 	if c.Queue == "" {
 		return []error{errors.New("queue name must be set")}
 	}
-	if c.MaxAttempts < 1 || c.MaxAttempts > 100 || c.RetryBackoff <= 0 {
+	if c.RetryBackoff <= 0 || c.RetryBackoffMax < c.RetryBackoff {
 		return nil // reported above; the derived names would be meaningless
 	}
 	for _, name := range QueueNames(c) {

@@ -21,14 +21,13 @@ func TestValidate(t *testing.T) {
 		want   []string // substrings of the error; none means valid
 	}{
 		{"quorum", func(c *Config) { c.QueueType = Quorum }, nil},
-		{"one attempt, no delay queues", func(c *Config) { c.MaxAttempts = 1 }, nil},
+		{"one delay queue", func(c *Config) { c.RetryBackoffMax = c.RetryBackoff }, nil},
 		{"bad uri", func(c *Config) { c.URI = "http://x" }, []string{"uri"}},
 		{"bad type", func(c *Config) { c.QueueType = "stream" }, []string{`queue type must be "classic" or "quorum", got "stream"`}},
 		{"no queue", func(c *Config) { c.Queue = "" }, []string{"queue name must be set"}},
 		{"long queue", func(c *Config) { c.Queue = strings.Repeat("q", 250) }, []string{"queue name too long"}},
 		{"prefetch", func(c *Config) { c.Prefetch = 0 }, []string{"prefetch"}},
 		{"channels", func(c *Config) { c.PublishChannels = 0 }, []string{"publish channels"}},
-		{"attempts", func(c *Config) { c.MaxAttempts = 0 }, []string{"max attempts"}},
 		{"backoff", func(c *Config) { c.RetryBackoff = time.Microsecond }, []string{"retry backoff must be at least 1ms"}},
 		{"backoff max", func(c *Config) { c.RetryBackoffMax = c.RetryBackoff / 2 }, []string{"retry backoff max"}},
 		{"delivery limit", func(c *Config) { c.DeliveryLimit = 0 }, []string{"delivery limit"}},

@@ -31,7 +31,7 @@ func TestConsumeRoundTrip(t *testing.T) {
 		if d.Attempt != 1 || d.Redelivered || d.Reason != "" {
 			t.Errorf("first delivery: attempt %d, redelivered %v, reason %q", d.Attempt, d.Redelivered, d.Reason)
 		}
-		if d.Photo() != d.PhotoUUID || d.Attempts() != d.Attempt || d.Redelivery() != d.Redelivered {
+		if d.Photo() != d.PhotoUUID || d.Redelivery() != d.Redelivered {
 			t.Error("accessor methods disagree with the fields")
 		}
 		if err := d.Ack(); err != nil {
@@ -65,10 +65,11 @@ func TestSettleOnlyOnce(t *testing.T) {
 	}
 	ctx := waitCtx(t)
 	for name, settle := range map[string]func() error{
-		"Ack":        d.Ack,
-		"Requeue":    d.Requeue,
-		"DeadLetter": func() error { return d.DeadLetter(ctx, "x") },
-		"Retry":      func() error { _, err := d.Retry(ctx, "x"); return err },
+		"Ack":               d.Ack,
+		"Requeue":           d.Requeue,
+		"DeadLetter":        func() error { return d.DeadLetter(ctx, "x") },
+		"PublishRetry":      func() error { return d.PublishRetry(ctx, "x", 1, time.Millisecond) },
+		"PublishDeadLetter": func() error { return d.PublishDeadLetter(ctx, "x", 1) },
 	} {
 		if err := settle(); !errors.Is(err, queue.ErrSettled) {
 			t.Errorf("%s after Ack = %v, want ErrSettled", name, err)
@@ -108,7 +109,6 @@ func TestRequeueRedelivers(t *testing.T) {
 func TestRetryGoesThroughTheDelayQueue(t *testing.T) {
 	t.Parallel()
 	cfg := queuetest.Config(t)
-	cfg.MaxAttempts = 3
 	log, _ := newLogger(t)
 	pub := newPublisher(t, cfg, log)
 	cons := startConsumer(t, cfg, pub, log)
@@ -116,18 +116,19 @@ func TestRetryGoesThroughTheDelayQueue(t *testing.T) {
 	publish(t, pub, id)
 
 	d := cons.next(t)
-	for attempt := 1; attempt < cfg.MaxAttempts; attempt++ {
+	for attempt := 1; attempt < 3; attempt++ {
 		reason := "attempt " + string(rune('0'+attempt)) + " timed out"
-		delay, err := d.Retry(waitCtx(t), reason)
-		if err != nil {
-			t.Fatalf("Retry on attempt %d: %v", attempt, err)
-		}
+		wait := d.RetryIn(attempt)
 		step := queue.RetryDelay(cfg, attempt)
-		if delay < step/2-time.Millisecond || delay > step {
-			t.Errorf("Retry delay %s, want between %s and %s", delay, step/2, step)
+		if wait < step/2-time.Millisecond || wait > step {
+			t.Errorf("RetryIn(%d) = %s, want between %s and %s", attempt, wait, step/2, step)
 		}
-		if err := d.Ack(); !errors.Is(err, queue.ErrSettled) {
-			t.Errorf("Retry did not settle the delivery: Ack = %v", err)
+		if err := d.PublishRetry(waitCtx(t), reason, attempt, wait); err != nil {
+			t.Fatalf("PublishRetry on attempt %d: %v", attempt, err)
+		}
+		// Publishing a copy does not settle the delivery: the caller acks it.
+		if err := d.Ack(); err != nil {
+			t.Fatalf("Ack after PublishRetry: %v", err)
 		}
 		d = cons.next(t)
 		if d.PhotoUUID != id || d.Attempt != attempt+1 || d.Reason != reason || d.Redelivered {
@@ -136,16 +137,16 @@ func TestRetryGoesThroughTheDelayQueue(t *testing.T) {
 		}
 	}
 
-	// The last attempt has no delay queue: the caller must dead-letter it, and still can.
-	if _, err := d.Retry(waitCtx(t), "again"); !errors.Is(err, queue.ErrNoRetryLeft) {
-		t.Fatalf("Retry on the last attempt = %v, want ErrNoRetryLeft", err)
+	// Any attempt may be retried: later ones share the longest delay queue.
+	if err := d.PublishDeadLetter(waitCtx(t), "gave up", 7); err != nil {
+		t.Fatalf("PublishDeadLetter: %v", err)
 	}
-	if err := d.DeadLetter(waitCtx(t), "gave up"); err != nil {
-		t.Fatalf("DeadLetter after a refused Retry: %v", err)
+	if err := d.Ack(); err != nil {
+		t.Fatal(err)
 	}
 	m := getOne(t, cfg, queue.DeadQueue(cfg))
-	if got := m.Headers[queue.HeaderAttempts]; got != int32(cfg.MaxAttempts) {
-		t.Errorf("%s = %#v, want %d", queue.HeaderAttempts, got, cfg.MaxAttempts)
+	if got := m.Headers[queue.HeaderAttempts]; got != int32(7) {
+		t.Errorf("%s = %#v, want 7", queue.HeaderAttempts, got)
 	}
 }
 

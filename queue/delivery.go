@@ -13,12 +13,17 @@ import (
 )
 
 // Delivery is one photo message handed to a Consumer's callback. It must be settled exactly
-// once, with Ack, Requeue, Retry or DeadLetter; it settles on the channel that delivered it,
-// so after a reconnect a stale delivery fails to settle (the broker redelivers it) instead of
-// settling some other message. Settling twice returns ErrSettled.
+// once, with Ack, Requeue or DeadLetter; it settles on the channel that delivered it, so after
+// a reconnect a stale delivery fails to settle (the broker redelivers it) instead of settling
+// some other message. Settling twice returns ErrSettled. PublishRetry and PublishDeadLetter
+// publish a copy of it elsewhere without settling it: the caller acks once the copy is
+// confirmed and its outcome recorded.
 type Delivery struct {
-	PhotoUUID   uuid.UUID
-	Attempt     int    // which attempt this is, from 1 (the x-photoproc-attempt header)
+	PhotoUUID uuid.UUID
+	// Attempt is the attempt number the message's x-photoproc-attempt header carries, from 1
+	// (absent: 1). It is what the sender counted, for logs; the attempts a photo has had are
+	// counted by the pool, in the database, where a crash does not lose them.
+	Attempt     int
 	Redelivered bool   // the broker delivered it before to a consumer that did not settle it
 	Reason      string // why the previous attempt failed, if it did (x-photoproc-reason)
 
@@ -30,9 +35,6 @@ type Delivery struct {
 
 // Photo is the photo the message is about.
 func (d *Delivery) Photo() uuid.UUID { return d.PhotoUUID }
-
-// Attempts is which attempt this delivery is, from 1.
-func (d *Delivery) Attempts() int { return d.Attempt }
 
 // Redelivery reports whether the broker delivered this message before without it being settled.
 func (d *Delivery) Redelivery() bool { return d.Redelivered }
@@ -54,48 +56,55 @@ func (d *Delivery) Requeue() error {
 	return settleErr("requeue", d.raw.Nack(false, true))
 }
 
-// Retry schedules another attempt: it publishes a copy (attempt+1, with reason) to the delay
-// queue of step Attempt, expiring after a jittered delay that it returns, waits for the
-// broker's confirm, and only then acks this delivery. If the publish fails it returns the
-// error and leaves the delivery unsettled, for the caller to Requeue. On the last attempt it
-// returns ErrNoRetryLeft: dead-letter instead.
-func (d *Delivery) Retry(ctx context.Context, reason string) (time.Duration, error) {
-	if d.settled.Load() {
-		return 0, ErrSettled
-	}
-	if d.Attempt >= d.cfg.MaxAttempts {
-		return 0, fmt.Errorf("retry after attempt %d of %d: %w", d.Attempt, d.cfg.MaxAttempts, ErrNoRetryLeft)
-	}
-	delay := RetryDelay(d.cfg, d.Attempt)
-	wait := jitter(delay).Truncate(time.Millisecond)
-	msg := d.copy(amqp.Table{
-		HeaderAttempt: int32(d.Attempt + 1),
-		HeaderReason:  truncate(reason, maxReason),
-	})
-	msg.Expiration = strconv.FormatInt(wait.Milliseconds(), 10)
-	if err := d.pub.publishOne(ctx, RetryQueue(d.cfg, delay), msg); err != nil {
-		return 0, fmt.Errorf("retry: %w", err)
-	}
-	if err := d.Ack(); err != nil {
-		return wait, fmt.Errorf("retry queued, but %w", err)
-	}
-	return wait, nil
+// RetryIn is how long the retry after attempt waits: RetryDelay(attempt), jittered down to
+// as little as half of it, in whole milliseconds, so that photos that failed together do not
+// come back together.
+func (d *Delivery) RetryIn(attempt int) time.Duration {
+	return jitter(RetryDelay(d.cfg, attempt)).Truncate(time.Millisecond)
 }
 
-// DeadLetter gives up on the message: it publishes a copy to <queue>.dead with the reason and
-// the number of attempts in headers, waits for the confirm, then acks this delivery. If the
-// publish fails it returns the error and leaves the delivery unsettled.
-func (d *Delivery) DeadLetter(ctx context.Context, reason string) error {
+// PublishRetry publishes a copy of the message, for attempt+1 with reason in its headers, to
+// the delay queue of retry step attempt, to come back to the work queue after wait (RetryIn;
+// at most the step's delay), and waits for the broker's confirm. It does not settle this
+// delivery: Ack it once the retry is recorded and confirmed.
+func (d *Delivery) PublishRetry(ctx context.Context, reason string, attempt int, wait time.Duration) error {
+	if d.settled.Load() {
+		return ErrSettled
+	}
+	delay := RetryDelay(d.cfg, attempt)
+	msg := d.copy(amqp.Table{
+		HeaderAttempt: int32(attempt + 1),
+		HeaderReason:  truncate(reason, maxReason),
+	})
+	msg.Expiration = strconv.FormatInt(min(max(wait, 0), delay).Milliseconds(), 10)
+	if err := d.pub.publishOne(ctx, RetryQueue(d.cfg, delay), msg); err != nil {
+		return fmt.Errorf("publish retry: %w", err)
+	}
+	return nil
+}
+
+// PublishDeadLetter publishes a copy of the message to <queue>.dead with the reason and the
+// number of attempts in headers, and waits for the confirm. It does not settle this delivery.
+func (d *Delivery) PublishDeadLetter(ctx context.Context, reason string, attempts int) error {
 	if d.settled.Load() {
 		return ErrSettled
 	}
 	msg := d.copy(amqp.Table{
-		HeaderAttempt:  int32(d.Attempt),
-		HeaderAttempts: int32(d.Attempt),
+		HeaderAttempt:  int32(attempts),
+		HeaderAttempts: int32(attempts),
 		HeaderReason:   truncate(reason, maxReason),
 	})
 	if err := d.pub.publishOne(ctx, DeadQueue(d.cfg), msg); err != nil {
-		return fmt.Errorf("dead-letter: %w", err)
+		return fmt.Errorf("publish dead letter: %w", err)
+	}
+	return nil
+}
+
+// DeadLetter gives up on the message: PublishDeadLetter with the attempt its header carries,
+// then Ack. If the publish fails it returns the error and leaves the delivery unsettled.
+func (d *Delivery) DeadLetter(ctx context.Context, reason string) error {
+	if err := d.PublishDeadLetter(ctx, reason, d.Attempt); err != nil {
+		return err
 	}
 	if err := d.Ack(); err != nil {
 		return fmt.Errorf("dead-lettered, but %w", err)

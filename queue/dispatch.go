@@ -35,8 +35,9 @@ func (c *Consumer) dispatch(ctx context.Context, sub *subscription, raw amqp.Del
 }
 
 // rejectMalformed dead-letters a message no worker could use. If that fails (the publisher is
-// down) the message goes back to the queue, and consuming waits for the publisher, so that a
-// bad message does not spin between the queue and here.
+// down, or the broker blocks publishing) the message goes back to the queue, and consuming
+// waits until a publish could go, with a growing delay, so that a bad message does not spin
+// between the queue and here.
 func (c *Consumer) rejectMalformed(ctx context.Context, d *Delivery, cause error) {
 	reason := "malformed message: " + cause.Error()
 	c.log.Warn("dead-lettering malformed message", "reason", reason, "message_id", d.raw.MessageId)
@@ -50,6 +51,10 @@ func (c *Consumer) rejectMalformed(ctx context.Context, d *Delivery, cause error
 	if err := d.Requeue(); err != nil {
 		c.log.Warn("requeue failed; the broker will redeliver", "err", err)
 	}
-	_ = c.pub.WaitConnected(ctx)
-	sleep(ctx, c.sess.ctx.Done(), jitter(c.cfg.ReconnectMin))
+	b := newBackoff(c.cfg.ReconnectMin, c.cfg.ReconnectMax)
+	for {
+		if !sleep(ctx, c.sess.ctx.Done(), b.delay()) || c.pub.CanPublish() == nil {
+			return
+		}
+	}
 }

@@ -17,10 +17,6 @@ var (
 	// second settlement would make the broker close the channel, so it is refused here.
 	ErrSettled = errors.New("delivery already settled")
 
-	// ErrNoRetryLeft means Retry was called on a delivery that is on its last attempt; it
-	// should be dead-lettered instead.
-	ErrNoRetryLeft = errors.New("no retry left")
-
 	// ErrClosed means the Publisher or Consumer was closed.
 	ErrClosed = errors.New("closed")
 )

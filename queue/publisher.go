@@ -61,6 +61,20 @@ func (p *Publisher) Connected() bool {
 	return conn != nil && !conn.IsClosed()
 }
 
+// CanPublish reports whether a publish could be sent now: nil, or an error wrapping
+// ErrUnavailable when not connected or while the broker blocks publishing (a memory or disk
+// alarm). It sends nothing.
+func (p *Publisher) CanPublish() error {
+	conn := p.sess.current()
+	if conn == nil || conn.IsClosed() {
+		return fmt.Errorf("not connected: %w", ErrUnavailable)
+	}
+	if why := p.sess.blockedReason(); why != "" {
+		return fmt.Errorf("broker blocks publishing (%s): %w", why, ErrUnavailable)
+	}
+	return nil
+}
+
 // WaitConnected waits until the publisher is connected, ctx ends (its error) or the publisher
 // is closed (ErrClosed).
 func (p *Publisher) WaitConnected(ctx context.Context) error {

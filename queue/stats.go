@@ -45,3 +45,25 @@ func (p *Publisher) QueueStats(ctx context.Context) (QueueStats, error) {
 	}
 	return st, nil
 }
+
+// Waiting is the number of messages ready in the work queue: not delivered to a consumer, and
+// not counting those waiting in the delay queues.
+func (p *Publisher) Waiting(ctx context.Context) (int, error) {
+	conn := p.sess.current()
+	if conn == nil || conn.IsClosed() {
+		return 0, fmt.Errorf("waiting messages: not connected: %w", ErrUnavailable)
+	}
+	ch, err := conn.Channel()
+	if err != nil {
+		return 0, fmt.Errorf("waiting messages: %w: %w", ErrUnavailable, err)
+	}
+	defer func() { _ = ch.Close() }()
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	q, err := ch.QueueDeclarePassive(p.cfg.Queue, true, false, false, false, nil)
+	if err != nil {
+		return 0, fmt.Errorf("waiting messages in %s: %w", p.cfg.Queue, err)
+	}
+	return q.Messages, nil
+}

@@ -17,7 +17,7 @@ type queueSpec struct {
 }
 
 // QueueNames returns every queue the topology of cfg declares: the work queue, the dead-letter
-// queue and one delay queue per distinct retry delay.
+// queue and one delay queue per distinct retry delay (RetryDelays).
 func QueueNames(cfg Config) []string {
 	specs := topology(cfg)
 	names := make([]string, len(specs))
@@ -45,6 +45,19 @@ func RetryDelay(cfg Config, step int) time.Duration {
 	return min(d, cfg.RetryBackoffMax)
 }
 
+// RetryDelays returns every distinct retry delay, shortest first: RetryBackoff, doubling, up
+// to RetryBackoffMax. Later retries share the last one's queue.
+func RetryDelays(cfg Config) []time.Duration {
+	var ds []time.Duration
+	for step := 1; ; step++ {
+		d := RetryDelay(cfg, step)
+		if d <= 0 || (len(ds) > 0 && d == ds[len(ds)-1]) {
+			return ds
+		}
+		ds = append(ds, d)
+	}
+}
+
 // topology lists the queues in declaration order: dead first, so that the work queue's
 // dead-letter target exists before anything can be dead-lettered into it.
 func topology(cfg Config) []queueSpec {
@@ -52,13 +65,7 @@ func topology(cfg Config) []queueSpec {
 		{name: DeadQueue(cfg), args: typeArgs(cfg)},
 		{name: cfg.Queue, args: mainArgs(cfg)},
 	}
-	seen := map[time.Duration]bool{}
-	for step := 1; step < cfg.MaxAttempts; step++ {
-		d := RetryDelay(cfg, step)
-		if seen[d] {
-			continue // capped steps share one queue
-		}
-		seen[d] = true
+	for _, d := range RetryDelays(cfg) {
 		args := typeArgs(cfg)
 		if args == nil {
 			args = amqp.Table{}

@@ -19,7 +19,6 @@ func TestQuorumQueues(t *testing.T) {
 	cfg := queuetest.Config(t)
 	cfg.QueueType = queue.Quorum
 	cfg.DeliveryLimit = 2
-	cfg.MaxAttempts = 3
 	queuetest.Cleanup(t, cfg)
 	log, logs := newLogger(t)
 	pub := newPublisher(t, cfg, log)
@@ -37,8 +36,11 @@ func TestQuorumQueues(t *testing.T) {
 
 	// Message TTL works on quorum queues (RabbitMQ 3.10+): retries come back.
 	d := cons.next(t)
-	if _, err := d.Retry(waitCtx(t), "flaky"); err != nil {
-		t.Fatalf("Retry: %v", err)
+	if err := d.PublishRetry(waitCtx(t), "flaky", 1, d.RetryIn(1)); err != nil {
+		t.Fatalf("PublishRetry: %v", err)
+	}
+	if err := d.Ack(); err != nil {
+		t.Fatal(err)
 	}
 	d = cons.next(t)
 	if d.PhotoUUID != id || d.Attempt != 2 || d.Reason != "flaky" {

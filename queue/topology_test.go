@@ -1,6 +1,7 @@
 package queue
 
 import (
+	"math"
 	"slices"
 	"testing"
 	"time"
@@ -18,18 +19,32 @@ func TestQueueNames(t *testing.T) {
 		{"defaults", func(*Config) {}, []string{
 			"photo-processor.dead", "photo-processor",
 			"photo-processor.retry.1s", "photo-processor.retry.2s", "photo-processor.retry.4s", "photo-processor.retry.8s",
+			"photo-processor.retry.16s", "photo-processor.retry.32s", "photo-processor.retry.1m4s", "photo-processor.retry.2m8s",
+			"photo-processor.retry.4m16s", "photo-processor.retry.5m0s",
 		}},
-		{"one attempt", func(c *Config) { c.MaxAttempts = 1 }, []string{"photo-processor.dead", "photo-processor"}},
+		{"one delay", func(c *Config) { c.RetryBackoffMax = c.RetryBackoff }, []string{
+			"photo-processor.dead", "photo-processor", "photo-processor.retry.1s",
+		}},
 		{"capped steps share a queue", func(c *Config) {
-			c.Queue, c.MaxAttempts, c.RetryBackoff, c.RetryBackoffMax = "q", 6, 500*time.Millisecond, 3*time.Second
+			c.Queue, c.RetryBackoff, c.RetryBackoffMax = "q", 500*time.Millisecond, 3*time.Second
 		}, []string{"q.dead", "q", "q.retry.500ms", "q.retry.1s", "q.retry.2s", "q.retry.3s"}},
+		{"the shortest and longest delays allowed", func(c *Config) {
+			c.Queue, c.RetryBackoff, c.RetryBackoffMax = "q", time.Millisecond, time.Duration(math.MaxUint32)*time.Millisecond
+		}, nil}, // checked by length below
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			cfg := DefaultConfig()
 			tt.change(&cfg)
-			if got := QueueNames(cfg); !slices.Equal(got, tt.want) {
+			got := QueueNames(cfg)
+			if tt.want == nil {
+				if len(got) != 2+33 {
+					t.Errorf("QueueNames = %d queues, want 35: one delay queue per doubling from 1ms to 49 days", len(got))
+				}
+				return
+			}
+			if !slices.Equal(got, tt.want) {
 				t.Errorf("QueueNames = %q, want %q", got, tt.want)
 			}
 		})

@@ -17,99 +17,158 @@ type ClaimResult int
 const (
 	// ClaimAcquired: the caller now holds the photo's lease and should process it.
 	ClaimAcquired ClaimResult = iota + 1
+	// ClaimTakenOver: acquired, from an earlier claim whose holder did not settle it (its
+	// process died, hung, or lost its broker channel, or the lease sweeper gave up on it). The
+	// caller now holds the lease; the earlier attempt counts.
+	ClaimTakenOver
 	// ClaimCompleted: the photo is already completed; there is nothing to do.
 	ClaimCompleted
 	// ClaimBusy: another worker holds a live lease on the photo.
 	ClaimBusy
+	// ClaimWaiting: the photo waits for a retry that is not due yet; the retry's own message
+	// will claim it.
+	ClaimWaiting
+	// ClaimFailed: the photo failed for good. Queueing it again through the API (Reopen)
+	// gives it new attempts.
+	ClaimFailed
+	// ClaimExhausted: the photo would be claimable, but has had ClaimOpts.MaxAttempts attempts
+	// already (the last ones ended without being settled: their worker died). Nothing changed.
+	ClaimExhausted
 )
 
 func (r ClaimResult) String() string {
 	switch r {
 	case ClaimAcquired:
 		return "acquired"
+	case ClaimTakenOver:
+		return "taken over"
 	case ClaimCompleted:
 		return "completed"
 	case ClaimBusy:
 		return "busy"
+	case ClaimWaiting:
+		return "waiting for a retry"
+	case ClaimFailed:
+		return "failed"
+	case ClaimExhausted:
+		return "attempts exhausted"
 	}
 	return fmt.Sprintf("ClaimResult(%d)", int(r))
 }
 
-// claimSQL claims in one statement. The UPDATE takes the photo when it is pending or failed,
-// or processing with no live worker: its lease expired (or never existed: rows the Python
-// service left), it was requeued by the sweeper or an admin, or the caller takes over. When it
-// takes nothing, the second branch reports the photo as the statement found it. A concurrent
-// claim that won makes the UPDATE re-check the new row and skip it, while the second branch
-// still sees the old status; Claim reads that as busy.
+// ClaimOpts are the terms of a claim.
+type ClaimOpts struct {
+	// Lease is how long the claim lasts unless extended (ExtendLeases); must be positive.
+	Lease time.Duration
+	// Takeover takes the photo even while another worker's lease on it is live: the caller
+	// knows that worker is gone (the broker redelivered its message).
+	Takeover bool
+	// MaxAttempts is how many claims a photo may have: a claim that would be one more gives
+	// ClaimExhausted. Must be positive.
+	MaxAttempts int
+	// Token identifies the claim, for trying it again when its answer was lost: a claim with
+	// the token of the claim holding the photo gets it back (ClaimAcquired) without counting
+	// another attempt. uuid.Nil: none.
+	Token uuid.UUID
+}
+
+// A Claim names one claim on a photo: the photo and the attempt number the claim gave it.
+// Calls that settle a claim change the photo only while that claim still holds it (processing,
+// with the same attempt number), so a worker whose claim was taken over cannot undo the new
+// holder's work: they return ErrNotClaimed instead.
+type Claim struct {
+	Photo   uuid.UUID
+	Attempt int
+}
+
+// claimSQL claims in one statement. cur locks the photo's row, so concurrent claims of one
+// photo run one after the other and each decides on the row as the one before left it. The
+// UPDATE takes the photo when it is pending (and its retry, if any, is due) or processing with
+// no live worker: its lease expired (or never existed: rows the Python service left), it was
+// requeued by the sweeper or an admin, or the caller takes over; and only while it has
+// attempts left. The second branch reports the photo as it was, with what the caller needs to
+// tell why it was not taken.
 const claimSQL = `
-WITH claimed AS (
-    UPDATE photos
-    SET status = 'processing', attempts = attempts + 1, failure_reason = NULL,
-        lease_until = now() + $2::bigint * interval '1 microsecond',
-        requeued_at = NULL, updated_at = now()
-    WHERE uuid = $1
-      AND (status IN ('pending', 'failed')
-           OR (status = 'processing'
-               AND ($3::boolean OR requeued_at IS NOT NULL
-                    OR lease_until IS NULL OR lease_until < now())))
-    RETURNING uuid, url, status, created_at, updated_at, attempts, failure_reason
+WITH cur AS (
+    SELECT uuid, url, status, created_at, updated_at, attempts, failure_reason, retry_at,
+        coalesce(status = 'processing' AND claim_token = $5, false) AS ours,
+        (status = 'pending' AND retry_at > now()) AS waiting,
+        ((status = 'pending' AND (retry_at IS NULL OR retry_at <= now()))
+         OR (status = 'processing'
+             AND ($3::boolean OR requeued_at IS NOT NULL OR lease_until IS NULL OR lease_until < now()))
+        ) AS claimable
+    FROM photos WHERE uuid = $1
+    FOR UPDATE
+), claimed AS (
+    UPDATE photos p
+    SET status = 'processing', attempts = p.attempts + CASE WHEN cur.ours THEN 0 ELSE 1 END,
+        failure_reason = NULL, lease_until = now() + $2::bigint * interval '1 microsecond',
+        requeued_at = NULL, retry_at = NULL, claim_token = $5, updated_at = now()
+    FROM cur
+    WHERE p.uuid = cur.uuid AND (cur.ours OR (cur.claimable AND cur.attempts < $4))
+    RETURNING p.uuid, p.url, p.status, p.created_at, p.updated_at, p.attempts, p.failure_reason,
+        p.retry_at, CASE WHEN cur.ours THEN 'pending' ELSE cur.status END AS was
 )
-SELECT true, uuid, url, status, created_at, updated_at, attempts, coalesce(failure_reason, '')
+SELECT true, was, false, false, uuid, url, status, created_at, updated_at, attempts,
+    coalesce(failure_reason, ''), retry_at
 FROM claimed
 UNION ALL
-SELECT false, ` + photoColumns + `
-FROM photos
-WHERE uuid = $1 AND NOT EXISTS (SELECT FROM claimed)`
+SELECT false, status, waiting, claimable, uuid, url, status, created_at, updated_at, attempts,
+    coalesce(failure_reason, ''), retry_at
+FROM cur
+WHERE NOT EXISTS (SELECT FROM claimed)`
 
 // Claim takes the photo for processing under a lease: status processing, lease_until =
-// now()+lease, attempts+1. It acquires a photo that is pending or failed, or processing with
-// an expired lease, or requeued by ExpiredLeases or StuckPhotos, or processing at all when
-// takeover is set (a redelivered message: the previous holder died). A completed photo gives
-// ClaimCompleted, one under another worker's live lease ClaimBusy; both return the photo as it
-// is. ErrNotFound when there is no such photo. Of concurrent claims without takeover, exactly
-// one acquires.
-func (s *Store) Claim(ctx context.Context, id uuid.UUID, lease time.Duration, takeover bool) (Photo, ClaimResult, error) {
-	if lease <= 0 {
-		return Photo{}, 0, fmt.Errorf("claim %s: lease %s: must be positive", id, lease)
+// now()+Lease, attempts+1. It acquires a photo that is pending (with its retry due, if it
+// waits for one), or processing under an expired lease or requeued by ExpiredLeases or
+// StuckPhotos, or processing at all when Takeover is set; ClaimTakenOver when the photo was
+// processing, ClaimAcquired again (no attempt counted) when it holds the claim with Token
+// already. Any other photo is returned as it is, with the reason it was not taken:
+// ClaimCompleted, ClaimFailed, ClaimWaiting, ClaimExhausted (it has had MaxAttempts attempts)
+// or ClaimBusy (another worker's live lease). ErrNotFound when there is no such photo. Of
+// concurrent claims without takeover, exactly one acquires.
+func (s *Store) Claim(ctx context.Context, id uuid.UUID, o ClaimOpts) (Photo, ClaimResult, error) {
+	ctx, cancel := s.call(ctx)
+	defer cancel()
+	if o.Lease <= 0 || o.MaxAttempts < 1 {
+		return Photo{}, 0, fmt.Errorf("claim %s: lease %s and max attempts %d: must be positive", id, o.Lease, o.MaxAttempts)
 	}
 	var (
-		acquired bool
-		p        Photo
+		acquired, waiting, claimable bool
+		was                          Status
+		p                            Photo
+		retryAt                      *time.Time
 	)
-	err := s.pool.QueryRow(ctx, claimSQL, id, interval(lease), takeover).Scan(
-		&acquired, &p.UUID, &p.URL, &p.Status, &p.CreatedAt, &p.UpdatedAt, &p.Attempts, &p.FailureReason)
+	var token *uuid.UUID
+	if o.Token != uuid.Nil {
+		token = &o.Token
+	}
+	err := s.pool.QueryRow(ctx, claimSQL, id, interval(o.Lease), o.Takeover, o.MaxAttempts, token).Scan(
+		&acquired, &was, &waiting, &claimable,
+		&p.UUID, &p.URL, &p.Status, &p.CreatedAt, &p.UpdatedAt, &p.Attempts, &p.FailureReason, &retryAt)
+	if retryAt != nil {
+		p.RetryAt = *retryAt
+	}
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
 		return Photo{}, 0, fmt.Errorf("claim %s: %w", id, ErrNotFound)
 	case err != nil:
-		return Photo{}, 0, fmt.Errorf("claim %s: %w", id, err)
+		return Photo{}, 0, fmt.Errorf("claim %s: %w", id, s.fail(err))
+	case acquired && was == StatusProcessing:
+		return p, ClaimTakenOver, nil
 	case acquired:
 		return p, ClaimAcquired, nil
 	case p.Status == StatusCompleted:
 		return p, ClaimCompleted, nil
+	case p.Status == StatusFailed:
+		return p, ClaimFailed, nil
+	case waiting:
+		return p, ClaimWaiting, nil
+	case claimable:
+		return p, ClaimExhausted, nil
 	default:
 		return p, ClaimBusy, nil
 	}
-}
-
-// ExtendLease pushes the lease of a photo being processed to now()+lease, for work that takes
-// longer than one lease. ErrNotClaimed when the photo is not processing, ErrNotFound when it
-// does not exist.
-func (s *Store) ExtendLease(ctx context.Context, id uuid.UUID, lease time.Duration) error {
-	if lease <= 0 {
-		return fmt.Errorf("extend lease of %s: lease %s: must be positive", id, lease)
-	}
-	changed, err := s.changePhoto(ctx, id, `
-UPDATE photos
-SET lease_until = now() + $2::bigint * interval '1 microsecond', updated_at = now()
-WHERE uuid = $1 AND status = 'processing'`, interval(lease))
-	switch {
-	case err != nil:
-		return fmt.Errorf("extend lease of %s: %w", id, err)
-	case !changed:
-		return fmt.Errorf("extend lease of %s: %w", id, ErrNotClaimed)
-	}
-	return nil
 }
 
 // changePhoto runs update, an UPDATE of the photo $1 with further arguments args, and says

@@ -15,10 +15,16 @@ import (
 
 const lease = time.Hour
 
+// claim claims with the test lease and a limit of 3 attempts.
+func (b *bundle) claim(t *testing.T, id uuid.UUID, takeover bool) (store.Photo, store.ClaimResult, error) {
+	t.Helper()
+	return b.s.Claim(ctx(t), id, store.ClaimOpts{Lease: lease, Takeover: takeover, MaxAttempts: 3})
+}
+
 func TestClaim(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	past := time.Now().Add(-time.Hour)
+	past, future := time.Now().Add(-time.Hour), time.Now().Add(time.Hour)
 	tests := []struct {
 		name     string
 		opts     storetest.PhotoOpts
@@ -27,20 +33,27 @@ func TestClaim(t *testing.T) {
 	}{
 		{"pending", storetest.PhotoOpts{}, false, store.ClaimAcquired},
 		{"pending, takeover", storetest.PhotoOpts{}, true, store.ClaimAcquired},
-		{"failed", storetest.PhotoOpts{Status: store.StatusFailed}, false, store.ClaimAcquired},
-		{"awaiting retry", storetest.PhotoOpts{FailureReason: "timeout", Attempts: 2}, false, store.ClaimAcquired},
+		{"failed", storetest.PhotoOpts{Status: store.StatusFailed}, false, store.ClaimFailed},
+		{"failed, takeover", storetest.PhotoOpts{Status: store.StatusFailed}, true, store.ClaimFailed},
+		{"retry due", storetest.PhotoOpts{FailureReason: "timeout", Attempts: 2, RetryAt: past}, false, store.ClaimAcquired},
+		{"retry not due", storetest.PhotoOpts{FailureReason: "timeout", Attempts: 1, RetryAt: future}, false, store.ClaimWaiting},
+		{"retry not due, takeover", storetest.PhotoOpts{FailureReason: "timeout", Attempts: 1, RetryAt: future}, true, store.ClaimWaiting},
+		{"retry due, no attempt left", storetest.PhotoOpts{Attempts: 3, RetryAt: past}, false, store.ClaimExhausted},
 		{"completed", storetest.PhotoOpts{Status: store.StatusCompleted}, false, store.ClaimCompleted},
 		{"completed, takeover", storetest.PhotoOpts{Status: store.StatusCompleted}, true, store.ClaimCompleted},
 		{"live lease", storetest.PhotoOpts{Status: store.StatusProcessing}, false, store.ClaimBusy},
-		{"live lease, takeover", storetest.PhotoOpts{Status: store.StatusProcessing}, true, store.ClaimAcquired},
-		{"expired lease", storetest.PhotoOpts{Status: store.StatusProcessing, LeaseUntil: past}, false, store.ClaimAcquired},
-		{"expired lease, takeover", storetest.PhotoOpts{Status: store.StatusProcessing, LeaseUntil: past}, true, store.ClaimAcquired},
+		{"live lease, no attempt left", storetest.PhotoOpts{Status: store.StatusProcessing, Attempts: 3}, false, store.ClaimBusy},
+		{"live lease, takeover", storetest.PhotoOpts{Status: store.StatusProcessing}, true, store.ClaimTakenOver},
+		{"live lease, takeover, no attempt left", storetest.PhotoOpts{Status: store.StatusProcessing, Attempts: 3}, true, store.ClaimExhausted},
+		{"expired lease", storetest.PhotoOpts{Status: store.StatusProcessing, LeaseUntil: past}, false, store.ClaimTakenOver},
+		{"expired lease, takeover", storetest.PhotoOpts{Status: store.StatusProcessing, LeaseUntil: past}, true, store.ClaimTakenOver},
+		{"expired lease, no attempt left", storetest.PhotoOpts{Status: store.StatusProcessing, LeaseUntil: past, Attempts: 3}, false, store.ClaimExhausted},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			before := b.photo(t, &tt.opts)
-			got, res, err := b.s.Claim(ctx(t), before.UUID, lease, tt.takeover)
+			got, res, err := b.claim(t, before.UUID, tt.takeover)
 			if err != nil {
 				t.Fatalf("Claim: %v", err)
 			}
@@ -52,7 +65,7 @@ func TestClaim(t *testing.T) {
 				t.Errorf("Claim returned %+v, the database holds %+v", got, after)
 			}
 			_, live := b.lease(t, before.UUID)
-			if res != store.ClaimAcquired {
+			if res != store.ClaimAcquired && res != store.ClaimTakenOver {
 				// Nothing changes for a photo not acquired.
 				if after != before {
 					t.Errorf("photo changed from %+v to %+v", before, after)
@@ -60,8 +73,8 @@ func TestClaim(t *testing.T) {
 				return
 			}
 			if after.Status != store.StatusProcessing || after.Attempts != before.Attempts+1 ||
-				after.FailureReason != "" || !live || after.UpdatedAt.Before(before.UpdatedAt) {
-				t.Errorf("after Claim: %+v (lease live %v); want processing, attempts %d, no reason, a live lease",
+				after.FailureReason != "" || !after.RetryAt.IsZero() || !live || after.UpdatedAt.Before(before.UpdatedAt) {
+				t.Errorf("after Claim: %+v (lease live %v); want processing, attempts %d, no reason, no retry, a live lease",
 					after, live, before.Attempts+1)
 			}
 		})
@@ -69,17 +82,37 @@ func TestClaim(t *testing.T) {
 
 	t.Run("unknown photo", func(t *testing.T) {
 		t.Parallel()
-		if _, _, err := b.s.Claim(ctx(t), uuid.New(), lease, true); !errors.Is(err, store.ErrNotFound) {
+		if _, _, err := b.claim(t, uuid.New(), true); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("Claim(unknown) = %v, want ErrNotFound", err)
 		}
 	})
-	t.Run("lease must be positive", func(t *testing.T) {
+	t.Run("terms must be positive", func(t *testing.T) {
 		t.Parallel()
 		p := b.photo(t, nil)
-		if _, _, err := b.s.Claim(ctx(t), p.UUID, 0, false); err == nil {
-			t.Error("Claim with a zero lease succeeded")
+		for _, o := range []store.ClaimOpts{{Lease: 0, MaxAttempts: 1}, {Lease: lease, MaxAttempts: 0}} {
+			if _, _, err := b.s.Claim(ctx(t), p.UUID, o); err == nil {
+				t.Errorf("Claim with %+v succeeded", o)
+			}
 		}
 	})
+}
+
+// A photo whose worker dies on it every time is claimed MaxAttempts times, then refused: the
+// attempts of claims that were never settled count.
+func TestClaimCountsUnsettledAttempts(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	p := b.photo(t, nil)
+	for attempt := 1; attempt <= 3; attempt++ {
+		got, res, err := b.claim(t, p.UUID, attempt > 1) // each later message is a redelivery
+		if err != nil || (res != store.ClaimAcquired && res != store.ClaimTakenOver) || got.Attempts != attempt {
+			t.Fatalf("claim %d = %v, attempts %d, %v; want acquired as attempt %d", attempt, res, got.Attempts, err, attempt)
+		}
+	}
+	got, res, err := b.claim(t, p.UUID, true)
+	if err != nil || res != store.ClaimExhausted || got.Attempts != 3 || got.Status != store.StatusProcessing {
+		t.Fatalf("fourth claim = %v, %+v, %v; want exhausted, unchanged", res, got, err)
+	}
 }
 
 // TestClaimConcurrent races many workers for the same pending photo: exactly one acquires it,
@@ -97,7 +130,7 @@ func TestClaimConcurrent(t *testing.T) {
 		for range workers {
 			wg.Go(func() {
 				<-start
-				seen, res, err := b.s.Claim(ctx(t), p.UUID, lease, false)
+				seen, res, err := b.claim(t, p.UUID, false)
 				if err != nil {
 					t.Errorf("Claim: %v", err)
 				}
@@ -124,47 +157,33 @@ func TestClaimConcurrent(t *testing.T) {
 	}
 }
 
+// A claim whose answer was lost is tried again with the same token: it gets the photo back
+// without counting a second attempt. Another token is another claim.
+func TestClaimRetriedWithItsToken(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	p := b.photo(t, nil)
+	o := store.ClaimOpts{Lease: lease, MaxAttempts: 1, Token: uuid.New()}
+	for try := 1; try <= 2; try++ {
+		got, res, err := b.s.Claim(ctx(t), p.UUID, o)
+		if err != nil || res != store.ClaimAcquired || got.Attempts != 1 {
+			t.Fatalf("try %d = %v, attempts %d, %v; want acquired as attempt 1", try, res, got.Attempts, err)
+		}
+	}
+	if _, res, err := b.s.Claim(ctx(t), p.UUID, store.ClaimOpts{Lease: lease, MaxAttempts: 1, Token: uuid.New()}); err != nil || res != store.ClaimBusy {
+		t.Errorf("claim with another token = %v, %v; want busy", res, err)
+	}
+}
+
 func TestClaimResultString(t *testing.T) {
 	t.Parallel()
 	for r, want := range map[store.ClaimResult]string{
-		store.ClaimAcquired: "acquired", store.ClaimCompleted: "completed", store.ClaimBusy: "busy", 0: "ClaimResult(0)",
+		store.ClaimAcquired: "acquired", store.ClaimTakenOver: "taken over", store.ClaimCompleted: "completed",
+		store.ClaimBusy: "busy", store.ClaimWaiting: "waiting for a retry", store.ClaimFailed: "failed",
+		store.ClaimExhausted: "attempts exhausted", 0: "ClaimResult(0)",
 	} {
 		if got := r.String(); got != want {
 			t.Errorf("ClaimResult(%d).String() = %q, want %q", int(r), got, want)
 		}
-	}
-}
-
-func TestExtendLease(t *testing.T) {
-	t.Parallel()
-	b := setup(t)
-	tests := []struct {
-		name    string
-		opts    *storetest.PhotoOpts
-		wantErr error
-	}{
-		{"expired claim", &storetest.PhotoOpts{Status: store.StatusProcessing, LeaseUntil: time.Now().Add(-time.Minute)}, nil},
-		{"live claim", &storetest.PhotoOpts{Status: store.StatusProcessing}, nil},
-		{"pending", nil, store.ErrNotClaimed},
-		{"completed", &storetest.PhotoOpts{Status: store.StatusCompleted}, store.ErrNotClaimed},
-		{"unknown", nil, store.ErrNotFound},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			id := uuid.New()
-			if tt.wantErr != store.ErrNotFound {
-				id = b.photo(t, tt.opts).UUID
-			}
-			err := b.s.ExtendLease(ctx(t), id, lease)
-			if !errors.Is(err, tt.wantErr) {
-				t.Fatalf("ExtendLease() = %v, want %v", err, tt.wantErr)
-			}
-			if tt.wantErr == nil {
-				if _, live := b.lease(t, id); !live {
-					t.Error("lease not live after ExtendLease")
-				}
-			}
-		})
 	}
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 )
@@ -14,16 +15,25 @@ type Config struct {
 	URI string
 	// MaxConns is the most connections the pool opens, a count. Default 10; 0 means default.
 	MaxConns int32
+	// Timeout bounds every call, from waiting for a connection to the last row or the commit;
+	// default 10s. A Postgres that stops answering (a network that drops packets, a hung
+	// server) then fails the call with ErrUnavailable instead of holding it for the TCP
+	// timeout, minutes later. 0 means default.
+	Timeout time.Duration
 }
 
-// DefaultMaxConns is the pool size when Config.MaxConns is 0.
-const DefaultMaxConns int32 = 10
+// Defaults for the fields where 0 means default.
+const (
+	DefaultMaxConns int32 = 10
+	DefaultTimeout        = 10 * time.Second
+)
 
 // DefaultConfig returns the defaults.
 func DefaultConfig() Config {
 	return Config{
 		URI:      "postgres://postgres@127.0.0.1:5432/photoproc?sslmode=disable",
 		MaxConns: DefaultMaxConns,
+		Timeout:  DefaultTimeout,
 	}
 }
 
@@ -38,6 +48,9 @@ func (c Config) Validate() error {
 	}
 	if c.MaxConns < 0 {
 		errs = append(errs, fmt.Errorf("max connections %d: must not be negative", c.MaxConns))
+	}
+	if c.Timeout < 0 {
+		errs = append(errs, fmt.Errorf("timeout %s: must not be negative", c.Timeout))
 	}
 	return errors.Join(errs...)
 }

@@ -33,8 +33,9 @@ type Photo struct {
 	Status        Status
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
-	Attempts      int    // claims so far
-	FailureReason string // why the last attempt failed; "" when none
+	Attempts      int       // claims so far, of the attempts it has now (Reopen starts them over)
+	FailureReason string    // why the last attempt failed; "" when none
+	RetryAt       time.Time // pending: when its retry is due, a message for it on its way; zero when it waits for none
 }
 
 // Thumbnail is a row of photo_thumbnails.
@@ -50,11 +51,17 @@ type Thumbnail struct {
 
 // photoColumns is what scanPhoto reads, in order. Columns are named, never *, so that a
 // migration adding a column cannot break a cached statement.
-const photoColumns = `uuid, url, status, created_at, updated_at, attempts, coalesce(failure_reason, '')`
+const photoColumns = `uuid, url, status, created_at, updated_at, attempts, coalesce(failure_reason, ''), retry_at`
 
 func scanPhoto(row pgx.CollectableRow) (Photo, error) {
-	var p Photo
-	err := row.Scan(&p.UUID, &p.URL, &p.Status, &p.CreatedAt, &p.UpdatedAt, &p.Attempts, &p.FailureReason)
+	var (
+		p       Photo
+		retryAt *time.Time
+	)
+	err := row.Scan(&p.UUID, &p.URL, &p.Status, &p.CreatedAt, &p.UpdatedAt, &p.Attempts, &p.FailureReason, &retryAt)
+	if retryAt != nil {
+		p.RetryAt = *retryAt
+	}
 	return p, err
 }
 

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -14,6 +15,8 @@ import (
 // cleared. Calling it again for the same photo and size leaves one row. t.UUID and t.CreatedAt
 // are ignored; t.PhotoUUID, if set, must be id. ErrNotFound when there is no such photo.
 func (s *Store) Complete(ctx context.Context, id uuid.UUID, t Thumbnail) error {
+	ctx, cancel := s.call(ctx)
+	defer cancel()
 	if t.PhotoUUID != uuid.Nil && t.PhotoUUID != id {
 		return fmt.Errorf("complete %s: thumbnail is of photo %s", id, t.PhotoUUID)
 	}
@@ -25,7 +28,7 @@ func (s *Store) Complete(ctx context.Context, id uuid.UUID, t Thumbnail) error {
 		tag, err := tx.Exec(ctx, `
 UPDATE photos
 SET status = 'completed', failure_reason = NULL, lease_until = NULL, requeued_at = NULL,
-    updated_at = now()
+    retry_at = NULL, updated_at = now()
 WHERE uuid = $1`, id)
 		if err != nil {
 			return err
@@ -51,36 +54,86 @@ SET width = excluded.width, height = excluded.height, url = excluded.url,
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("complete %s: %w", id, err)
+		return fmt.Errorf("complete %s: %w", id, s.fail(err))
 	}
 	return nil
 }
 
-// Fail marks the photo failed for good, with reason, and ends its lease. A photo already
-// completed (by a worker that took it over) stays completed: its thumbnail is the better
-// truth. ErrNotFound when there is no such photo.
-func (s *Store) Fail(ctx context.Context, id uuid.UUID, reason string) error {
-	if err := s.settle(ctx, id, StatusFailed, reason); err != nil {
-		return fmt.Errorf("fail %s: %w", id, err)
-	}
-	return nil
-}
-
-// Release hands the photo back to pending to await a retry, keeping reason as the last error,
-// and ends its lease. Like Fail, it leaves a completed photo alone. ErrNotFound when there is
-// no such photo.
-func (s *Store) Release(ctx context.Context, id uuid.UUID, reason string) error {
-	if err := s.settle(ctx, id, StatusPending, reason); err != nil {
-		return fmt.Errorf("release %s: %w", id, err)
-	}
-	return nil
-}
-
-func (s *Store) settle(ctx context.Context, id uuid.UUID, to Status, reason string) error {
-	_, err := s.changePhoto(ctx, id, `
+// Fail marks the photo of claim c failed for good, with reason, and ends its lease. The claim
+// must still hold the photo, or have been refused as ClaimExhausted (the photo is then pending
+// or processing with attempt c.Attempt, which a later claim would have changed): otherwise
+// nothing changes and the error is ErrNotClaimed (a photo completed by a worker that took it
+// over stays completed). ErrNotFound when there is no such photo.
+func (s *Store) Fail(ctx context.Context, c Claim, reason string) error {
+	ctx, cancel := s.call(ctx)
+	defer cancel()
+	if err := s.settle(ctx, c, `
 UPDATE photos
-SET status = $2, failure_reason = nullif($3, ''), lease_until = NULL, requeued_at = NULL,
-    updated_at = now()
-WHERE uuid = $1 AND status <> 'completed'`, to, cleanReason(reason))
+SET status = 'failed', failure_reason = nullif($3, ''), lease_until = NULL, requeued_at = NULL,
+    retry_at = NULL, updated_at = now()
+WHERE uuid = $1 AND attempts = $2 AND status IN ('processing', 'pending')`, cleanReason(reason)); err != nil {
+		return fmt.Errorf("fail %s: %w", c.Photo, s.fail(err))
+	}
+	return nil
+}
+
+// Release hands the photo of claim c back to pending to await a retry in retryIn, keeping
+// reason as the last error, and ends its lease: the photo then waits for a retry (RetryAt).
+// ErrNotClaimed when the claim no longer holds the photo, ErrNotFound when there is no such
+// photo.
+func (s *Store) Release(ctx context.Context, c Claim, reason string, retryIn time.Duration) error {
+	ctx, cancel := s.call(ctx)
+	defer cancel()
+	if err := s.settle(ctx, c, `
+UPDATE photos
+SET status = 'pending', failure_reason = nullif($3, ''), lease_until = NULL, requeued_at = NULL,
+    retry_at = now() + $4::bigint * interval '1 microsecond', updated_at = now()
+WHERE uuid = $1 AND attempts = $2 AND status = 'processing'`, cleanReason(reason), interval(max(retryIn, 0))); err != nil {
+		return fmt.Errorf("release %s: %w", c.Photo, s.fail(err))
+	}
+	return nil
+}
+
+// Unclaim undoes claim c without counting it as an attempt: the photo is pending again with a
+// retry due now, for the message the caller hands back to the queue (the worker is stopping,
+// or the outcome could not be recorded). ErrNotClaimed when the claim no longer holds the
+// photo, ErrNotFound when there is no such photo.
+func (s *Store) Unclaim(ctx context.Context, c Claim) error {
+	ctx, cancel := s.call(ctx)
+	defer cancel()
+	if err := s.settle(ctx, c, `
+UPDATE photos
+SET status = 'pending', attempts = attempts - 1, lease_until = NULL, requeued_at = NULL,
+    retry_at = now(), updated_at = now()
+WHERE uuid = $1 AND attempts = $2 AND status = 'processing'`); err != nil {
+		return fmt.Errorf("unclaim %s: %w", c.Photo, s.fail(err))
+	}
+	return nil
+}
+
+// settle runs update, which changes photo $1 only while claim $2 holds it, with further
+// arguments args.
+func (s *Store) settle(ctx context.Context, c Claim, update string, args ...any) error {
+	changed, err := s.changePhoto(ctx, c.Photo, update, append([]any{c.Attempt}, args...)...)
+	if err == nil && !changed {
+		return ErrNotClaimed
+	}
 	return err
+}
+
+// Reopen makes the failed photos among ids pending again with no attempts made, so that the
+// messages the caller then publishes for them may claim them: a failed photo is claimed by
+// nothing else, so a stray message cannot restart one that was given up on. Other photos are
+// left alone.
+func (s *Store) Reopen(ctx context.Context, ids []uuid.UUID) error {
+	ctx, cancel := s.call(ctx)
+	defer cancel()
+	if _, err := s.pool.Exec(ctx, `
+UPDATE photos
+SET status = 'pending', attempts = 0, lease_until = NULL, requeued_at = NULL, retry_at = NULL,
+    updated_at = now()
+WHERE uuid = ANY($1) AND status = 'failed'`, ids); err != nil {
+		return fmt.Errorf("reopen failed photos: %w", s.fail(err))
+	}
+	return nil
 }

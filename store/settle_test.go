@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
@@ -96,56 +97,80 @@ func TestCompleteRejects(t *testing.T) {
 	}
 }
 
-func TestFailAndRelease(t *testing.T) {
+func TestFailReleaseUnclaim(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	fail := func(t *testing.T, id uuid.UUID, reason string) error { return b.s.Fail(ctx(t), id, reason) }
-	release := func(t *testing.T, id uuid.UUID, reason string) error { return b.s.Release(ctx(t), id, reason) }
+	fail := func(t *testing.T, c store.Claim, reason string) error { return b.s.Fail(ctx(t), c, reason) }
+	release := func(t *testing.T, c store.Claim, reason string) error {
+		return b.s.Release(ctx(t), c, reason, time.Hour)
+	}
+	unclaim := func(t *testing.T, c store.Claim, _ string) error { return b.s.Unclaim(ctx(t), c) }
 	tests := []struct {
-		name       string
-		do         func(*testing.T, uuid.UUID, string) error
-		from       store.Status
-		reason     string
-		want       store.Status
-		wantReason string
+		name         string
+		do           func(*testing.T, store.Claim, string) error
+		from         store.Status
+		attempt      int // of the claim; the photo has attempt 1
+		reason       string
+		want         store.Status
+		wantReason   string
+		wantAttempts int
+		wantRetry    bool
+		wantErr      error
 	}{
-		{"fail a claim", fail, store.StatusProcessing, "404 Not Found", store.StatusFailed, "404 Not Found"},
-		{"fail a pending photo", fail, store.StatusPending, "bad url", store.StatusFailed, "bad url"},
-		{"fail without a reason", fail, store.StatusProcessing, "", store.StatusFailed, ""},
-		{"fail keeps completed", fail, store.StatusCompleted, "late failure", store.StatusCompleted, ""},
-		{"release a claim", release, store.StatusProcessing, "timeout", store.StatusPending, "timeout"},
-		{"release a failed photo", release, store.StatusFailed, "retry", store.StatusPending, "retry"},
-		{"release keeps completed", release, store.StatusCompleted, "late", store.StatusCompleted, ""},
-		{"NUL and invalid UTF-8 stored cleaned", fail, store.StatusProcessing, "bad\x00byte \xff end", store.StatusFailed, "badbyte \uFFFD end"},
+		{"fail a claim", fail, store.StatusProcessing, 1, "404 Not Found", store.StatusFailed, "404 Not Found", 1, false, nil},
+		{"fail without a reason", fail, store.StatusProcessing, 1, "", store.StatusFailed, "", 1, false, nil},
+		{"fail an exhausted retry", fail, store.StatusPending, 1, "died", store.StatusFailed, "died", 1, false, nil},
+		{"fail a claim taken over", fail, store.StatusProcessing, 0, "late", store.StatusProcessing, "", 1, false, store.ErrNotClaimed},
+		{"fail keeps completed", fail, store.StatusCompleted, 1, "late failure", store.StatusCompleted, "", 1, false, store.ErrNotClaimed},
+		{"fail keeps failed", fail, store.StatusFailed, 1, "again", store.StatusFailed, "storetest: failed", 1, false, store.ErrNotClaimed},
+		{"release a claim", release, store.StatusProcessing, 1, "timeout", store.StatusPending, "timeout", 1, true, nil},
+		{"release a claim taken over", release, store.StatusProcessing, 0, "timeout", store.StatusProcessing, "", 1, false, store.ErrNotClaimed},
+		{"release keeps completed", release, store.StatusCompleted, 1, "late", store.StatusCompleted, "", 1, false, store.ErrNotClaimed},
+		{"unclaim gives the attempt back", unclaim, store.StatusProcessing, 1, "", store.StatusPending, "", 0, true, nil},
+		{"unclaim a claim taken over", unclaim, store.StatusProcessing, 0, "", store.StatusProcessing, "", 1, false, store.ErrNotClaimed},
+		{"NUL and invalid UTF-8 stored cleaned", fail, store.StatusProcessing, 1, "bad\x00byte \xff end", store.StatusFailed, "badbyte \uFFFD end", 1, false, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			before := b.photo(t, &storetest.PhotoOpts{Status: tt.from})
-			if err := tt.do(t, before.UUID, tt.reason); err != nil {
-				t.Fatalf("%v", err)
+			before := b.photo(t, &storetest.PhotoOpts{Status: tt.from, Attempts: 1})
+			err := tt.do(t, store.Claim{Photo: before.UUID, Attempt: tt.attempt}, tt.reason)
+			if !errors.Is(err, tt.wantErr) || (tt.wantErr == nil) != (err == nil) {
+				t.Fatalf("got %v, want %v", err, tt.wantErr)
 			}
 			after, _ := b.get(t, before.UUID)
 			wantReason := tt.wantReason
-			if tt.from == store.StatusCompleted {
+			if tt.wantErr != nil {
 				wantReason = before.FailureReason
 			}
-			if after.Status != tt.want || after.FailureReason != wantReason {
-				t.Errorf("after: %s %q, want %s %q", after.Status, after.FailureReason, tt.want, wantReason)
+			if after.Status != tt.want || after.FailureReason != wantReason || after.Attempts != tt.wantAttempts ||
+				after.RetryAt.IsZero() == tt.wantRetry {
+				t.Errorf("after: %s %q, attempts %d, retry at %v; want %s %q, attempts %d, retry %v",
+					after.Status, after.FailureReason, after.Attempts, after.RetryAt, tt.want, wantReason, tt.wantAttempts, tt.wantRetry)
 			}
-			if set, _ := b.lease(t, before.UUID); set && tt.from != store.StatusCompleted {
+			if set, _ := b.lease(t, before.UUID); set && tt.wantErr == nil {
 				t.Error("lease still set")
-			}
-			if after.Attempts != before.Attempts {
-				t.Errorf("attempts changed from %d to %d", before.Attempts, after.Attempts)
 			}
 		})
 	}
 
+	t.Run("a released photo waits for its retry", func(t *testing.T) {
+		t.Parallel()
+		p := b.photo(t, &storetest.PhotoOpts{Status: store.StatusProcessing})
+		if err := b.s.Release(ctx(t), store.Claim{Photo: p.UUID, Attempt: 1}, "503", time.Hour); err != nil {
+			t.Fatal(err)
+		}
+		if after, _ := b.get(t, p.UUID); after.RetryAt.Before(time.Now().Add(50 * time.Minute)) {
+			t.Errorf("retry at %s, want in about an hour", after.RetryAt)
+		}
+		if _, res, err := b.claim(t, p.UUID, true); err != nil || res != store.ClaimWaiting {
+			t.Errorf("Claim before the retry is due = %v, %v; want waiting", res, err)
+		}
+	})
 	t.Run("long reason truncated", func(t *testing.T) {
 		t.Parallel()
 		p := b.photo(t, &storetest.PhotoOpts{Status: store.StatusProcessing})
-		if err := b.s.Fail(ctx(t), p.UUID, strings.Repeat("é", 5000)); err != nil {
+		if err := b.s.Fail(ctx(t), store.Claim{Photo: p.UUID, Attempt: 1}, strings.Repeat("é", 5000)); err != nil {
 			t.Fatal(err)
 		}
 		after, _ := b.get(t, p.UUID)
@@ -155,10 +180,42 @@ func TestFailAndRelease(t *testing.T) {
 	})
 	t.Run("unknown photo", func(t *testing.T) {
 		t.Parallel()
-		for name, do := range map[string]func(*testing.T, uuid.UUID, string) error{"Fail": fail, "Release": release} {
-			if err := do(t, uuid.New(), "x"); !errors.Is(err, store.ErrNotFound) {
+		for name, do := range map[string]func(*testing.T, store.Claim, string) error{"Fail": fail, "Release": release, "Unclaim": unclaim} {
+			if err := do(t, store.Claim{Photo: uuid.New(), Attempt: 1}, "x"); !errors.Is(err, store.ErrNotFound) {
 				t.Errorf("%s(unknown) = %v, want ErrNotFound", name, err)
 			}
 		}
 	})
+}
+
+// Reopen gives failed photos new attempts and leaves the others alone; the message published
+// next then claims them.
+func TestReopen(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	failed := b.photo(t, &storetest.PhotoOpts{Status: store.StatusFailed, Attempts: 3})
+	others := []store.Photo{
+		b.photo(t, nil),
+		b.photo(t, &storetest.PhotoOpts{Status: store.StatusCompleted}),
+		b.photo(t, &storetest.PhotoOpts{Status: store.StatusProcessing}),
+		b.photo(t, &storetest.PhotoOpts{FailureReason: "503", Attempts: 1, RetryAt: time.Now().Add(time.Hour)}),
+	}
+	ids := []uuid.UUID{failed.UUID, uuid.New()}
+	for _, p := range others {
+		ids = append(ids, p.UUID)
+	}
+	if err := b.s.Reopen(ctx(t), ids); err != nil {
+		t.Fatalf("Reopen: %v", err)
+	}
+	if after, _ := b.get(t, failed.UUID); after.Status != store.StatusPending || after.Attempts != 0 || after.FailureReason != failed.FailureReason {
+		t.Errorf("reopened photo: %+v; want pending, no attempts, the reason it failed with", after)
+	}
+	for _, p := range others {
+		if after, _ := b.get(t, p.UUID); after != p {
+			t.Errorf("Reopen changed %+v to %+v", p, after)
+		}
+	}
+	if _, res, err := b.claim(t, failed.UUID, false); err != nil || res != store.ClaimAcquired {
+		t.Errorf("Claim after Reopen = %v, %v; want acquired", res, err)
+	}
 }

@@ -2,8 +2,10 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -11,8 +13,9 @@ import (
 
 // Store is the daemon's access to Postgres. It is safe for concurrent use.
 type Store struct {
-	pool *pgxpool.Pool
-	log  *slog.Logger
+	pool    *pgxpool.Pool
+	log     *slog.Logger
+	timeout time.Duration
 }
 
 // Open builds the connection pool. It connects lazily, so it succeeds while the database is
@@ -43,7 +46,11 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Store, error) 
 	}
 	logger = logger.With("component", "store")
 	logger.Debug("postgres pool ready", "host", pcfg.ConnConfig.Host, "database", pcfg.ConnConfig.Database, "max_conns", pcfg.MaxConns)
-	return &Store{pool: pool, log: logger}, nil
+	timeout := cfg.Timeout
+	if timeout == 0 {
+		timeout = DefaultTimeout
+	}
+	return &Store{pool: pool, log: logger, timeout: timeout}, nil
 }
 
 // registerTypes teaches each new connection the photo_status enum and its array type, so that
@@ -64,12 +71,41 @@ func registerTypes(ctx context.Context, conn *pgx.Conn) error {
 // Close closes every connection, waiting for those in use to be released.
 func (s *Store) Close() { s.pool.Close() }
 
-// Ping checks that Postgres answers and has the schema.
+// Ping checks that Postgres answers and has the schema; it may still refuse writes.
 func (s *Store) Ping(ctx context.Context) error {
+	ctx, cancel := s.call(ctx)
+	defer cancel()
 	if err := s.pool.Ping(ctx); err != nil {
-		return fmt.Errorf("ping postgres: %w", err)
+		return fmt.Errorf("ping postgres: %w", s.fail(err))
 	}
 	return nil
+}
+
+// PingWrite checks that Postgres accepts writes, with an UPDATE that changes no row:
+// ErrReadOnly when it answers but refuses them.
+func (s *Store) PingWrite(ctx context.Context) error {
+	ctx, cancel := s.call(ctx)
+	defer cancel()
+	if _, err := s.pool.Exec(ctx, `UPDATE photos SET status = status WHERE false`); err != nil {
+		return fmt.Errorf("write to postgres: %w", s.fail(err))
+	}
+	return nil
+}
+
+// call bounds one call to the database by Config.Timeout.
+func (s *Store) call(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, s.timeout)
+}
+
+// fail classifies the error of a call (see classify). A connection that refuses writes is
+// not used again: after a failover behind the same address, or once the setting is lifted,
+// a new connection writes again, while the old one would refuse writes for as long as it lives.
+func (s *Store) fail(err error) error {
+	err = classify(err)
+	if errors.Is(err, ErrReadOnly) {
+		s.pool.Reset()
+	}
+	return err
 }
 
 // Stat reports the pool's connection counts, for a metrics collector.

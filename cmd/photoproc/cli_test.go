@@ -29,11 +29,11 @@ func TestMigrateCommands(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"migrate", "status"}, "version 0 of 2; pending: 001_create_photos.sql, 002_processing.sql"},
-		{[]string{"migrate", "up"}, "version 2 of 2"},
-		{[]string{"migrate", "down"}, "version 1 of 2; pending: 002_processing.sql"},
-		{[]string{"migrate", "up"}, "version 2 of 2"},
-		{[]string{"migrate", "status"}, "version 2 of 2"},
+		{[]string{"migrate", "status"}, "version 0 of 3; pending: 001_create_photos.sql, 002_processing.sql, 003_retry_at.sql"},
+		{[]string{"migrate", "up"}, "version 3 of 3"},
+		{[]string{"migrate", "down"}, "version 2 of 3; pending: 003_retry_at.sql"},
+		{[]string{"migrate", "up"}, "version 3 of 3"},
+		{[]string{"migrate", "status"}, "version 3 of 3"},
 	}
 	for _, s := range steps {
 		code, out, errOut := runCLI(t, env, s.args...)

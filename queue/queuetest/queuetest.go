@@ -37,7 +37,7 @@ func URI() string {
 // Config returns a queue.Config for one test: a unique queue name "photoproc-test-<random>"
 // (also the ConnectionName, so CloseConnections can find this test's connections), short
 // retry and reconnect backoffs, and a cleanup that deletes every queue of its topology. A test
-// that changes the names (Queue, MaxAttempts, RetryBackoff, RetryBackoffMax) calls Cleanup with
+// that changes the names (Queue, RetryBackoff, RetryBackoffMax) calls Cleanup with
 // the changed config too.
 func Config(tb testing.TB) queue.Config {
 	tb.Helper()
@@ -182,4 +182,17 @@ func random() string {
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+// Purge deletes the messages ready in a queue and returns how many there were.
+func Purge(tb testing.TB, uri, queueName string) int {
+	tb.Helper()
+	var n int
+	withChannel(tb, uri, func(ch *amqp.Channel) {
+		var err error
+		if n, err = ch.QueuePurge(queueName, false); err != nil {
+			tb.Fatalf("purge %s: %v", queueName, err)
+		}
+	})
+	return n
 }

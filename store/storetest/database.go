@@ -104,3 +104,25 @@ func withDatabase(tb testing.TB, uri, name string) string {
 	u.Path = "/" + name
 	return u.String()
 }
+
+// ReadOnly makes new sessions on the database of uri refuse writes (on) or accept them again
+// (off), as a standby after a failover or a database set default_transaction_read_only does.
+// Sessions already open keep the setting they started with. Only the test's own database may
+// be given: the setting never touches the server or another test's database.
+func ReadOnly(tb testing.TB, uri string, on bool) {
+	tb.Helper()
+	cfg, err := pgx.ParseConfig(uri)
+	if err != nil {
+		tb.Fatalf("storetest: %v", err)
+	}
+	if !strings.HasPrefix(cfg.Database, "photoproc_test_") {
+		tb.Fatalf("storetest: ReadOnly on %q, which is not a test database", cfg.Database)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), setupTimeout)
+	defer cancel()
+	sql := "ALTER DATABASE " + pgx.Identifier{cfg.Database}.Sanitize() + " RESET default_transaction_read_only"
+	if on {
+		sql = "ALTER DATABASE " + pgx.Identifier{cfg.Database}.Sanitize() + " SET default_transaction_read_only = on"
+	}
+	adminExec(ctx, tb, sql)
+}

@@ -25,22 +25,29 @@ type PhotoOpts struct {
 	LeaseUntil    time.Time    // default: none, or an hour from now when Status is processing
 	FailureReason string       // default: none, or "storetest: failed" when Status is failed
 	Attempts      int          // default 0, or 1 when Status is processing, completed or failed
+	RetryAt       time.Time    // default: none (pending: waits for no retry)
 }
 
 // Photo inserts a photo as opts describe and returns it.
 func Photo(ctx context.Context, tb testing.TB, db DB, opts *PhotoOpts) store.Photo {
 	tb.Helper()
 	o := withDefaults(opts)
-	var p store.Photo
+	var (
+		p       store.Photo
+		retryAt *time.Time
+	)
 	err := db.QueryRow(ctx, `
-INSERT INTO photos (url, status, created_at, updated_at, lease_until, failure_reason, attempts)
-VALUES ($1, $2::text::photo_status, coalesce($3, now()), coalesce($4, now()), $5, nullif($6, ''), $7)
-RETURNING uuid, url, status::text, created_at, updated_at, attempts, coalesce(failure_reason, '')`,
+INSERT INTO photos (url, status, created_at, updated_at, lease_until, failure_reason, attempts, retry_at)
+VALUES ($1, $2::text::photo_status, coalesce($3, now()), coalesce($4, now()), $5, nullif($6, ''), $7, $8)
+RETURNING uuid, url, status::text, created_at, updated_at, attempts, coalesce(failure_reason, ''), retry_at`,
 		o.URL, string(o.Status), timestamp(o.CreatedAt), timestamp(o.UpdatedAt), timestamp(o.LeaseUntil),
-		o.FailureReason, o.Attempts,
-	).Scan(&p.UUID, &p.URL, &p.Status, &p.CreatedAt, &p.UpdatedAt, &p.Attempts, &p.FailureReason)
+		o.FailureReason, o.Attempts, timestamp(o.RetryAt),
+	).Scan(&p.UUID, &p.URL, &p.Status, &p.CreatedAt, &p.UpdatedAt, &p.Attempts, &p.FailureReason, &retryAt)
 	if err != nil {
 		tb.Fatalf("storetest: insert photo: %v", err)
+	}
+	if retryAt != nil {
+		p.RetryAt = *retryAt
 	}
 	return p
 }

@@ -14,6 +14,8 @@ import (
 // the last photo of the previous page (uuid.Nil for the first page); it may have left pending
 // since. ErrNotFound when after names no photo.
 func (s *Store) ListPending(ctx context.Context, after uuid.UUID, limit int) ([]Photo, error) {
+	ctx, cancel := s.call(ctx)
+	defer cancel()
 	if limit < 1 {
 		return nil, fmt.Errorf("list pending: limit %d: must be positive", limit)
 	}
@@ -31,7 +33,7 @@ LIMIT $1`, limit)
 	} else {
 		var at time.Time
 		if at, err = s.createdAt(ctx, after); err != nil {
-			return nil, fmt.Errorf("list pending after %s: %w", after, err)
+			return nil, fmt.Errorf("list pending after %s: %w", after, s.fail(err))
 		}
 		rows, err = s.pool.Query(ctx, `
 SELECT `+photoColumns+` FROM photos
@@ -40,11 +42,11 @@ ORDER BY created_at, uuid
 LIMIT $3`, at, after, limit)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("list pending: %w", err)
+		return nil, fmt.Errorf("list pending: %w", s.fail(err))
 	}
 	photos, err := pgx.CollectRows(rows, scanPhoto)
 	if err != nil {
-		return nil, fmt.Errorf("list pending: %w", err)
+		return nil, fmt.Errorf("list pending: %w", s.fail(err))
 	}
 	return photos, nil
 }
@@ -61,17 +63,19 @@ func (s *Store) createdAt(ctx context.Context, id uuid.UUID) (time.Time, error) 
 // Photos returns the photos with the given uuids, in one query. Unknown uuids are absent from
 // the map.
 func (s *Store) Photos(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]Photo, error) {
+	ctx, cancel := s.call(ctx)
+	defer cancel()
 	found := make(map[uuid.UUID]Photo, len(ids))
 	if len(ids) == 0 {
 		return found, nil
 	}
 	rows, err := s.pool.Query(ctx, `SELECT `+photoColumns+` FROM photos WHERE uuid = ANY($1)`, ids)
 	if err != nil {
-		return nil, fmt.Errorf("photos: %w", err)
+		return nil, fmt.Errorf("photos: %w", s.fail(err))
 	}
 	photos, err := pgx.CollectRows(rows, scanPhoto)
 	if err != nil {
-		return nil, fmt.Errorf("photos: %w", err)
+		return nil, fmt.Errorf("photos: %w", s.fail(err))
 	}
 	for _, p := range photos {
 		found[p.UUID] = p
@@ -82,6 +86,8 @@ func (s *Store) Photos(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]Phot
 // Photo returns one photo and its thumbnails, smallest size first. ErrNotFound when there is
 // no such photo.
 func (s *Store) Photo(ctx context.Context, id uuid.UUID) (Photo, []Thumbnail, error) {
+	ctx, cancel := s.call(ctx)
+	defer cancel()
 	// One round trip; both reads see the same committed state unless a write lands between them,
 	// which at worst shows a thumbnail a moment before the photo says completed.
 	batch := &pgx.Batch{}
@@ -95,15 +101,15 @@ func (s *Store) Photo(ctx context.Context, id uuid.UUID) (Photo, []Thumbnail, er
 		return Photo{}, nil, fmt.Errorf("photo %s: %w", id, ErrNotFound)
 	}
 	if err != nil {
-		return Photo{}, nil, fmt.Errorf("photo %s: %w", id, err)
+		return Photo{}, nil, fmt.Errorf("photo %s: %w", id, s.fail(err))
 	}
 	rows, err := results.Query()
 	if err != nil {
-		return Photo{}, nil, fmt.Errorf("thumbnails of %s: %w", id, err)
+		return Photo{}, nil, fmt.Errorf("thumbnails of %s: %w", id, s.fail(err))
 	}
 	thumbs, err := pgx.CollectRows(rows, scanThumbnail)
 	if err != nil {
-		return Photo{}, nil, fmt.Errorf("thumbnails of %s: %w", id, err)
+		return Photo{}, nil, fmt.Errorf("thumbnails of %s: %w", id, s.fail(err))
 	}
 	return photo, thumbs, nil
 }
@@ -115,21 +121,4 @@ func collectOne[T any](results pgx.BatchResults, scan pgx.RowToFunc[T]) (T, erro
 		return zero, err
 	}
 	return pgx.CollectExactlyOneRow(rows, scan)
-}
-
-// InsertPhoto adds a pending photo. It is for the demo command and tests; the daemon itself
-// never creates photos.
-func (s *Store) InsertPhoto(ctx context.Context, url string) (Photo, error) {
-	if url == "" {
-		return Photo{}, errors.New("insert photo: empty url")
-	}
-	rows, err := s.pool.Query(ctx, `INSERT INTO photos (url) VALUES ($1) RETURNING `+photoColumns, url)
-	if err != nil {
-		return Photo{}, fmt.Errorf("insert photo: %w", err)
-	}
-	p, err := pgx.CollectExactlyOneRow(rows, scanPhoto)
-	if err != nil {
-		return Photo{}, fmt.Errorf("insert photo: %w", err)
-	}
-	return p, nil
 }

@@ -1,7 +1,6 @@
 package store_test
 
 import (
-	"maps"
 	"slices"
 	"sync"
 	"testing"
@@ -38,12 +37,12 @@ func TestExpiredLeases(t *testing.T) {
 
 	// The message the caller republishes is a fresh one (no takeover): it must still get the
 	// photo, although its lease was just pushed.
-	_, res, err := b.s.Claim(ctx(t), expired.UUID, lease, false)
-	if err != nil || res != store.ClaimAcquired {
-		t.Fatalf("Claim after requeue = %v, %v; want acquired", res, err)
+	_, res, err := b.claim(t, expired.UUID, false)
+	if err != nil || res != store.ClaimTakenOver {
+		t.Fatalf("Claim after requeue = %v, %v; want taken over", res, err)
 	}
 	// ...and only one such message.
-	if _, res, _ := b.s.Claim(ctx(t), expired.UUID, lease, false); res != store.ClaimBusy {
+	if _, res, _ := b.claim(t, expired.UUID, false); res != store.ClaimBusy {
 		t.Fatalf("second Claim after requeue = %v, want busy", res)
 	}
 }
@@ -60,7 +59,7 @@ func TestLeaselessClaims(t *testing.T) {
 	if _, err := b.db.Exec(ctx(t), `UPDATE photos SET lease_until = NULL`); err != nil {
 		t.Fatal(err)
 	}
-	if _, res, err := b.s.Claim(ctx(t), claimed.UUID, lease, false); err != nil || res != store.ClaimAcquired {
+	if _, res, err := b.claim(t, claimed.UUID, false); err != nil || res != store.ClaimTakenOver {
 		t.Errorf("Claim of a leaseless processing photo = %v, %v; want acquired", res, err)
 	}
 	ids, err := b.s.ExpiredLeases(ctx(t), lease, 10)
@@ -133,7 +132,7 @@ func TestStuckPhotos(t *testing.T) {
 	if again, err := b.s.StuckPhotos(ctx(t), time.Hour, 10); err != nil || len(again) != 0 {
 		t.Fatalf("second StuckPhotos() = %v, %v; want none", again, err)
 	}
-	if _, res, err := b.s.Claim(ctx(t), stuck.UUID, lease, false); err != nil || res != store.ClaimAcquired {
+	if _, res, err := b.claim(t, stuck.UUID, false); err != nil || res != store.ClaimTakenOver {
 		t.Fatalf("Claim after requeue = %v, %v; want acquired", res, err)
 	}
 	if _, err := b.s.StuckPhotos(ctx(t), -time.Second, 10); err == nil {
@@ -163,79 +162,65 @@ func TestSweepLimits(t *testing.T) {
 	}
 }
 
-func TestCountByStatus(t *testing.T) {
+func TestExtendLeases(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		name   string
-		photos []store.Status
-		want   map[store.Status]int64
-	}{
-		{"empty", nil, map[store.Status]int64{store.StatusPending: 0, store.StatusProcessing: 0, store.StatusCompleted: 0, store.StatusFailed: 0}},
-		{"mixed", []store.Status{store.StatusPending, store.StatusPending, store.StatusPending, store.StatusFailed, store.StatusFailed, store.StatusCompleted},
-			map[store.Status]int64{store.StatusPending: 3, store.StatusProcessing: 0, store.StatusCompleted: 1, store.StatusFailed: 2}},
+	b := setup(t)
+	expired := b.photo(t, &storetest.PhotoOpts{Status: store.StatusProcessing, LeaseUntil: time.Now().Add(-time.Minute), UpdatedAt: time.Now().Add(-time.Hour)})
+	live := b.photo(t, &storetest.PhotoOpts{Status: store.StatusProcessing})
+	takenOver := b.photo(t, &storetest.PhotoOpts{Status: store.StatusProcessing, Attempts: 2})
+	done := b.photo(t, &storetest.PhotoOpts{Status: store.StatusCompleted})
+	claims := []store.Claim{
+		{Photo: expired.UUID, Attempt: 1}, {Photo: live.UUID, Attempt: 1},
+		{Photo: takenOver.UUID, Attempt: 1}, {Photo: done.UUID, Attempt: 1}, {Photo: uuid.New(), Attempt: 1},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			b := setup(t)
-			for _, st := range tt.photos {
-				b.photo(t, &storetest.PhotoOpts{Status: st})
-			}
-			got, err := b.s.CountByStatus(ctx(t))
-			if err != nil {
-				t.Fatalf("CountByStatus: %v", err)
-			}
-			if !maps.Equal(got, tt.want) {
-				t.Errorf("CountByStatus() = %v, want %v", got, tt.want)
-			}
-		})
+	lost, err := b.s.ExtendLeases(ctx(t), lease, claims)
+	if err != nil {
+		t.Fatalf("ExtendLeases: %v", err)
+	}
+	if !slices.Equal(lost, claims[2:]) {
+		t.Errorf("ExtendLeases() lost %v, want %v", lost, claims[2:])
+	}
+	for _, p := range []store.Photo{expired, live} {
+		if _, isLive := b.lease(t, p.UUID); !isLive {
+			t.Errorf("lease of %s not live after ExtendLeases", p.UUID)
+		}
+	}
+	if after, _ := b.get(t, expired.UUID); !after.UpdatedAt.Equal(expired.UpdatedAt) {
+		t.Errorf("ExtendLeases moved updated_at from %s to %s: a kept-alive lease is no progress", expired.UpdatedAt, after.UpdatedAt)
+	}
+	if lost, err := b.s.ExtendLeases(ctx(t), lease, nil); err != nil || len(lost) != 0 {
+		t.Errorf("ExtendLeases(none) = %v, %v", lost, err)
+	}
+	if _, err := b.s.ExtendLeases(ctx(t), 0, claims); err == nil {
+		t.Error("ExtendLeases with a zero lease succeeded")
 	}
 }
 
-func TestFailures(t *testing.T) {
+func TestLostRetries(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	now := time.Now()
-	// created oldest first; failed in another order.
-	oldest := b.photo(t, &storetest.PhotoOpts{Status: store.StatusFailed, CreatedAt: now.Add(-3 * time.Hour), UpdatedAt: now.Add(-time.Minute), FailureReason: "404"})
-	middle := b.photo(t, &storetest.PhotoOpts{Status: store.StatusFailed, CreatedAt: now.Add(-2 * time.Hour), UpdatedAt: now.Add(-time.Hour), FailureReason: "not an image"})
-	newest := b.photo(t, &storetest.PhotoOpts{Status: store.StatusFailed, CreatedAt: now.Add(-time.Hour), UpdatedAt: now.Add(-time.Second), FailureReason: "too large"})
-	b.photo(t, &storetest.PhotoOpts{FailureReason: "awaiting retry"})
-	b.photo(t, &storetest.PhotoOpts{Status: store.StatusCompleted})
+	lost := b.photo(t, &storetest.PhotoOpts{FailureReason: "503", Attempts: 1, RetryAt: now.Add(-time.Hour)})
+	b.photo(t, &storetest.PhotoOpts{FailureReason: "503", Attempts: 1, RetryAt: now.Add(-time.Second)}) // within grace
+	b.photo(t, &storetest.PhotoOpts{FailureReason: "503", Attempts: 1, RetryAt: now.Add(time.Hour)})    // not due
+	b.photo(t, nil)                                                                                     // never queued, or queued: no way to know; not ours to requeue
+	b.photo(t, &storetest.PhotoOpts{Status: store.StatusProcessing, RetryAt: now.Add(-time.Hour)})
 
-	t.Run("recent failures, latest first", func(t *testing.T) {
-		t.Parallel()
-		got, err := b.s.RecentFailures(ctx(t), 10)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if want := []store.Photo{newest, oldest, middle}; !slices.Equal(got, want) {
-			t.Errorf("RecentFailures() = %+v, want %+v", got, want)
-		}
-		if got, err := b.s.RecentFailures(ctx(t), 1); err != nil || len(got) != 1 || got[0].FailureReason != "too large" {
-			t.Errorf("RecentFailures(1) = %+v, %v", got, err)
-		}
-	})
-	t.Run("failed photos, oldest first", func(t *testing.T) {
-		t.Parallel()
-		got, err := b.s.FailedPhotos(ctx(t), 10)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if want := []uuid.UUID{oldest.UUID, middle.UUID, newest.UUID}; !slices.Equal(got, want) {
-			t.Errorf("FailedPhotos() = %v, want %v", got, want)
-		}
-		if got, err := b.s.FailedPhotos(ctx(t), 2); err != nil || len(got) != 2 {
-			t.Errorf("FailedPhotos(2) = %v, %v", got, err)
-		}
-	})
-	t.Run("limits", func(t *testing.T) {
-		t.Parallel()
-		if _, err := b.s.RecentFailures(ctx(t), 0); err == nil {
-			t.Error("RecentFailures(0) succeeded")
-		}
-		if _, err := b.s.FailedPhotos(ctx(t), 0); err == nil {
-			t.Error("FailedPhotos(0) succeeded")
-		}
-	})
+	ids, err := b.s.LostRetries(ctx(t), time.Minute, 10)
+	if err != nil {
+		t.Fatalf("LostRetries: %v", err)
+	}
+	if !slices.Equal(ids, []uuid.UUID{lost.UUID}) {
+		t.Fatalf("LostRetries() = %v, want [%s]", ids, lost.UUID)
+	}
+	if again, err := b.s.LostRetries(ctx(t), time.Minute, 10); err != nil || len(again) != 0 {
+		t.Fatalf("second LostRetries() = %v, %v; want none within the grace", again, err)
+	}
+	// The message the caller publishes claims it.
+	if _, res, err := b.claim(t, lost.UUID, false); err != nil || res != store.ClaimAcquired {
+		t.Fatalf("Claim of a lost retry = %v, %v; want acquired", res, err)
+	}
+	if _, err := b.s.LostRetries(ctx(t), -time.Second, 10); err == nil {
+		t.Error("LostRetries with a negative grace succeeded")
+	}
 }

@@ -45,7 +45,7 @@ func readHeader(f format, data []byte) (image.Config, error) {
 	}
 	cfg, err := safely(func() (image.Config, error) { return configOf(bytes.NewReader(data)) })
 	if err != nil {
-		return image.Config{}, decodeError(f, data, err)
+		return image.Config{}, decodeError(f, err)
 	}
 	if cfg.Width <= 0 || cfg.Height <= 0 {
 		return image.Config{}, fmt.Errorf("%w: %s header says %dx%d pixels", ErrCorrupt, f.label(), cfg.Width, cfg.Height)
@@ -59,7 +59,7 @@ func readHeader(f format, data []byte) (image.Config, error) {
 func decodePixels(f format, data []byte, stored, atLeast image.Point) (*image.RGBA, error) {
 	img, err := safely(func() (image.Image, error) { return decodeImage(f, data, stored, atLeast) })
 	if err != nil {
-		return nil, decodeError(f, data, err)
+		return nil, decodeError(f, err)
 	}
 	size := img.Bounds().Size()
 	if size.X <= 0 || size.Y <= 0 || size.X > stored.X || size.Y > stored.Y {
@@ -140,7 +140,7 @@ func safely[T any](decode func() (T, error)) (v T, err error) {
 }
 
 // decodeError classifies a decoder's error and says what it means for the photo.
-func decodeError(f format, data []byte, err error) error {
+func decodeError(f format, err error) error {
 	var (
 		jpegUnsupported jpeg.UnsupportedError
 		pngUnsupported  png.UnsupportedError
@@ -149,9 +149,7 @@ func decodeError(f format, data []byte, err error) error {
 	switch {
 	case errors.Is(err, ErrCorrupt), errors.Is(err, ErrUnsupportedFormat):
 		return err
-	case f == formatJPEG && jpegVariant(data) != "":
-		return fmt.Errorf("%w: %s, which is not supported", ErrUnsupportedFormat, jpegVariant(data))
-	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF), f == formatJPEG && jpegTruncated(data):
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
 		return fmt.Errorf("%w: truncated %s (the data ends before the picture does)", ErrCorrupt, f.label())
 	case errors.As(err, &jpegUnsupported), errors.As(err, &pngUnsupported),
 		errors.As(err, &tiffUnsupported), errors.Is(err, bmp.ErrUnsupported):

@@ -6,7 +6,7 @@ import "errors"
 // and each is a property of the input: trying the same bytes again gives the same error.
 var (
 	// ErrUnsupportedFormat: the bytes are not an image we decode (HTML, PDF, HEIC, an arithmetic
-	// coded JPEG, ...).
+	// coded JPEG, a JPEG of more scans or marker segments than the limits, ...).
 	ErrUnsupportedFormat = errors.New("unsupported format")
 	// ErrTooManyPixels: the header announces more pixels than Config.MaxPixels.
 	ErrTooManyPixels = errors.New("image too large")

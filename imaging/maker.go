@@ -81,6 +81,9 @@ func (m *Maker) render(src []byte) (Thumbnail, *image.RGBA, error) {
 	if err != nil {
 		return Thumbnail{}, nil, err
 	}
+	if _, err := inspect(f, src); err != nil {
+		return Thumbnail{}, nil, err
+	}
 	hdr, err := readHeader(f, src)
 	if err != nil {
 		return Thumbnail{}, nil, err

@@ -2,6 +2,7 @@ package imaging
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -55,10 +56,14 @@ func readHeader(f format, data []byte) (image.Config, error) {
 
 // decodePixels decodes the first frame of data as premultiplied RGBA with its origin at (0,0).
 // stored is the size from the header, which the pixel limit was checked against; atLeast is
-// the size the thumbnail needs, for decoders that can scale while decoding.
-func decodePixels(f format, data []byte, stored, atLeast image.Point) (*image.RGBA, error) {
-	img, err := safely(func() (image.Image, error) { return decodeImage(f, data, stored, atLeast) })
+// the size the thumbnail needs, for decoders that can scale while decoding. A decoder that
+// reads its input as it goes stops once ctx is done.
+func decodePixels(ctx context.Context, f format, data []byte, stored, atLeast image.Point) (*image.RGBA, error) {
+	img, err := safely(func() (image.Image, error) { return decodeImage(ctx, f, data, stored, atLeast) })
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("decode %s: %w: stopped at the decoding deadline", f.label(), ctx.Err())
+		}
 		return nil, decodeError(f, err)
 	}
 	size := img.Bounds().Size()
@@ -74,15 +79,15 @@ func decodePixels(f format, data []byte, stored, atLeast image.Point) (*image.RG
 	return toRGBA(img), nil
 }
 
-func decodeImage(f format, data []byte, stored, atLeast image.Point) (image.Image, error) {
-	r := bytes.NewReader(data)
+func decodeImage(ctx context.Context, f format, data []byte, stored, atLeast image.Point) (image.Image, error) {
+	r := newDeadlineReader(ctx, data)
 	switch f {
 	case formatJPEG:
-		return decodeJPEG(data, stored, atLeast)
+		return decodeJPEG(ctx, data, stored, atLeast)
 	case formatPNG:
 		return png.Decode(r)
 	case formatGIF:
-		return decodeGIF(data)
+		return decodeGIF(r)
 	case formatWebP:
 		return webp.Decode(r)
 	case formatBMP:
@@ -94,19 +99,22 @@ func decodeImage(f format, data []byte, stored, atLeast image.Point) (image.Imag
 }
 
 // decodeJPEGStd decodes with Go's decoder: the only one without cgo, and with cgo the one for
-// the JPEGs libjpeg-turbo is not given (see jpeg_turbo.go).
-func decodeJPEGStd(data []byte) (image.Image, error) {
-	return jpeg.Decode(bytes.NewReader(data))
+// the JPEGs libjpeg-turbo is not given (see jpeg_turbo.go). It stops once ctx is done.
+func decodeJPEGStd(ctx context.Context, data []byte) (image.Image, error) {
+	return jpeg.Decode(newDeadlineReader(ctx, data))
 }
 
 // decodeGIF returns the first frame as shown: a frame can be smaller than the logical screen
 // and placed anywhere in it, and browsers show it on a transparent screen of the full size.
-func decodeGIF(data []byte) (image.Image, error) {
-	cfg, err := gif.DecodeConfig(bytes.NewReader(data))
+func decodeGIF(r *deadlineReader) (image.Image, error) {
+	cfg, err := gif.DecodeConfig(r)
 	if err != nil {
 		return nil, err
 	}
-	frame, err := gif.Decode(bytes.NewReader(data))
+	if _, err := r.Seek(0, io.SeekStart); err != nil {
+		return nil, err
+	}
+	frame, err := gif.Decode(r)
 	if err != nil {
 		return nil, err
 	}

@@ -2,7 +2,10 @@
 
 package imaging
 
-import "image"
+import (
+	"context"
+	"image"
+)
 
 // JPEGCodec names the JPEG codec built in: "libjpeg-turbo" with cgo, "image/jpeg" without.
 const JPEGCodec = "image/jpeg"
@@ -10,8 +13,8 @@ const JPEGCodec = "image/jpeg"
 // decodeJPEG decodes with Go's decoder, which cannot scale while decoding, so it always returns
 // the full size. Builds with cgo use libjpeg-turbo instead (jpeg_turbo.go); this one is for
 // CGO_ENABLED=0 or the purego tag: slower, and just as correct.
-func decodeJPEG(data []byte, _, _ image.Point) (image.Image, error) {
-	return decodeJPEGStd(data)
+func decodeJPEG(ctx context.Context, data []byte, _, _ image.Point) (image.Image, error) {
+	return decodeJPEGStd(ctx, data)
 }
 
 // encodeJPEG encodes img with Go's encoder.

@@ -3,6 +3,7 @@
 package imaging
 
 import (
+	"context"
 	"image"
 	"testing"
 
@@ -13,7 +14,7 @@ import (
 func TestStdDecodesWhole(t *testing.T) {
 	src := testphotos.Read(t, "camera-1600x1200.jpg")
 	stored := image.Pt(1600, 1200)
-	img, err := decodeJPEG(src, stored, image.Pt(320, 240))
+	img, err := decodeJPEG(context.Background(), src, stored, image.Pt(320, 240))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,6 +16,7 @@ static int header(tjhandle h, const unsigned char *buf, unsigned long len, int *
 import "C"
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"image"
@@ -38,11 +39,12 @@ const JPEGCodec = "libjpeg-turbo"
 // the pixel limit was checked against; progressive JPEGs with an absurd number of scans are
 // refused (TJFLAG_LIMITSCANS). CMYK and YCCK, which TurboJPEG cannot turn into RGB, and any
 // JPEG it warns about or fails on go to Go's decoder, so that both builds accept the same files
-// and word their errors the same way.
-func decodeJPEG(data []byte, stored, atLeast image.Point) (image.Image, error) {
+// and word their errors the same way. libjpeg-turbo cannot be stopped midway; image/jpeg stops
+// once ctx is done.
+func decodeJPEG(ctx context.Context, data []byte, stored, atLeast image.Point) (image.Image, error) {
 	img, err := turboDecode(data, stored, atLeast)
 	if err != nil {
-		return decodeJPEGStd(data)
+		return decodeJPEGStd(ctx, data)
 	}
 	return img, nil
 }

@@ -3,6 +3,7 @@
 package imaging
 
 import (
+	"context"
 	"image"
 	"testing"
 
@@ -22,7 +23,7 @@ func TestTurboDecodesAtTheSmallestScaleThatCovers(t *testing.T) {
 		{image.Pt(2017, 10), stored},               // whole
 		{stored, stored},
 	} {
-		img, err := decodeJPEG(src, stored, tc.atLeast)
+		img, err := decodeJPEG(context.Background(), src, stored, tc.atLeast)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -38,7 +39,7 @@ func TestTurboAgreesWithImageJPEG(t *testing.T) {
 	t.Parallel()
 	for _, name := range []string{"camera-1600x1200.jpg", "camera-2048x1536-orient6.jpg", "small-canon40d.jpg"} {
 		src := testphotos.Read(t, name)
-		want, err := decodeJPEGStd(src)
+		want, err := decodeJPEGStd(context.Background(), src)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -66,7 +67,7 @@ func TestTurboLeavesTheRestToImageJPEG(t *testing.T) {
 	if _, err := turboDecode(cmyk, size, size); err == nil {
 		t.Fatal("libjpeg-turbo was given a CMYK JPEG")
 	}
-	if _, err := decodeJPEG(cmyk, size, image.Pt(1, 1)); err != nil {
+	if _, err := decodeJPEG(context.Background(), cmyk, size, image.Pt(1, 1)); err != nil {
 		t.Fatalf("CMYK JPEG: %v", err)
 	}
 
@@ -79,8 +80,8 @@ func TestTurboLeavesTheRestToImageJPEG(t *testing.T) {
 	if _, err := turboDecode(truncated, size, size); err == nil {
 		t.Error("libjpeg-turbo accepted a truncated JPEG")
 	}
-	_, want := decodeJPEGStd(truncated)
-	if _, err := decodeJPEG(truncated, size, size); err == nil || want == nil || err.Error() != want.Error() {
+	_, want := decodeJPEGStd(context.Background(), truncated)
+	if _, err := decodeJPEG(context.Background(), truncated, size, size); err == nil || want == nil || err.Error() != want.Error() {
 		t.Errorf("truncated JPEG: got %v, want image/jpeg's %v", err, want)
 	}
 
@@ -103,7 +104,7 @@ func TestJPEGCodecWithCgo(t *testing.T) {
 // visibly softer.
 func BenchmarkResizeAfterDCTScaling(b *testing.B) {
 	src := testphotos.Read(b, "camera-4032x3024.jpg")
-	whole, err := decodeJPEGStd(src)
+	whole, err := decodeJPEGStd(context.Background(), src)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -59,7 +59,9 @@ type Thumbnail struct {
 
 // Make turns the bytes of a photo into a JPEG thumbnail that fits in a Size×Size box, upright,
 // with transparent areas on white. Every error from bad input wraps ErrUnsupportedFormat,
-// ErrTooManyPixels or ErrCorrupt, and comes back the same for the same bytes.
+// ErrTooManyPixels or ErrCorrupt, and comes back the same for the same bytes. The one error
+// that depends on the machine, a decode stopped by Config.DecodeTimeout, wraps
+// context.DeadlineExceeded instead: it is worth another try.
 func (m *Maker) Make(src []byte) (Thumbnail, error) {
 	t, small, err := m.render(src)
 	if err != nil {
@@ -108,7 +110,9 @@ func (m *Maker) render(src []byte) (Thumbnail, *image.RGBA, error) {
 	// Acquire ends only with the context, and this one never ends: a source waits its turn.
 	_ = m.mem.Acquire(context.Background(), cost)
 	defer m.mem.Release(cost)
-	pixels, err := decodePixels(f, src, stored, need)
+	ctx, cancel := context.WithTimeout(context.Background(), m.cfg.DecodeTimeout)
+	defer cancel()
+	pixels, err := decodePixels(ctx, f, src, stored, need)
 	if err != nil {
 		return Thumbnail{}, nil, err
 	}

@@ -98,8 +98,8 @@ func decodeImage(ctx context.Context, f format, data []byte, stored, atLeast ima
 	return nil, fmt.Errorf("%w: %s", ErrUnsupportedFormat, f)
 }
 
-// decodeJPEGStd decodes with Go's decoder: the only one without cgo, and with cgo the one for
-// the JPEGs libjpeg-turbo is not given (see jpeg_turbo.go). It stops once ctx is done.
+// decodeJPEGStd decodes with Go's decoder, the one builds without cgo use (jpeg_std.go),
+// stopping once ctx is done.
 func decodeJPEGStd(ctx context.Context, data []byte) (image.Image, error) {
 	return jpeg.Decode(newDeadlineReader(ctx, data))
 }

@@ -8,7 +8,8 @@ var (
 	// ErrUnsupportedFormat: the bytes are not an image we decode (HTML, PDF, HEIC, an arithmetic
 	// coded JPEG, a JPEG of more scans or marker segments than the limits, ...).
 	ErrUnsupportedFormat = errors.New("unsupported format")
-	// ErrTooManyPixels: the header announces more pixels than Config.MaxPixels.
+	// ErrTooManyPixels: the header announces more pixels than Config.MaxPixels, or decoding
+	// would take more memory than the whole decoding budget (MaxPixels × 12 bytes).
 	ErrTooManyPixels = errors.New("image too large")
 	// ErrCorrupt: the format is known but the data is truncated or damaged.
 	ErrCorrupt = errors.New("corrupt image")

@@ -23,7 +23,7 @@ func encodeJPEG(img *image.RGBA, quality int) ([]byte, error) {
 }
 
 // jpegDecodedSize is the size decodeJPEG decodes a JPEG to: the stored size.
-func jpegDecodedSize(stored, _ image.Point, _ int) image.Point { return stored }
+func jpegDecodedSize(stored, _ image.Point) image.Point { return stored }
 
 // jpegDirectRGBA: image/jpeg decodes to YCbCr, CMYK or grey, converted to RGBA afterwards.
 const jpegDirectRGBA = false

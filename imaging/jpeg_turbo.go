@@ -109,12 +109,12 @@ func turboDecode(data []byte, stored, target image.Point) (*image.RGBA, error) {
 }
 
 // jpegDecodedSize is the size decodeJPEG decodes a JPEG of that size to, for the memory budget.
-func jpegDecodedSize(stored, atLeast image.Point, _ int) image.Point {
+func jpegDecodedSize(stored, atLeast image.Point) image.Point {
 	return image.Pt(scaledSize(stored.X, stored.Y, atLeast))
 }
 
 // jpegDirectRGBA: libjpeg-turbo decodes straight into the RGBA picture, at a DCT scale, with no
-// copy.
+// copy (cost.go charges it so).
 const jpegDirectRGBA = true
 
 // scaledSize returns the size libjpeg-turbo decodes a w×h JPEG to at the smallest of the scales

@@ -2,8 +2,11 @@ package imaging
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
+	"image"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/photoproc/photoproc/internal/crafted"
@@ -121,7 +124,24 @@ func TestJPEGStructureLimits(t *testing.T) {
 	}
 }
 
-// FuzzInspectJPEG: the walk over a JPEG's markers ends on any input and stops at the limits.
+// TestMakeRefusesWhatExceedsTheBudget: a source whose decoding alone would take more than the
+// whole memory budget is refused before it is decoded, and takes nothing from the budget.
+func TestMakeRefusesWhatExceedsTheBudget(t *testing.T) {
+	t.Parallel()
+	m := newMaker(t, func(c *Config) { c.MaxPixels = 64 * 48 })
+	// 16 bits a channel: 8 bytes a pixel before the RGBA copy, more than 12 in all.
+	src := crafted.DeflateTIFF16(64, 48)
+	_, err := m.Make(src)
+	if !errors.Is(err, ErrTooManyPixels) || !strings.Contains(err.Error(), "decoding this 64x48 TIFF takes up to") {
+		t.Fatalf("Make = %v, want ErrTooManyPixels saying the budget is too small", err)
+	}
+	if !m.mem.TryAcquire(m.budget) {
+		t.Fatal("the refused source holds part of the budget")
+	}
+}
+
+// FuzzInspectJPEG: the walk over a JPEG's markers ends on any input, stops at the limits, and
+// what it finds never makes the cost model charge less than the decoded picture.
 func FuzzInspectJPEG(f *testing.F) {
 	f.Add([]byte("\xff\xd8"))
 	f.Add(encodeJPEGTest(f, quadrants(24, 16, upright)))
@@ -135,5 +155,10 @@ func FuzzInspectJPEG(f *testing.F) {
 			t.Fatalf("walked past the limits: %d scans, %d segments", j.scans, j.segments)
 		}
 		_ = j.check()
+		size := image.Pt(1+int(binary.BigEndian.Uint16(append(data, 0, 0)[:2])%512), 100)
+		px := int64(size.X * size.Y)
+		if c := decodeCost(formatJPEG, data, &j, size, image.Pt(1, 1)); c < px*int64(resizeBytes) && !jpegDirectRGBA || c <= 0 {
+			t.Fatalf("cost %d for %v", c, size)
+		}
 	})
 }

@@ -13,26 +13,22 @@ import (
 // at once; they share its memory budget.
 type Maker struct {
 	cfg Config
-	// mem bounds the memory that decoded pixels of the sources being worked on may take
-	// together: MaxPixels × bytesPerPixel, enough for one source of the largest size allowed.
-	// A source that does not fit waits for others to finish. Without it, memory would grow
-	// with the number of workers times the largest source: four workers on 49 MP PNGs of zeros
-	// (50 KB each) took the daemon to 1.5 GB.
+	// mem bounds the memory that the sources being decoded and resized may take together:
+	// MaxPixels × budgetBytesPerPixel. Each decode reserves its cost (decodeCost) first; one
+	// that does not fit waits for others to finish, and one that would need more than the
+	// whole budget is refused. Without it, memory would grow with the number of workers
+	// times the largest source: four workers on 49 MP PNGs of zeros (50 KB each) took the
+	// daemon to 1.5 GB, and 8 on 48 MP progressive JPEGs of 385 KB to 1.1 GB.
 	mem    *semaphore.Weighted
 	budget int64
 }
-
-// bytesPerPixel bounds the memory one pixel of a source takes while it is decoded and
-// resized: the decoder's own picture (up to 8 bytes for 16-bit RGBA PNG and TIFF), the RGBA
-// copy bild works on (4), and the pre-shrunk copy (a fraction of that).
-const bytesPerPixel = 12
 
 // New returns a Maker for cfg, or the problems of cfg.
 func New(cfg Config) (*Maker, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("imaging config: %w", err)
 	}
-	budget := cfg.MaxPixels * bytesPerPixel
+	budget := cfg.MaxPixels * budgetBytesPerPixel
 	return &Maker{cfg: cfg, mem: semaphore.NewWeighted(budget), budget: budget}, nil
 }
 
@@ -83,7 +79,8 @@ func (m *Maker) render(src []byte) (Thumbnail, *image.RGBA, error) {
 	if err != nil {
 		return Thumbnail{}, nil, err
 	}
-	if _, err := inspect(f, src); err != nil {
+	j, err := inspect(f, src)
+	if err != nil {
 		return Thumbnail{}, nil, err
 	}
 	hdr, err := readHeader(f, src)
@@ -106,10 +103,11 @@ func (m *Maker) render(src []byte) (Thumbnail, *image.RGBA, error) {
 	}
 
 	stored := image.Pt(hdr.Width, hdr.Height)
-	cost := min(m.budget, decodeCost(f, src, stored, need))
-	// Acquire ends only with the context, and this one never ends: a source waits its turn.
-	_ = m.mem.Acquire(context.Background(), cost)
-	defer m.mem.Release(cost)
+	release, err := m.reserve(f, src, j, stored, need)
+	if err != nil {
+		return Thumbnail{}, nil, err
+	}
+	defer release()
 	ctx, cancel := context.WithTimeout(context.Background(), m.cfg.DecodeTimeout)
 	defer cancel()
 	pixels, err := decodePixels(ctx, f, src, stored, need)
@@ -123,20 +121,22 @@ func (m *Maker) render(src []byte) (Thumbnail, *image.RGBA, error) {
 	return t, small, nil
 }
 
-// decodeCost is the memory decoding and resizing a source of that format and size takes at
-// most: libjpeg-turbo decodes JPEG straight into RGBA, often shrunk; other decoders need their
-// own picture and an RGBA copy.
-func decodeCost(f format, src []byte, stored, need image.Point) int64 {
-	if f != formatJPEG {
-		return int64(stored.X) * int64(stored.Y) * bytesPerPixel
+// reserve takes the memory decoding and resizing the source needs from the budget, waiting
+// for other decodes to return theirs, and returns the function that gives it back. A source
+// that would need more than the whole budget is refused.
+func (m *Maker) reserve(f format, src []byte, j *jpegInfo, stored, need image.Point) (func(), error) {
+	cost := decodeCost(f, src, j, stored, need)
+	if cost > m.budget {
+		kind := f.label()
+		if j != nil {
+			kind = j.kind()
+		}
+		return nil, fmt.Errorf("%w: decoding this %dx%d %s takes up to %d MB, more than the %d MB all decodes may take together",
+			ErrTooManyPixels, stored.X, stored.Y, kind, cost/1e6, m.budget/1e6)
 	}
-	components := jpegComponents(src)
-	size := jpegDecodedSize(stored, need, components)
-	perPixel := int64(bytesPerPixel)
-	if jpegDirectRGBA && components != 4 {
-		perPixel = 4
-	}
-	return int64(size.X) * int64(size.Y) * perPixel
+	// Acquire ends only with the context, and this one never ends: a source waits its turn.
+	_ = m.mem.Acquire(context.Background(), cost)
+	return func() { m.mem.Release(cost) }, nil
 }
 
 // checkPixels refuses sources larger than MaxPixels, before any memory is spent on them.

@@ -17,7 +17,7 @@ var docsTemplate = template.Must(template.New("docs").Parse(docsHTML))
 func docsHandler(title, specURL string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.Header().Set("Content-Security-Policy", "default-src 'self'; style-src 'unsafe-inline'; script-src 'unsafe-inline'")
+		w.Header().Set("Content-Security-Policy", "default-src 'self'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; frame-ancestors 'none'")
 		_ = docsTemplate.Execute(w, struct{ Title, SpecURL string }{title, specURL})
 	})
 }

@@ -3,6 +3,7 @@ package daemon
 import (
 	"flag"
 	"io"
+	"slices"
 	"testing"
 	"time"
 )
@@ -30,6 +31,32 @@ func TestSweepIntervalFollowsTheLease(t *testing.T) {
 		}
 		if cfg.Pool.SweepInterval != c.want {
 			t.Errorf("lease %q: sweep interval %s, want %s", c.lease, cfg.Pool.SweepInterval, c.want)
+		}
+	}
+}
+
+func TestAdminHosts(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		value string
+		want  []string
+		bad   bool
+	}{
+		{"", nil, false},
+		{"photoproc", []string{"photoproc"}, false},
+		{" photoproc , admin.example.com,", []string{"photoproc", "admin.example.com"}, false},
+		{"photoproc:9090", nil, true},
+		{"https://admin.example.com", nil, true},
+	} {
+		env := map[string]string{"PHOTOPROC_ADMIN_HOSTS": c.value}
+		fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+		fs.SetOutput(io.Discard)
+		cfg, err := LoadConfig(nil, func(k string) string { return env[k] }, fs)
+		if (err != nil) != c.bad {
+			t.Fatalf("%q: %v", c.value, err)
+		}
+		if !c.bad && !slices.Equal(cfg.AdminHosts, c.want) {
+			t.Errorf("%q: %q, want %q", c.value, cfg.AdminHosts, c.want)
 		}
 	}
 }

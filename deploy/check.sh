@@ -12,8 +12,9 @@
 #     package's v1.29, which knows depends_on conditions and profiles) and holds together: every
 #     dependency's condition can be met (service_healthy on a service with a healthcheck,
 #     service_completed_successfully on a one-shot), every long-running service has a
-#     healthcheck, bind-mounted files exist, Prometheus targets are compose services, and the
-#     daemon logs JSON. Building the image and running the stack need a Docker engine: not here.
+#     healthcheck, bind-mounted files exist, Prometheus targets are compose services that
+#     answer to the name Prometheus uses, and the daemon logs JSON. Building the image and
+#     running the stack need a Docker engine: not here.
 # Exits non-zero on the first failure. Needs promtool (Debian package "prometheus"), python3,
 # systemd-analyze (package "systemd") and docker-compose (package "docker-compose", which also
 # brings python3-yaml).
@@ -207,12 +208,15 @@ if not str(env.get("PHOTOPROC_ADMIN_ADDR", "")).startswith("0.0.0.0:"):
 elif not env.get("PHOTOPROC_ADMIN_TOKEN"):
     problems.append("photoproc: admin listener off loopback without PHOTOPROC_ADMIN_TOKEN")
 
+admin_hosts = [h.strip() for h in str(env.get("PHOTOPROC_ADMIN_HOSTS", "")).split(",")]
 for job in yaml.safe_load(open(prom))["scrape_configs"]:
     for sc in job.get("static_configs", []):
         for target in sc["targets"]:
             host = target.rsplit(":", 1)[0]
             if host not in services:
                 problems.append(f"prometheus.yml job {job['job_name']}: target {target} is not a compose service")
+            elif host == "photoproc" and host not in admin_hosts:
+                problems.append(f"prometheus.yml job {job['job_name']}: photoproc's admin listener refuses Host {host} (not in PHOTOPROC_ADMIN_HOSTS)")
 
 if problems:
     sys.exit("\n".join(problems))

@@ -13,8 +13,9 @@
 #     dependency's condition can be met (service_healthy on a service with a healthcheck,
 #     service_completed_successfully on a one-shot), every long-running service has a
 #     healthcheck, bind-mounted files exist, Prometheus targets are compose services that
-#     answer to the name Prometheus uses, and the daemon logs JSON. Building the image and
-#     running the stack need a Docker engine: not here.
+#     answer to the name Prometheus uses, the daemon logs JSON, and the stack refuses to
+#     start without an admin token. Building the image and running the stack need a Docker
+#     engine: not here.
 # Exits non-zero on the first failure. Needs promtool (Debian package "prometheus"), python3,
 # systemd-analyze (package "systemd") and docker-compose (package "docker-compose", which also
 # brings python3-yaml).
@@ -159,6 +160,16 @@ if grep -F "photoproc.service" <<<"$out" >&2; then
   fail "systemd-analyze verify reported problems with photoproc.service"
 fi
 echo "photoproc.service: no problems"
+
+step "docker-compose.yml refuses to start without PHOTOPROC_ADMIN_TOKEN"
+if (cd "$repo" && env -u PHOTOPROC_ADMIN_TOKEN docker-compose -f docker-compose.yml config -q) >"$tmp/notoken.out" 2>&1; then
+  fail "docker-compose.yml accepts a missing PHOTOPROC_ADMIN_TOKEN (it must not fall back to a known token)"
+fi
+grep -q PHOTOPROC_ADMIN_TOKEN "$tmp/notoken.out" || { cat "$tmp/notoken.out" >&2; fail "docker-compose.yml's error does not name PHOTOPROC_ADMIN_TOKEN"; }
+echo "refused, naming PHOTOPROC_ADMIN_TOKEN"
+
+# The checks below need it set; any value will do.
+export PHOTOPROC_ADMIN_TOKEN=check-sh-placeholder
 
 step "docker-compose config -q (Compose schema)"
 (cd "$repo" && docker-compose -f docker-compose.yml config -q)

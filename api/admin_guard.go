@@ -44,7 +44,7 @@ func adminHeaders(next http.Handler) http.Handler {
 func (ad *admin) checkHost(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !ad.allowedHost(r.Host) {
-			writeProblem(w, http.StatusMisdirectedRequest, fmt.Sprintf(
+			writeProblem(w, http.StatusForbidden, fmt.Sprintf(
 				"This admin listener answers to its IP address, localhost and the names in PHOTOPROC_ADMIN_HOSTS, not to %q.", r.Host))
 			return
 		}

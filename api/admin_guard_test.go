@@ -69,12 +69,12 @@ func TestAdminRefusesForeignHosts(t *testing.T) {
 	port := a.srv.URL[strings.LastIndex(a.srv.URL, ":"):]
 	for _, host := range []string{"rebind.evil.example" + port, "rebind.evil.example", "photoproc.evil.example" + port, "localhost.evil.example"} {
 		for _, path := range []string{"/api/status", "/", "/metrics"} {
-			p := a.do(t, http.MethodGet, path, "", "Host", host).problem(t, http.StatusMisdirectedRequest)
+			p := a.do(t, http.MethodGet, path, "", "Host", host).problem(t, http.StatusForbidden)
 			if !strings.Contains(p.Detail, "PHOTOPROC_ADMIN_HOSTS") {
 				t.Errorf("%s %s: %q", host, path, p.Detail)
 			}
 		}
-		a.do(t, http.MethodPost, "/api/pause", "{}", "Host", host).problem(t, http.StatusMisdirectedRequest)
+		a.do(t, http.MethodPost, "/api/pause", "{}", "Host", host).problem(t, http.StatusForbidden)
 	}
 	for _, host := range []string{"127.0.0.1" + port, "localhost" + port, "LOCALHOST.", "[::1]" + port, "10.1.2.3:9090", "photoproc:9090", "PhotoProc"} {
 		if r := a.do(t, http.MethodGet, "/api/status", "", "Host", host); r.status != http.StatusOK {

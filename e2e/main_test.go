@@ -17,8 +17,8 @@ type cleanupAfter struct{ m *testing.M }
 
 func (c cleanupAfter) Run() int {
 	code := c.m.Run()
-	if binary.dir != "" {
-		_ = os.RemoveAll(binary.dir)
+	if binaries.dir != "" {
+		_ = os.RemoveAll(binaries.dir)
 	}
 	return code
 }

@@ -20,6 +20,7 @@ type photoServer struct {
 	files http.Handler
 
 	mu       sync.Mutex
+	made     map[string][]byte // files made by tests, by path
 	requests map[string]int    // by request URI
 	faults   map[string]*fault // by request URI
 	held     map[string]bool   // request URIs that wait for release
@@ -35,6 +36,7 @@ type fault struct {
 func newPhotoServer(t *testing.T) *photoServer {
 	s := &photoServer{
 		files:    http.FileServer(http.Dir(testphotos.Dir(t))),
+		made:     map[string][]byte{},
 		requests: map[string]int{},
 		faults:   map[string]*fault{},
 		held:     map[string]bool{},
@@ -46,6 +48,14 @@ func newPhotoServer(t *testing.T) *photoServer {
 		s.Close()
 	})
 	return s
+}
+
+// add serves data at /made/name, beside the test photos, and returns its URL.
+func (s *photoServer) add(name string, data []byte) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.made["/made/"+name] = data
+	return s.URL + "/made/" + name
 }
 
 // batchPhotos are the photos batches are made of: real camera and phone JPEGs of every
@@ -121,6 +131,7 @@ func (s *photoServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		f.times--
 	}
 	held, release := s.held[k], s.release
+	made, isMade := s.made[r.URL.Path]
 	if held {
 		s.waiting++
 	}
@@ -141,6 +152,10 @@ func (s *photoServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if r.Context().Err() != nil {
 			return // the daemon gave up on it (stopped, or was killed)
 		}
+	}
+	if isMade {
+		_, _ = w.Write(made)
+		return
 	}
 	s.files.ServeHTTP(w, r)
 }

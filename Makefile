@@ -119,17 +119,21 @@ revise-db: build ## write a new migration file: make revise-db NAME=add_somethin
 psql: ## psql on the photoproc database
 	psql "$(PG_CONNECTION_URI)"
 
-start: ## the whole stack in Docker: postgres, rabbitmq, migrate, photoproc, prometheus, grafana
+# docker-compose.yml requires PHOTOPROC_ADMIN_TOKEN, and every compose command reads the whole
+# file: those that start no photoproc container get a placeholder when it is unset.
+COMPOSE_ANY  := PHOTOPROC_ADMIN_TOKEN="$${PHOTOPROC_ADMIN_TOKEN:-unused}" docker compose
+
+start: ## the whole stack in Docker (set PHOTOPROC_ADMIN_TOKEN first): postgres, rabbitmq, migrate, photoproc, prometheus, grafana
 	docker compose up -d --build --wait
 
 stop: ## stop the Docker stack
-	docker compose down
+	$(COMPOSE_ANY) down
 
 logs: ## follow the daemon's logs in Docker
-	docker compose logs -f photoproc
+	$(COMPOSE_ANY) logs -f photoproc
 
 shell: ## a shell in the photoproc container
-	docker compose exec photoproc sh
+	$(COMPOSE_ANY) exec photoproc sh
 
 clean:
 	rm -rf bin bench.txt

@@ -2,12 +2,10 @@ package api
 
 import (
 	"context"
-	"crypto/subtle"
 	_ "embed"
 	"fmt"
 	"log/slog"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -28,8 +26,12 @@ type AdminConfig struct {
 	// means none. Read-only pages stay open.
 	Token string
 	// Loopback says the admin listener only accepts local connections. Without a token,
-	// actions are refused unless it does.
+	// actions are refused unless it does, and unless the request came through no proxy.
 	Loopback bool
+	// Hosts are the names, besides IP addresses and localhost, that requests may address the
+	// listener by (PHOTOPROC_ADMIN_HOSTS): the compose service name Prometheus scrapes, the
+	// name of a reverse proxy that keeps Host. Other names are refused (DNS rebinding).
+	Hosts []string
 }
 
 // AdminStore is what the admin page reads and changes in the database.
@@ -100,33 +102,10 @@ func NewAdmin(cfg AdminConfig, deps AdminDeps) (http.Handler, error) {
 	mux.Handle("GET /docs/", docs)
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.Header().Set("Content-Security-Policy", "default-src 'self'; style-src 'unsafe-inline'; script-src 'unsafe-inline'")
+		w.Header().Set("Content-Security-Policy", "default-src 'self'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; frame-ancestors 'none'")
 		_, _ = w.Write(adminHTML)
 	})
-	return withRequestLog(ad.guard(mux), log), nil
-}
-
-// guard lets reads through and requires the token for actions.
-func (ad *admin) guard(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodGet || r.Method == http.MethodHead {
-			next.ServeHTTP(w, r)
-			return
-		}
-		switch {
-		case ad.cfg.Token != "":
-			got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-			if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(ad.cfg.Token)) != 1 {
-				w.Header().Set("WWW-Authenticate", `Bearer realm="photoproc admin"`)
-				writeProblem(w, http.StatusUnauthorized, "Admin actions need the admin token: send Authorization: Bearer <PHOTOPROC_ADMIN_TOKEN>.")
-				return
-			}
-		case !ad.cfg.Loopback:
-			writeProblem(w, http.StatusForbidden, "Admin actions are disabled: the admin listener is not on loopback and PHOTOPROC_ADMIN_TOKEN is not set.")
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
+	return withRequestLog(ad.protect(mux), log), nil
 }
 
 func writeProblem(w http.ResponseWriter, status int, detail string) {

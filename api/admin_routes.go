@@ -91,14 +91,14 @@ func (ad *admin) register(h huma.API) {
 	huma.Register(h, huma.Operation{OperationID: "status", Method: http.MethodGet, Path: "/api/status",
 		Summary: "Counts, pool, queue depth, throughput totals and recent failures"}, ad.status)
 	huma.Register(h, huma.Operation{OperationID: "pause", Method: http.MethodPost, Path: "/api/pause",
-		Summary: "Stop taking photos from the queue", Errors: []int{401, 403, 409}}, ad.pause(true))
+		Summary: "Stop taking photos from the queue", Errors: []int{401, 403, 409, 415}}, ad.pause(true))
 	huma.Register(h, huma.Operation{OperationID: "resume", Method: http.MethodPost, Path: "/api/resume",
-		Summary: "Take photos from the queue again", Errors: []int{401, 403, 409}}, ad.pause(false))
+		Summary: "Take photos from the queue again", Errors: []int{401, 403, 409, 415}}, ad.pause(false))
 	huma.Register(h, huma.Operation{OperationID: "retry-failed", Method: http.MethodPost, Path: "/api/retry-failed",
 		Summary: "Queue failed photos again (all, or the ones given)", DefaultStatus: http.StatusAccepted,
-		Errors: []int{401, 403, 404, 422, 503}}, ad.retryFailed)
+		Errors: []int{401, 403, 404, 415, 422, 503}}, ad.retryFailed)
 	huma.Register(h, huma.Operation{OperationID: "requeue-stuck", Method: http.MethodPost, Path: "/api/requeue-stuck",
-		Summary: "Queue again photos stuck in processing", Errors: []int{401, 403, 422, 503}}, ad.requeueStuck)
+		Summary: "Queue again photos stuck in processing", Errors: []int{401, 403, 415, 422, 503}}, ad.requeueStuck)
 }
 
 func (ad *admin) status(ctx context.Context, _ *struct{}) (*statusOutput, error) {

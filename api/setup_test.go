@@ -157,6 +157,8 @@ func (r response) problem(t *testing.T, status int) problem {
 	return p
 }
 
+// do sends a request with a JSON Content-Type and the given header pairs: "Host" sets the
+// Host, an empty value removes the header.
 func (b *bundle) do(t *testing.T, method, path, body string, header ...string) response {
 	t.Helper()
 	var rd io.Reader
@@ -169,7 +171,14 @@ func (b *bundle) do(t *testing.T, method, path, body string, header ...string) r
 	}
 	req.Header.Set("Content-Type", "application/json")
 	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Set(header[i], header[i+1])
+		switch {
+		case header[i] == "Host":
+			req.Host = header[i+1]
+		case header[i+1] == "":
+			req.Header.Del(header[i])
+		default:
+			req.Header.Set(header[i], header[i+1])
+		}
 	}
 	resp, err := b.srv.Client().Do(req)
 	if err != nil {

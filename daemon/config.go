@@ -28,12 +28,13 @@ const (
 
 // Config is the whole daemon's configuration.
 type Config struct {
-	Role       string // all, api or worker
-	HTTPAddr   string // public API listener
-	AdminAddr  string // metrics, admin page and actions
-	AdminToken string // bearer token for admin actions; empty = none (loopback only)
-	LogFormat  string // auto, text or json
-	LogLevel   string // debug, info, warn or error
+	Role       string   // all, api or worker
+	HTTPAddr   string   // public API listener
+	AdminAddr  string   // metrics, admin page and actions
+	AdminToken string   // bearer token for admin actions; empty = none (loopback only)
+	AdminHosts []string // names the admin listener answers to, besides IP addresses and localhost
+	LogFormat  string   // auto, text or json
+	LogLevel   string   // debug, info, warn or error
 
 	Store   store.Config
 	Storage storage.Config
@@ -86,6 +87,18 @@ func settings() []setting {
 		{"PHOTOPROC_ADMIN_ADDR", "admin-addr", "admin listener (metrics, admin page), host:port", addr(func(c *Config) *string { return &c.AdminAddr })},
 		{"PHOTOPROC_ADMIN_TOKEN", "admin-token", "bearer token required by admin actions", func(c *Config, v string) error {
 			c.AdminToken = v
+			return nil
+		}},
+		{"PHOTOPROC_ADMIN_HOSTS", "admin-hosts", "comma-separated names the admin listener answers to besides its IP addresses and localhost (DNS rebinding guard)", func(c *Config, v string) error {
+			c.AdminHosts = nil
+			for h := range strings.SplitSeq(v, ",") {
+				if h = strings.TrimSpace(h); h != "" {
+					if strings.ContainsAny(h, ":/ ") {
+						return fmt.Errorf("want host names without port or scheme, got %q", h)
+					}
+					c.AdminHosts = append(c.AdminHosts, h)
+				}
+			}
 			return nil
 		}},
 		{"PHOTOPROC_THUMBS_DIR", "thumbs-dir", "where thumbnails are written when PHOTOPROC_STORAGE is empty", func(c *Config, v string) error {

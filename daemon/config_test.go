@@ -3,6 +3,7 @@ package daemon
 import (
 	"flag"
 	"io"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -92,6 +93,30 @@ func TestStorageSettings(t *testing.T) {
 			t.Errorf("%s: error %v, want one containing %q", c.name, err, c.problem)
 		case c.check != nil && !c.check(cfg):
 			t.Errorf("%s: config %+v %+v", c.name, cfg.Storage, cfg.API)
+		}
+	}
+}
+
+func TestAdminHosts(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		value string
+		want  []string
+		bad   bool
+	}{
+		{"", nil, false},
+		{"photoproc", []string{"photoproc"}, false},
+		{" photoproc , admin.example.com,", []string{"photoproc", "admin.example.com"}, false},
+		{"photoproc:9090", nil, true},
+		{"https://admin.example.com", nil, true},
+	} {
+		env := map[string]string{"PHOTOPROC_ADMIN_HOSTS": c.value}
+		cfg, err := loadEnv(t, env)
+		if (err != nil) != c.bad {
+			t.Fatalf("%q: %v", c.value, err)
+		}
+		if !c.bad && !slices.Equal(cfg.AdminHosts, c.want) {
+			t.Errorf("%q: %q, want %q", c.value, cfg.AdminHosts, c.want)
 		}
 	}
 }

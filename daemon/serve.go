@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -103,7 +104,7 @@ func Serve(ctx context.Context, cfg Config, log *slog.Logger, started func(Addrs
 			return err
 		}
 	}
-	admin, err := api.NewAdmin(api.AdminConfig{Token: cfg.AdminToken, Loopback: loopback(cfg.AdminAddr)}, api.AdminDeps{
+	admin, err := api.NewAdmin(api.AdminConfig{Token: cfg.AdminToken, Loopback: loopback(cfg.AdminAddr), Hosts: adminHosts(cfg)}, api.AdminDeps{
 		Gatherer: reg, Store: st, Publisher: pub, Queue: pub, Pool: workerControl(workers), Ready: checks, Metrics: m, Logger: log,
 		Storage: thumbs.String(),
 	})
@@ -238,6 +239,16 @@ func connected(f func() bool) func(context.Context) error {
 		}
 		return nil
 	}
+}
+
+// adminHosts are the names the admin listener answers to besides IP addresses and localhost:
+// PHOTOPROC_ADMIN_HOSTS, and the name it listens on, if PHOTOPROC_ADMIN_ADDR gives one.
+func adminHosts(cfg Config) []string {
+	hosts := cfg.AdminHosts
+	if host, _, err := net.SplitHostPort(cfg.AdminAddr); err == nil && host != "" && net.ParseIP(host) == nil {
+		hosts = append(slices.Clip(hosts), host)
+	}
+	return hosts
 }
 
 // workerControl hands the admin page the pool, or nothing on an api-only process.

@@ -13,8 +13,10 @@
 #     package's v1.29, which knows depends_on conditions and profiles) and holds together: every
 #     dependency's condition can be met (service_healthy on a service with a healthcheck,
 #     service_completed_successfully on a one-shot), every long-running service has a
-#     healthcheck, bind-mounted files exist, Prometheus targets are compose services, and the
-#     daemon logs JSON. Building the image and running the stack need a Docker engine: not here.
+#     healthcheck, bind-mounted files exist, Prometheus targets are compose services that
+#     answer to the name Prometheus uses, the daemon logs JSON, and the stack refuses to
+#     start without an admin token. Building the image and running the stack need a Docker
+#     engine: not here.
 # Exits non-zero on the first failure. Needs promtool (Debian package "prometheus"), python3,
 # systemd-analyze (package "systemd") and docker-compose (package "docker-compose", which also
 # brings python3-yaml).
@@ -179,6 +181,16 @@ if grep -F "photoproc.service" <<<"$out" >&2; then
 fi
 echo "photoproc.service: no problems"
 
+step "docker-compose.yml refuses to start without PHOTOPROC_ADMIN_TOKEN"
+if (cd "$repo" && env -u PHOTOPROC_ADMIN_TOKEN docker-compose -f docker-compose.yml config -q) >"$tmp/notoken.out" 2>&1; then
+  fail "docker-compose.yml accepts a missing PHOTOPROC_ADMIN_TOKEN (it must not fall back to a known token)"
+fi
+grep -q PHOTOPROC_ADMIN_TOKEN "$tmp/notoken.out" || { cat "$tmp/notoken.out" >&2; fail "docker-compose.yml's error does not name PHOTOPROC_ADMIN_TOKEN"; }
+echo "refused, naming PHOTOPROC_ADMIN_TOKEN"
+
+# The checks below need it set; any value will do.
+export PHOTOPROC_ADMIN_TOKEN=check-sh-placeholder
+
 step "docker-compose config -q (Compose schema)"
 (cd "$repo" && docker-compose -f docker-compose.yml config -q)
 
@@ -227,12 +239,15 @@ if not str(env.get("PHOTOPROC_ADMIN_ADDR", "")).startswith("0.0.0.0:"):
 elif not env.get("PHOTOPROC_ADMIN_TOKEN"):
     problems.append("photoproc: admin listener off loopback without PHOTOPROC_ADMIN_TOKEN")
 
+admin_hosts = [h.strip() for h in str(env.get("PHOTOPROC_ADMIN_HOSTS", "")).split(",")]
 for job in yaml.safe_load(open(prom))["scrape_configs"]:
     for sc in job.get("static_configs", []):
         for target in sc["targets"]:
             host = target.rsplit(":", 1)[0]
             if host not in services:
                 problems.append(f"prometheus.yml job {job['job_name']}: target {target} is not a compose service")
+            elif host == "photoproc" and host not in admin_hosts:
+                problems.append(f"prometheus.yml job {job['job_name']}: photoproc's admin listener refuses Host {host} (not in PHOTOPROC_ADMIN_HOSTS)")
 
 if problems:
     sys.exit("\n".join(problems))

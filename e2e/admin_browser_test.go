@@ -17,7 +17,9 @@ import (
 
 	"github.com/photoproc/photoproc/daemon"
 
+	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/google/uuid"
 
@@ -164,9 +166,9 @@ type browser struct {
 }
 
 // newBrowser starts Chromium with a fresh profile and with every background service that
-// would call out (updates, sync, safe browsing, QUIC probes) off; it is stopped when the
-// test ends.
-func newBrowser(t *testing.T) *browser {
+// would call out (updates, sync, safe browsing, QUIC probes) off, and with extra options; it
+// is stopped when the test ends.
+func newBrowser(t *testing.T, extra ...chromedp.ExecAllocatorOption) *browser {
 	t.Helper()
 	path := chromiumPath(t)
 	profile, err := os.MkdirTemp("", "photoproc-chromium-")
@@ -187,6 +189,7 @@ func newBrowser(t *testing.T) *browser {
 		chromedp.UserDataDir(profile),
 		chromedp.CombinedOutput(&out),
 	)
+	opts = append(opts, extra...)
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelTab := chromedp.NewContext(actx)
 	t.Cleanup(func() {
@@ -326,4 +329,106 @@ func (h *harness) waitStatus(t *testing.T, ids []uuid.UUID, st store.Status) {
 		}
 		return true
 	})
+}
+
+// TestAdminRefusesCrossSiteRequestsInBrowser: a page of another site that the operator
+// visits sends the admin actions from their browser, as the issue's reporter did (no-cors
+// fetch, a text/plain body, a form) to a default admin listener (loopback, no token). None
+// may act; the admin page itself, same-origin, still does.
+func TestAdminRefusesCrossSiteRequestsInBrowser(t *testing.T) {
+	t.Parallel()
+	h := startDaemon(t, nil)
+	stuck := h.addPhoto(t, h.photoURL("small-canon40d.jpg")).UUID
+	if _, err := h.db.Exec(context.Background(), `UPDATE photos SET status = 'processing', updated_at = now() - interval '1 hour' WHERE uuid = $1`, stuck); err != nil {
+		t.Fatal(err)
+	}
+	admin := "http://" + h.addrs.Admin
+	evil := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_, _ = fmt.Fprintf(w, `<!doctype html><title>evil</title>
+<iframe name="sink"></iframe>
+<form id="f" method="POST" action="%[1]s/api/resume" target="sink" enctype="text/plain"><input name='{"a":"' value='"}'></form>
+<script>
+const sent = [
+  fetch("%[1]s/api/pause", {method: "POST", mode: "no-cors", body: "{}"}),
+  fetch("%[1]s/api/requeue-stuck", {method: "POST", mode: "no-cors", headers: {"Content-Type": "text/plain"}, body: '{"older_than":"0s"}'}),
+  fetch("%[1]s/api/retry-failed", {method: "POST", mode: "cors", headers: {"Content-Type": "application/json"}, body: "{}"}),
+];
+document.querySelector("iframe").onload = () => { document.title = "form sent"; };
+Promise.allSettled(sent).then(() => document.getElementById("f").submit());
+</script>`, admin)
+	}))
+	t.Cleanup(evil.Close)
+	// localhost and 127.0.0.1 are different sites to the browser.
+	evilURL := strings.Replace(evil.URL, "127.0.0.1", "localhost", 1)
+
+	b := newBrowser(t)
+	b.do(t, chromedp.Navigate(evilURL))
+	eventually(t, 20*time.Second, "the page to send its requests", func() bool {
+		return browserRun(t, b, chromedp.Title()) == "form sent"
+	})
+	// Each request reached the listener and was refused; the JSON one never got past the
+	// browser's preflight, which the listener does not grant.
+	for _, path := range []string{"/api/pause", "/api/requeue-stuck", "/api/resume"} {
+		eventually(t, 10*time.Second, path+" to be refused", func() bool {
+			return h.logs.count(`msg=request`, `method=POST`, `path=`+path, `status=403`) == 1
+		})
+	}
+	if n := h.logs.count(`msg=request`, `method=POST`, `path=/api/retry-failed`); n != 0 {
+		t.Errorf("the preflighted JSON request reached the listener %d times", n)
+	}
+	st, ok := h.status(t)
+	if !ok || st.Pool == nil || st.Pool.Paused {
+		t.Fatalf("after the cross-site page: status %+v", st)
+	}
+	if n := h.countStatus([]uuid.UUID{stuck}, store.StatusProcessing); n != 1 {
+		t.Fatalf("the stuck photo was requeued by the cross-site page")
+	}
+
+	// The admin page itself may: same origin, JSON.
+	b.reset()
+	b.do(t, chromedp.Navigate(admin+"/"), chromedp.Click(chromedp.CSS("#pause")))
+	b.waitText(t, "#msg", "Intake paused.")
+	if st, ok := h.status(t); !ok || !st.Pool.Paused {
+		t.Fatalf("the admin page's pause did not pause: %+v", st.Pool)
+	}
+	b.do(t, chromedp.Click(chromedp.CSS("#requeue")))
+	b.waitText(t, "#msg", "Requeued 1 photo(s).")
+	b.do(t, chromedp.Click(chromedp.CSS("#resume")))
+	b.waitText(t, "#msg", "Intake resumed.")
+	b.assertLocal(t, h.addrs.Admin)
+}
+
+// TestAdminRefusesRebindingInBrowser: DNS rebinding, as a browser lives it. Chromium resolves
+// rebind.evil.example to 127.0.0.1, as the attacker's DNS would after the page loaded, and the
+// page then reads the admin listener as its own origin: the listener must not answer that
+// name, for the page or for its reads. localhost still gets the admin page.
+func TestAdminRefusesRebindingInBrowser(t *testing.T) {
+	t.Parallel()
+	h := startDaemon(t, nil)
+	h.addPhoto(t, "http://user:secret@photos.example/private.jpg")
+	_, port, _ := strings.Cut(h.addrs.Admin, ":")
+	b := newBrowser(t, chromedp.Flag("host-resolver-rules", "MAP rebind.evil.example 127.0.0.1"))
+
+	// The attacker's page is theirs, without the listener's Content-Security-Policy: the
+	// refusal page stands in for it, its policy bypassed.
+	bypassCSP := chromedp.Func(func(ctx context.Context, target *chromedp.Target) error {
+		_, err := cdp.Call(ctx, target, page.SetBypassCSP, page.SetBypassCSPParams{Enabled: true})
+		return err
+	})
+	b.do(t, bypassCSP, chromedp.Navigate("http://rebind.evil.example:"+port+"/"))
+	body := browserRun(t, b, chromedp.Text(chromedp.CSS("body")))
+	if !strings.Contains(body, "PHOTOPROC_ADMIN_HOSTS") || strings.Contains(body, "photoproc admin") {
+		t.Fatalf("the admin listener answered rebind.evil.example with:\n%s", body)
+	}
+	status := browserRun(t, b, chromedp.Evaluate[int](`fetch("/api/status").then((r) => r.status)`, chromedp.EvalAwaitPromise))
+	if status != http.StatusForbidden {
+		t.Fatalf("GET /api/status as rebind.evil.example: %d, want 403", status)
+	}
+	if n := h.logs.count(`msg=request`, `path=/api/status`, `status=403`); n != 1 {
+		t.Errorf("%d refused reads of /api/status logged, want 1", n)
+	}
+
+	b.do(t, chromedp.Navigate("http://localhost:"+port+"/"))
+	b.waitText(t, "#ready", "ready")
 }

@@ -20,8 +20,8 @@ type cleanupAfter struct{ m *testing.M }
 func (c cleanupAfter) Run() int {
 	code := c.m.Run()
 	s3test.StopShared()
-	if binary.dir != "" {
-		_ = os.RemoveAll(binary.dir)
+	if binaries.dir != "" {
+		_ = os.RemoveAll(binaries.dir)
 	}
 	return code
 }

@@ -31,6 +31,7 @@ type photoServer struct {
 	held     map[string]bool   // request URIs that wait for release
 	slow     map[string]bool   // request URIs whose body (after the headers) waits for release
 	hooks    map[string]func() // called first by every request for a URI
+	made     map[string][]byte // files made by tests, by path
 	release  chan struct{}     // closed by releaseAll
 	waiting  int               // held requests waiting now
 	dir      string            // the photos served
@@ -49,6 +50,7 @@ func newPhotoServer(t *testing.T) *photoServer {
 		held:     map[string]bool{},
 		slow:     map[string]bool{},
 		hooks:    map[string]func(){},
+		made:     map[string][]byte{},
 		release:  make(chan struct{}),
 		dir:      testphotos.Dir(t),
 	}
@@ -80,6 +82,14 @@ func (s *photoServer) batch(tag string, n int) []string {
 }
 
 func (s *photoServer) key(url string) string { return strings.TrimPrefix(url, s.URL) }
+
+// add serves data at /made/name, beside the test photos, and returns its URL.
+func (s *photoServer) add(name string, data []byte) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.made["/made/"+name] = data
+	return s.URL + "/made/" + name
+}
 
 // fail makes the next times requests for url answer status (every request when times < 0);
 // a held request answers it when released.
@@ -140,6 +150,7 @@ func (s *photoServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.requests[k]++
 	held, slow, release, hook := s.held[k], s.slow[k], s.release, s.hooks[k]
+	made, isMade := s.made[r.URL.Path]
 	if held || slow {
 		s.waiting++
 	}
@@ -167,6 +178,10 @@ func (s *photoServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// A fault set while the request was held applies to it: it answers now.
 	if status := s.takeFault(k); status != 0 {
 		http.Error(w, http.StatusText(status), status)
+		return
+	}
+	if isMade {
+		_, _ = w.Write(made)
 		return
 	}
 	s.files.ServeHTTP(w, r)

@@ -22,7 +22,30 @@ func (f *Fetcher) control(network, address string, _ syscall.RawConn) error {
 		return nil
 	}
 	if class := addressClass(addr); class != "" {
-		return fmt.Errorf("%w: %s is %s", ErrBlockedAddress, addr, class)
+		return &blockedError{addr: addr, class: class}
 	}
 	return nil
+}
+
+// blockedError is a connection refused because of the address it would reach.
+type blockedError struct {
+	addr  netip.Addr
+	class string // "loopback", "private", …
+}
+
+func (e *blockedError) Error() string {
+	return fmt.Sprintf("%s: %s is %s", ErrBlockedAddress, e.addr, e.class)
+}
+
+func (e *blockedError) Unwrap() error { return ErrBlockedAddress }
+
+// forHost is the error a photo records when host was refused: the address and its class when
+// host is that address (the URL says it anyway), and neither when host is a name. A recorded
+// reason is shown to whoever submitted the URL, and naming what an internal name resolves to
+// would answer DNS questions about the private network for anyone who asks.
+func (e *blockedError) forHost(host string) error {
+	if ip, err := netip.ParseAddr(host); err == nil && ip.WithZone("").Unmap() == e.addr.WithZone("").Unmap() {
+		return e
+	}
+	return fmt.Errorf("%w: %s does not resolve to a public internet address", ErrBlockedAddress, host)
 }

@@ -7,7 +7,8 @@ import (
 )
 
 // Sentinel errors, matched with errors.Is. Each is wrapped with the detail a person needs (the
-// limit, the host, the address and its class).
+// limit, the host; for a refused address, the address and its class only when the URL names
+// the address itself).
 var (
 	// ErrBadURL: the URL does not parse or is not absolute with a host.
 	ErrBadURL = errors.New("bad URL")
@@ -16,7 +17,8 @@ var (
 	// ErrHostNotAllowed: the host is not on Config.AllowedHosts.
 	ErrHostNotAllowed = errors.New("host not allowed")
 	// ErrBlockedAddress: the host resolved to a loopback, private, link-local or other non-public
-	// address, and Config.AllowPrivate is off.
+	// address, and Config.AllowPrivate is off. For a host name the message does not say the
+	// address: failure reasons are shown to whoever submitted the URL.
 	ErrBlockedAddress = errors.New("blocked address")
 	// ErrTooManyRedirects: more than Config.MaxRedirects hops.
 	ErrTooManyRedirects = errors.New("too many redirects")

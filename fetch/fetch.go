@@ -84,6 +84,14 @@ func (f *Fetcher) Fetch(ctx context.Context, rawURL string) ([]byte, error) {
 	req.Header.Set("Accept", "image/*, */*;q=0.5")
 
 	resp, lastHop, err := f.do(req)
+	if blocked, ok := errors.AsType[*blockedError](err); ok {
+		// Not the dialer's own error, which names the address it dialed.
+		dialed := u
+		if lastHop != nil {
+			dialed = lastHop
+		}
+		return nil, fmt.Errorf("%s: %w", describe(u, lastHop), blocked.forHost(dialed.Hostname()))
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", describe(u, lastHop), unwrapURLError(err))
 	}

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -35,7 +36,8 @@ func TestFetchRefusesNonPublicAddresses(t *testing.T) {
 		{"http://127.0.0.1:" + port + "/p.jpg", "127.0.0.1 is loopback"},
 		{"http://[::1]:" + port + "/p.jpg", "::1 is loopback"},
 		{"http://[::ffff:127.0.0.1]:" + port + "/p.jpg", "loopback"},
-		{"http://localhost:" + port + "/p.jpg", "is loopback"},
+		// A name: refused without saying what it resolves to (see TestFetchBlockedNameKeepsItsAddress).
+		{"http://localhost:" + port + "/p.jpg", "blocked address: localhost does not resolve to a public internet address"},
 		{"http://10.1.2.3/p.jpg", "10.1.2.3 is private"},
 		{"http://172.16.5.4/p.jpg", "172.16.5.4 is private"},
 		{"http://192.168.0.10/p.jpg", "192.168.0.10 is private"},
@@ -63,6 +65,33 @@ func TestFetchRefusesNonPublicAddresses(t *testing.T) {
 				t.Errorf("Permanent(%v) = false", err)
 			}
 		})
+	}
+}
+
+// TestFetchBlockedNameKeepsItsAddress: the reason recorded for a refused name says the name
+// was refused, not the address it resolved to, so that photo URLs cannot be used to ask what
+// internal names resolve to. Neither does the dialer's own message, which names it, get in.
+func TestFetchBlockedNameKeepsItsAddress(t *testing.T) {
+	t.Parallel()
+	srv := photoServer(t, []byte("photo"))
+	port := portOf(t, srv.URL)
+	f := newFetcherT(t, DefaultConfig())
+	_, err := f.Fetch(context.Background(), "http://localhost:"+port+"/p.jpg")
+	wantErrIs(t, err, ErrBlockedAddress)
+	for _, leak := range []string{"127.0.0.1", "::1", "loopback", "dial tcp"} {
+		if strings.Contains(err.Error(), leak) {
+			t.Errorf("error %q tells %q", err, leak)
+		}
+	}
+	// After a redirect, the name of the hop that was refused.
+	blocked := &blockedError{addr: netip.MustParseAddr("10.0.0.7"), class: "private"}
+	for host, want := range map[string]string{
+		"db.internal": "blocked address: db.internal does not resolve to a public internet address",
+		"10.0.0.7":    "blocked address: 10.0.0.7 is private",
+	} {
+		if got := blocked.forHost(host); got.Error() != want || !errors.Is(got, ErrBlockedAddress) {
+			t.Errorf("forHost(%s) = %v, want %s", host, got, want)
+		}
 	}
 }
 

@@ -3,6 +3,7 @@ package imaging
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestConfigValidate(t *testing.T) {
@@ -13,15 +14,16 @@ func TestConfigValidate(t *testing.T) {
 		want []string // substrings of the error; none means valid
 	}{
 		{name: "default", edit: func(*Config) {}},
-		{name: "smallest", edit: func(c *Config) { *c = Config{Size: 1, Quality: 1, MaxPixels: 1} }},
+		{name: "smallest", edit: func(c *Config) { *c = Config{Size: 1, Quality: 1, MaxPixels: 1, DecodeTimeout: 1} }},
 		{name: "largest", edit: func(c *Config) { c.Size, c.Quality = MaxSize, 100 }},
 		{name: "zero size", edit: func(c *Config) { c.Size = 0 }, want: []string{"thumbnail size 0"}},
 		{name: "huge size", edit: func(c *Config) { c.Size = MaxSize + 1 }, want: []string{"thumbnail size"}},
 		{name: "quality 0", edit: func(c *Config) { c.Quality = 0 }, want: []string{"JPEG quality 0"}},
 		{name: "quality 101", edit: func(c *Config) { c.Quality = 101 }, want: []string{"JPEG quality 101"}},
 		{name: "no pixels", edit: func(c *Config) { c.MaxPixels = 0 }, want: []string{"max pixels 0"}},
+		{name: "no decode time", edit: func(c *Config) { c.DecodeTimeout = 0 }, want: []string{"decode timeout 0s"}},
 		{name: "all wrong at once", edit: func(c *Config) { *c = Config{} },
-			want: []string{"thumbnail size", "JPEG quality", "max pixels"}},
+			want: []string{"thumbnail size", "JPEG quality", "max pixels", "decode timeout"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -50,8 +52,8 @@ func TestConfigValidate(t *testing.T) {
 
 func TestDefaultConfigMatchesSpec(t *testing.T) {
 	t.Parallel()
-	want := Config{Size: 320, Quality: 90, MaxPixels: 50_000_000}
+	want := Config{Size: 320, Quality: 90, MaxPixels: 50_000_000, DecodeTimeout: time.Minute}
 	if got := DefaultConfig(); got != want {
-		t.Fatalf("DefaultConfig() = %+v, want %+v (SPEC.md defaults)", got, want)
+		t.Fatalf("DefaultConfig() = %+v, want %+v (SPEC.md defaults, and a minute to decode)", got, want)
 	}
 }

@@ -2,6 +2,7 @@ package imaging
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -47,7 +48,7 @@ func readHeader(f format, data []byte) (image.Config, error) {
 	}
 	cfg, err := safely(func() (image.Config, error) { return configOf(bytes.NewReader(data)) })
 	if err != nil {
-		return image.Config{}, decodeError(f, data, err)
+		return image.Config{}, decodeError(f, err)
 	}
 	if cfg.Width <= 0 || cfg.Height <= 0 {
 		return image.Config{}, fmt.Errorf("%w: %s header says %dx%d pixels", ErrCorrupt, f.label(), cfg.Width, cfg.Height)
@@ -58,11 +59,15 @@ func readHeader(f format, data []byte) (image.Config, error) {
 // decodePixels decodes the first frame of data as premultiplied RGBA with its origin at (0,0),
 // and says whether it is opaque. stored is the size from the header, which the pixel limit was
 // checked against; atLeast is the size the thumbnail needs, for decoders that can scale while
-// decoding. The picture may live in c's buffers until c's next decode.
-func decodePixels(c *codec, f format, data []byte, stored, atLeast image.Point) (*image.RGBA, bool, error) {
-	img, err := safely(func() (image.Image, error) { return decodeImage(c, f, data, stored, atLeast) })
+// decoding. A decoder that reads its input as it goes stops once ctx is done. The picture may
+// live in c's buffers until c's next decode.
+func decodePixels(ctx context.Context, c *codec, f format, data []byte, stored, atLeast image.Point) (*image.RGBA, bool, error) {
+	img, err := safely(func() (image.Image, error) { return decodeImage(ctx, c, f, data, stored, atLeast) })
 	if err != nil {
-		return nil, false, decodeError(f, data, err)
+		if ctx.Err() != nil {
+			return nil, false, fmt.Errorf("decode %s: %w: stopped at the decoding deadline", f.label(), ctx.Err())
+		}
+		return nil, false, decodeError(f, err)
 	}
 	size := img.Bounds().Size()
 	if size.X <= 0 || size.Y <= 0 || size.X > stored.X || size.Y > stored.Y {
@@ -84,15 +89,15 @@ func decodePixels(c *codec, f format, data []byte, stored, atLeast image.Point) 
 	return toRGBA(img), opaque, nil
 }
 
-func decodeImage(c *codec, f format, data []byte, stored, atLeast image.Point) (image.Image, error) {
-	r := bytes.NewReader(data)
+func decodeImage(ctx context.Context, c *codec, f format, data []byte, stored, atLeast image.Point) (image.Image, error) {
+	r := newDeadlineReader(ctx, data)
 	switch f {
 	case formatJPEG:
-		return c.decodeJPEG(data, stored, atLeast)
+		return c.decodeJPEG(ctx, data, stored, atLeast)
 	case formatPNG:
 		return png.Decode(r)
 	case formatGIF:
-		return decodeGIF(data)
+		return decodeGIF(r)
 	case formatWebP:
 		return webp.Decode(r)
 	case formatBMP:
@@ -105,20 +110,23 @@ func decodeImage(c *codec, f format, data []byte, stored, atLeast image.Point) (
 	return nil, fmt.Errorf("%w: %s", ErrUnsupportedFormat, f)
 }
 
-// decodeJPEGStd decodes with Go's decoder: the only one without cgo, and with cgo the one for
-// the JPEGs libjpeg-turbo is not given (see jpeg_turbo.go).
-func decodeJPEGStd(data []byte) (image.Image, error) {
-	return jpeg.Decode(bytes.NewReader(data))
+// decodeJPEGStd decodes with Go's decoder, the one builds without cgo use (jpeg_std.go),
+// stopping once ctx is done.
+func decodeJPEGStd(ctx context.Context, data []byte) (image.Image, error) {
+	return jpeg.Decode(newDeadlineReader(ctx, data))
 }
 
 // decodeGIF returns the first frame as shown: a frame can be smaller than the logical screen
 // and placed anywhere in it, and browsers show it on a transparent screen of the full size.
-func decodeGIF(data []byte) (image.Image, error) {
-	cfg, err := gif.DecodeConfig(bytes.NewReader(data))
+func decodeGIF(r *deadlineReader) (image.Image, error) {
+	cfg, err := gif.DecodeConfig(r)
 	if err != nil {
 		return nil, err
 	}
-	frame, err := gif.Decode(bytes.NewReader(data))
+	if _, err := r.Seek(0, io.SeekStart); err != nil {
+		return nil, err
+	}
+	frame, err := gif.Decode(r)
 	if err != nil {
 		return nil, err
 	}
@@ -152,7 +160,7 @@ func safely[T any](decode func() (T, error)) (v T, err error) {
 }
 
 // decodeError classifies a decoder's error and says what it means for the photo.
-func decodeError(f format, data []byte, err error) error {
+func decodeError(f format, err error) error {
 	var (
 		jpegUnsupported jpeg.UnsupportedError
 		pngUnsupported  png.UnsupportedError
@@ -161,9 +169,7 @@ func decodeError(f format, data []byte, err error) error {
 	switch {
 	case errors.Is(err, ErrCorrupt), errors.Is(err, ErrUnsupportedFormat):
 		return err
-	case f == formatJPEG && jpegVariant(data) != "":
-		return fmt.Errorf("%w: %s, which is not supported", ErrUnsupportedFormat, jpegVariant(data))
-	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF), f == formatJPEG && jpegTruncated(data):
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
 		return fmt.Errorf("%w: truncated %s (the data ends before the picture does)", ErrCorrupt, f.label())
 	case errors.As(err, &jpegUnsupported), errors.As(err, &pngUnsupported),
 		errors.As(err, &tiffUnsupported), errors.Is(err, bmp.ErrUnsupported):

@@ -4,9 +4,15 @@
 // A [Maker] sniffs the format from the bytes (JPEG, PNG, GIF, WebP, BMP, TIFF, HEIC, AVIF),
 // refuses images with more pixels than allowed before decoding them, decodes, applies the EXIF
 // orientation, shrinks the picture to fit a square box (never enlarging it), puts transparent
-// areas on white, and encodes a JPEG. Every error it returns depends only on the input bytes,
-// so a caller may treat it as permanent; the sentinels [ErrUnsupportedFormat], [ErrTooManyPixels] and
-// [ErrCorrupt] say which kind it is, and the message says why in words a person can act on.
+// areas on white, and encodes a JPEG. Every error it returns but one depends only on the input
+// bytes, so a caller may treat it as permanent; the sentinels [ErrUnsupportedFormat],
+// [ErrTooManyPixels] and [ErrCorrupt] say which kind it is, and the message says why in words a
+// person can act on. The exception is a decode stopped by Config.DecodeTimeout, which wraps
+// context.DeadlineExceeded.
+//
+// What a source may cost is bounded before it is decoded: its pixels (Config.MaxPixels), a
+// JPEG's structure (scans and marker segments, jpegscan.go), and the memory its decode takes
+// (cost.go), reserved from a budget all decodes share.
 //
 // The package keeps no state between calls but reusable buffers and codec handles: one Maker
 // may be used from many goroutines. It does not download, write files, store records, retry or
@@ -15,12 +21,12 @@
 //
 // JPEG, the common case, has two codecs, chosen when building (see [JPEGCodec]). With cgo
 // (the default; Debian package libturbojpeg0-dev) libjpeg-turbo decodes at 1/8, 1/4 or 1/2 of
-// the size when the thumbnail allows it and encodes the thumbnail (jpeg_turbo.go). With
-// CGO_ENABLED=0 or the purego tag, Go's image/jpeg does both (jpeg_std.go): slower, and just as
-// correct. Resizing is the package's own either way (resample.go): a box reduction while the
-// picture is more than twice the thumbnail, then Lanczos-3 with precomputed fixed-point
-// weights. Each Make runs in the calling goroutine, with codec handles and buffers a Maker
-// keeps for the next call until Close.
+// the size when the thumbnail allows it and encodes the thumbnail (jpeg_turbo.go); what it
+// refuses is never handed to image/jpeg. With CGO_ENABLED=0 or the purego tag, Go's image/jpeg
+// does both (jpeg_std.go): slower, and just as correct. Resizing is the package's own either
+// way (resample.go): a box reduction while the picture is more than twice the thumbnail, then
+// Lanczos-3 with precomputed fixed-point weights. Each Make runs in the calling goroutine, with
+// codec handles and buffers a Maker keeps for the next call until Close.
 //
 // HEIC and AVIF are decoded by libheif through cgo (heif_cgo.go; Debian package libheif-dev),
 // which also applies their own crop, rotation and mirror; see [HEIFSupport]. Builds with

@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/photoproc/photoproc/internal/crafted"
 )
 
 // FuzzMake feeds any bytes to Make: it must not panic, every error must be one of the three
@@ -25,6 +27,10 @@ func FuzzMake(f *testing.F) {
 	f.Add(encodeBMP(f, tiny))
 	f.Add(encodeTIFF(f, tiny))
 	f.Add(pngBomb(f, 30000, 30000))
+	f.Add(progressive(f, crafted.JPEGOptions{}))
+	f.Add(progressive(f, crafted.JPEGOptions{RepeatScan: 3, DCOnly: true}))
+	f.Add(insertBefore(f, progressive(f, crafted.JPEGOptions{Subsampling: "4:4:4"}), 0xc2, []byte{0, 0xff, 0}))
+	f.Add(crafted.DeflateTIFF16(16, 8))
 	canon := readTestdata(f, "small-canon40d.jpg")
 	f.Add(canon)
 	f.Add(canon[:len(canon)/2])

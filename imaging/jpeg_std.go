@@ -2,7 +2,10 @@
 
 package imaging
 
-import "image"
+import (
+	"context"
+	"image"
+)
 
 // JPEGCodec names the JPEG codec built in: "libjpeg-turbo" with cgo, "image/jpeg" without.
 const JPEGCodec = "image/jpeg"
@@ -14,10 +17,10 @@ func (*codec) close()   {}
 func (*codec) release() {}
 
 // decodeJPEG decodes with Go's decoder, which cannot scale while decoding, so it always returns
-// the full size. Builds with cgo use libjpeg-turbo instead (jpeg_turbo.go); this one is for
-// CGO_ENABLED=0 or the purego tag: slower, and just as correct.
-func (*codec) decodeJPEG(data []byte, _, _ image.Point) (image.Image, error) {
-	return decodeJPEGStd(data)
+// the full size; it stops at ctx's deadline. Builds with cgo use libjpeg-turbo instead
+// (jpeg_turbo.go); this one is for CGO_ENABLED=0 or the purego tag: slower, and just as correct.
+func (*codec) decodeJPEG(ctx context.Context, data []byte, _, _ image.Point) (image.Image, error) {
+	return decodeJPEGStd(ctx, data)
 }
 
 // encodeJPEG encodes img with Go's encoder.
@@ -26,7 +29,7 @@ func (*codec) encodeJPEG(img *image.RGBA, quality int) ([]byte, error) {
 }
 
 // jpegDecodedSize is the size decodeJPEG decodes a JPEG to: the stored size.
-func jpegDecodedSize(stored, _ image.Point, _ int) image.Point { return stored }
+func jpegDecodedSize(stored, _ image.Point) image.Point { return stored }
 
 // jpegDirectRGBA: image/jpeg decodes to YCbCr, CMYK or grey, converted to RGBA afterwards.
 const jpegDirectRGBA = false

@@ -3,6 +3,7 @@
 package imaging
 
 import (
+	"context"
 	"image"
 	"testing"
 
@@ -22,7 +23,7 @@ func TestStdDecodesWhole(t *testing.T) {
 	src := testphotos.Read(t, "camera-1600x1200.jpg")
 	stored := image.Pt(1600, 1200)
 	var c codec
-	img, err := c.decodeJPEG(src, stored, image.Pt(320, 240))
+	img, err := c.decodeJPEG(context.Background(), src, stored, image.Pt(320, 240))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,17 +5,37 @@ package imaging
 /*
 #cgo LDFLAGS: -lturbojpeg
 #include <stdlib.h>
+#include <string.h>
 #include <turbojpeg.h>
 
-// header reads the size and colour space of a JPEG without decoding it.
-static int header(tjhandle h, const unsigned char *buf, unsigned long len, int *w, int *h_, int *cs) {
+// result copies TurboJPEG's message for a call that returned rc into msg, in the same cgo call
+// as the one that failed (TurboJPEG keeps the message per thread, and the next cgo call may run
+// on another), and says 0 for success, 1 for a warning, 2 for a failure.
+static int result(tjhandle h, int rc, char *msg, size_t msglen) {
+	if (rc == 0)
+		return 0;
+	strncpy(msg, tjGetErrorStr2(h), msglen - 1);
+	msg[msglen - 1] = 0;
+	return tjGetErrorCode(h) == TJERR_WARNING ? 1 : 2;
+}
+
+// header reads the size and colour space of a JPEG without decoding it. It also fails on
+// sampling factors TurboJPEG has no name for, after reading them: the caller checks w, h and cs.
+static int header(tjhandle h, const unsigned char *buf, unsigned long len, int *w, int *h_, int *cs,
+                  char *msg, size_t msglen) {
 	int subsamp;
-	return tjDecompressHeader3(h, buf, len, w, h_, &subsamp, cs);
+	return result(h, tjDecompressHeader3(h, buf, len, w, h_, &subsamp, cs), msg, msglen);
+}
+
+static int decompress(tjhandle h, const unsigned char *buf, unsigned long len, unsigned char *dst,
+                      int w, int pitch, int h_, int pf, int flags, char *msg, size_t msglen) {
+	return result(h, tjDecompress2(h, buf, len, dst, w, pitch, h_, pf, flags), msg, msglen);
 }
 */
 import "C"
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"image"
@@ -57,22 +77,14 @@ func (c *codec) close() {
 // no decoder can skip. The caller resizes whatever size comes back. The picture is opaque and
 // lives in c's buffer until the next decode.
 //
-// libjpeg-turbo is only trusted with what it is good at. Its header must agree with Go's, which
-// the pixel limit was checked against; progressive JPEGs with an absurd number of scans are
-// refused (TJFLAG_LIMITSCANS). CMYK and YCCK, which TurboJPEG cannot turn into RGB, and any
-// JPEG it warns about or fails on go to Go's decoder, so that both builds accept the same files
-// and word their errors the same way.
-func (c *codec) decodeJPEG(data []byte, stored, atLeast image.Point) (image.Image, error) {
-	img, err := c.turboDecode(data, stored, atLeast)
-	if err != nil {
-		return decodeJPEGStd(data)
-	}
-	return img, nil
-}
-
-// turboDecode decodes data, whose header said it is stored, at the scale scaledSize chooses for
-// target.
-func (c *codec) turboDecode(data []byte, stored, target image.Point) (*image.RGBA, error) {
+// It is the only JPEG decoder of this build: what it fails on is refused, never handed to
+// image/jpeg, which has no limits of its own and decodes at full size (a 48 MP progressive JPEG
+// that libjpeg-turbo warned about took 575 MB and 1.6 s there, against a budget charge of
+// 3 MB). Its header must agree with Go's, which the pixel limit was checked against; the
+// structure limits (jpegscan.go) were checked before, and TJFLAG_LIMITSCANS stays on as a
+// second guard. It cannot be stopped midway, so ctx is not used: those limits bound its work.
+// CMYK and YCCK are decoded to CMYK and converted here. A warning is judged by turboWarning.
+func (c *codec) decodeJPEG(_ context.Context, data []byte, stored, atLeast image.Point) (image.Image, error) {
 	if len(data) == 0 {
 		return nil, errors.New("libjpeg-turbo: no data")
 	}
@@ -83,23 +95,33 @@ func (c *codec) turboDecode(data []byte, stored, target image.Point) (*image.RGB
 	}
 	h := c.dec
 	src := (*C.uchar)(unsafe.Pointer(&data[0]))
-	var w, hgt, cs C.int
-	if C.header(h, src, C.ulong(len(data)), &w, &hgt, &cs) != 0 {
-		return nil, fmt.Errorf("libjpeg-turbo: %s", C.GoString(C.tjGetErrorStr2(h)))
+	var msg [200]C.char // JMSG_LENGTH_MAX
+	var w, hgt, cs C.int = 0, 0, -1
+	if C.header(h, src, C.ulong(len(data)), &w, &hgt, &cs, &msg[0], C.size_t(len(msg))) != 0 && (w == 0 || cs < 0) {
+		return nil, fmt.Errorf("libjpeg-turbo: %s", C.GoString(&msg[0]))
 	}
-	if got := image.Pt(int(w), int(hgt)); got != stored {
+	if got := image.Pt(int(w), int(hgt)); got != stored || cs < 0 {
 		return nil, fmt.Errorf("libjpeg-turbo: size %v, Go's decoder read %v", got, stored)
 	}
-	if cs == C.TJCS_CMYK || cs == C.TJCS_YCCK {
-		return nil, errors.New("libjpeg-turbo: CMYK")
+	pf, cmyk := C.int(C.TJPF_RGBA), cs == C.TJCS_CMYK || cs == C.TJCS_YCCK
+	if cmyk {
+		pf = C.TJPF_CMYK
 	}
-	sw, sh := scaledSize(int(w), int(hgt), target)
+	sw, sh := scaledSize(int(w), int(hgt), atLeast)
 	c.pix = grow(c.pix, 4*sw*sh)
 	dst := &image.RGBA{Pix: c.pix, Stride: 4 * sw, Rect: image.Rect(0, 0, sw, sh)}
-	const flags = C.TJFLAG_ACCURATEDCT | C.TJFLAG_STOPONWARNING | C.TJFLAG_LIMITSCANS
-	if C.tjDecompress2(h, src, C.ulong(len(data)), (*C.uchar)(unsafe.Pointer(&dst.Pix[0])),
-		C.int(sw), C.int(dst.Stride), C.int(sh), C.TJPF_RGBA, flags) != 0 {
-		return nil, fmt.Errorf("libjpeg-turbo: %s", C.GoString(C.tjGetErrorStr2(h)))
+	const flags = C.TJFLAG_ACCURATEDCT | C.TJFLAG_LIMITSCANS
+	switch C.decompress(h, src, C.ulong(len(data)), (*C.uchar)(unsafe.Pointer(&dst.Pix[0])),
+		C.int(sw), C.int(dst.Stride), C.int(sh), pf, flags, &msg[0], C.size_t(len(msg))) {
+	case 1:
+		if text := C.GoString(&msg[0]); !turboWarning(text) {
+			return nil, fmt.Errorf("libjpeg-turbo: %s", text)
+		}
+	case 2:
+		return nil, fmt.Errorf("libjpeg-turbo: %s", C.GoString(&msg[0]))
+	}
+	if cmyk {
+		cmykToRGBA(dst.Pix)
 	}
 	return dst, nil
 }
@@ -111,16 +133,13 @@ func (c *codec) release() {
 	}
 }
 
-// jpegDecodedSize is the size decodeJPEG will decode a JPEG of that size and number of
-// components to, for the memory budget: CMYK and YCCK (4 components) go to image/jpeg whole.
-func jpegDecodedSize(stored, atLeast image.Point, components int) image.Point {
-	if components == 4 {
-		return stored
-	}
+// jpegDecodedSize is the size decodeJPEG decodes a JPEG of that size to, for the memory budget.
+func jpegDecodedSize(stored, atLeast image.Point) image.Point {
 	return image.Pt(scaledSize(stored.X, stored.Y, atLeast))
 }
 
-// jpegDirectRGBA: libjpeg-turbo decodes straight into the RGBA picture, with no copy.
+// jpegDirectRGBA: libjpeg-turbo decodes straight into the RGBA picture, at a DCT scale, with no
+// copy (cost.go charges it so).
 const jpegDirectRGBA = true
 
 // scaledSize returns the size libjpeg-turbo decodes a w×h JPEG to at the smallest of the scales

@@ -3,7 +3,9 @@
 package imaging
 
 import (
+	"context"
 	"image"
+	"strings"
 	"testing"
 
 	"github.com/photoproc/photoproc/internal/testphotos"
@@ -22,7 +24,7 @@ func TestTurboDecodesAtTheSmallestScaleThatCovers(t *testing.T) {
 		{image.Pt(2017, 10), stored},               // whole
 		{stored, stored},
 	} {
-		img, err := c.decodeJPEG(src, stored, tc.atLeast)
+		img, err := c.decodeJPEG(context.Background(), src, stored, tc.atLeast)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -36,16 +38,14 @@ func TestTurboDecodesAtTheSmallestScaleThatCovers(t *testing.T) {
 // chroma is upsampled (libjpeg-turbo interpolates, image/jpeg repeats): well under a level.
 func TestTurboAgreesWithImageJPEG(t *testing.T) {
 	t.Parallel()
-	var c codec
-	defer c.close()
 	for _, name := range []string{"camera-1600x1200.jpg", "camera-2048x1536-orient6.jpg", "small-canon40d.jpg"} {
 		src := testphotos.Read(t, name)
-		want, err := decodeJPEGStd(src)
+		want, err := decodeJPEGStd(context.Background(), src)
 		if err != nil {
 			t.Fatal(err)
 		}
 		size := want.Bounds().Size()
-		got, err := c.turboDecode(src, size, size)
+		got, err := turboDecode(src, size, size)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
@@ -55,41 +55,48 @@ func TestTurboAgreesWithImageJPEG(t *testing.T) {
 	}
 }
 
-// TestTurboLeavesTheRestToImageJPEG: what libjpeg-turbo is not given or fails on still decodes
-// (CMYK, via image/jpeg), or fails with image/jpeg's verdict, so both builds agree.
-func TestTurboLeavesTheRestToImageJPEG(t *testing.T) {
+// TestTurboDecodesCMYK: libjpeg-turbo decodes Adobe CMYK and YCCK JPEGs itself, at a DCT
+// scale, to the colours image/jpeg gives them: within a level for CMYK; for YCCK within 4,
+// as the two turn YCC into RGB with different rounding.
+func TestTurboDecodesCMYK(t *testing.T) {
 	t.Parallel()
-	cmyk := readTestdata(t, "cmyk.jpg")
-	var c codec
-	defer c.close()
-	cfg, err := readHeader(formatJPEG, cmyk)
+	for _, name := range []string{"cmyk.jpg", "ycck.jpg", "ycck-imagemagick.jpg"} {
+		src := readTestdata(t, name)
+		want, err := decodeJPEGStd(context.Background(), src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		size := want.Bounds().Size()
+		got, err := turboDecode(src, size, size)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if e := meanAbsError(t, toRGBA(want), got); maxOf(e) > 4 || name == "cmyk.jpg" && maxOf(e) > 1 {
+			t.Errorf("%s: libjpeg-turbo and image/jpeg differ by %.2f per channel", name, e)
+		}
+		if small, err := turboDecode(src, size, image.Pt(1, 1)); err != nil || small.Bounds().Dx() != (size.X+7)/8 {
+			t.Errorf("%s: decoding at 1/8 gave %v, %v", name, small.Bounds(), err)
+		}
+	}
+}
+
+// TestTurboFailuresAreFinal: what libjpeg-turbo fails on is refused with its own message,
+// never handed to image/jpeg.
+func TestTurboFailuresAreFinal(t *testing.T) {
+	t.Parallel()
+	damaged := testphotos.Read(t, "corrupted-truncated.jpg")
+	cfg, err := readHeader(formatJPEG, damaged)
 	if err != nil {
 		t.Fatal(err)
 	}
 	size := image.Pt(cfg.Width, cfg.Height)
-	if _, err := c.turboDecode(cmyk, size, size); err == nil {
-		t.Fatal("libjpeg-turbo was given a CMYK JPEG")
+	var c codec
+	defer c.close()
+	if _, err := c.decodeJPEG(context.Background(), damaged, size, size); err == nil || !strings.HasPrefix(err.Error(), "libjpeg-turbo: ") {
+		t.Errorf("damaged JPEG: got %v, want libjpeg-turbo's error", err)
 	}
-	if _, err := c.decodeJPEG(cmyk, size, image.Pt(1, 1)); err != nil {
-		t.Fatalf("CMYK JPEG: %v", err)
-	}
-
-	truncated := testphotos.Read(t, "corrupted-truncated.jpg")
-	cfg, err = readHeader(formatJPEG, truncated)
-	if err != nil {
-		t.Fatal(err)
-	}
-	size = image.Pt(cfg.Width, cfg.Height)
-	if _, err := c.turboDecode(truncated, size, size); err == nil {
-		t.Error("libjpeg-turbo accepted a truncated JPEG")
-	}
-	_, want := decodeJPEGStd(truncated)
-	if _, err := c.decodeJPEG(truncated, size, size); err == nil || want == nil || err.Error() != want.Error() {
-		t.Errorf("truncated JPEG: got %v, want image/jpeg's %v", err, want)
-	}
-
 	// A header that disagrees with the one the pixel limit was checked against.
-	if _, err := c.turboDecode(cmyk, size.Add(image.Pt(1, 0)), size); err == nil {
+	if _, err := turboDecode(damaged, size.Add(image.Pt(1, 0)), size); err == nil {
 		t.Error("libjpeg-turbo decoded a JPEG whose size disagrees with image/jpeg's")
 	}
 }
@@ -102,4 +109,16 @@ func TestJPEGCodecWithCgo(t *testing.T) {
 	if JPEGCodec != "libjpeg-turbo" {
 		t.Errorf("JPEGCodec = %q", JPEGCodec)
 	}
+}
+
+// turboDecode decodes src with a codec of its own, as Make does, and returns libjpeg-turbo's
+// picture.
+func turboDecode(src []byte, stored, target image.Point) (*image.RGBA, error) {
+	var c codec
+	defer c.close()
+	img, err := c.decodeJPEG(context.Background(), src, stored, target)
+	if err != nil {
+		return nil, err
+	}
+	return img.(*image.RGBA), nil
 }

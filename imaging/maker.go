@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"image"
+	"runtime/debug"
 	"time"
 
 	"golang.org/x/sync/semaphore"
@@ -15,26 +16,22 @@ import (
 type Maker struct {
 	cfg  Config
 	idle workers
-	// mem bounds the memory that decoded pixels of the sources being worked on may take
-	// together: MaxPixels × bytesPerPixel, enough for one source of the largest size allowed.
-	// A source that does not fit waits for others to finish. Without it, memory would grow
-	// with the number of workers times the largest source: four workers on 49 MP PNGs of zeros
-	// (50 KB each) took the daemon to 1.5 GB.
+	// mem bounds the memory that the sources being decoded and resized may take together:
+	// MaxPixels × budgetBytesPerPixel. Each decode reserves its cost (decodeCost) first; one
+	// that does not fit waits for others to finish, and one that would need more than the
+	// whole budget is refused. Without it, memory would grow with the number of workers
+	// times the largest source: four workers on 49 MP PNGs of zeros (50 KB each) took the
+	// daemon to 1.5 GB, and 8 on 48 MP progressive JPEGs of 385 KB to 1.1 GB.
 	mem    *semaphore.Weighted
 	budget int64
 }
-
-// bytesPerPixel bounds the memory one pixel of a source takes while it is decoded and
-// resized: the decoder's own picture (up to 8 bytes for 16-bit RGBA PNG and TIFF), the RGBA
-// copy the resize works on (4), and the box-reduced copy (a fraction of that).
-const bytesPerPixel = 12
 
 // New returns a Maker for cfg, or the problems of cfg.
 func New(cfg Config) (*Maker, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("imaging config: %w", err)
 	}
-	budget := cfg.MaxPixels * bytesPerPixel
+	budget := cfg.MaxPixels * budgetBytesPerPixel
 	return &Maker{cfg: cfg, mem: semaphore.NewWeighted(budget), budget: budget}, nil
 }
 
@@ -67,7 +64,9 @@ type Thumbnail struct {
 
 // Make turns the bytes of a photo into a JPEG thumbnail that fits in a Size×Size box, upright,
 // with transparent areas on white. Every error from bad input wraps ErrUnsupportedFormat,
-// ErrTooManyPixels or ErrCorrupt, and comes back the same for the same bytes.
+// ErrTooManyPixels or ErrCorrupt, and comes back the same for the same bytes. The one error
+// that depends on the machine, a decode stopped by Config.DecodeTimeout, wraps
+// context.DeadlineExceeded instead: it is worth another try.
 func (m *Maker) Make(src []byte) (Thumbnail, error) {
 	w := m.idle.get()
 	defer m.idle.put(w)
@@ -91,6 +90,10 @@ func (m *Maker) render(w *worker, src []byte) (Thumbnail, *image.RGBA, error) {
 	if err != nil {
 		return Thumbnail{}, nil, err
 	}
+	j, err := inspect(f, src)
+	if err != nil {
+		return Thumbnail{}, nil, err
+	}
 	hdr, err := readHeader(f, src)
 	if err != nil {
 		return Thumbnail{}, nil, err
@@ -111,11 +114,14 @@ func (m *Maker) render(w *worker, src []byte) (Thumbnail, *image.RGBA, error) {
 	}
 
 	stored := image.Pt(hdr.Width, hdr.Height)
-	cost := min(m.budget, decodeCost(f, src, stored, need))
-	// Acquire ends only with the context, and this one never ends: a source waits its turn.
-	_ = m.mem.Acquire(context.Background(), cost)
-	defer m.mem.Release(cost)
-	pixels, opaque, err := decodePixels(&w.codec, f, src, stored, need)
+	release, err := m.reserve(f, src, j, stored, need)
+	if err != nil {
+		return Thumbnail{}, nil, err
+	}
+	defer release()
+	ctx, cancel := context.WithTimeout(context.Background(), m.cfg.DecodeTimeout)
+	defer cancel()
+	pixels, opaque, err := decodePixels(ctx, &w.codec, f, src, stored, need)
 	if err != nil {
 		return Thumbnail{}, nil, err
 	}
@@ -129,23 +135,45 @@ func (m *Maker) render(w *worker, src []byte) (Thumbnail, *image.RGBA, error) {
 	return t, small, nil
 }
 
-// decodeCost is the memory decoding and resizing a source of that format and size takes at
-// most: libjpeg-turbo decodes JPEG straight into RGBA, often shrunk; other decoders need their
-// own picture and an RGBA copy.
-func decodeCost(f format, src []byte, stored, need image.Point) int64 {
-	if f == formatHEIC || f == formatAVIF {
-		return heifDecodeCost(f, src)
+// reserve takes the memory decoding and resizing the source needs from the budget, waiting
+// for other decodes to return theirs, and returns the function that gives it back. A source
+// that would need more than the whole budget is refused.
+func (m *Maker) reserve(f format, src []byte, j *jpegInfo, stored, need image.Point) (func(), error) {
+	cost := decodeCost(f, src, j, stored, need)
+	if cost > m.budget {
+		kind := f.label()
+		if j != nil {
+			kind = j.kind()
+		}
+		return nil, fmt.Errorf("%w: decoding this %dx%d %s takes up to %d MB, more than the %d MB all decodes may take together",
+			ErrTooManyPixels, stored.X, stored.Y, kind, cost/1e6, m.budget/1e6)
 	}
-	if f != formatJPEG {
-		return int64(stored.X) * int64(stored.Y) * bytesPerPixel
-	}
-	components := jpegComponents(src)
-	size := jpegDecodedSize(stored, need, components)
-	perPixel := int64(bytesPerPixel)
-	if jpegDirectRGBA && components != 4 {
-		perPixel = 4
-	}
-	return int64(size.X) * int64(size.Y) * perPixel
+	// Acquire ends only with the context, and this one never ends: a source waits its turn.
+	_ = m.mem.Acquire(context.Background(), cost)
+	return func() {
+		if cost >= returnToOSAbove && goDecoder(f) {
+			returnToOS()
+		}
+		m.mem.Release(cost)
+	}, nil
+}
+
+// returnToOSAbove is the cost of a Go decode after which the memory it freed is given back to
+// the system before its share of the budget is: a decode that large takes 100 ms or more, a
+// collection and scavenge ~10 ms.
+const returnToOSAbove = 64 << 20
+
+// returnToOS collects the garbage of a Go decode and gives the freed pages back to the
+// system. The Go runtime keeps freed heap pages resident for its own reuse, but the decode
+// that takes the budget next may be libjpeg-turbo's, whose C memory cannot reuse them: ~400 MB
+// of a 16-bit TIFF's freed buffers stayed resident while 48 MP progressive JPEGs took the
+// budget again, 860 MB in all against a budget of 600.
+func returnToOS() { debug.FreeOSMemory() }
+
+// goDecoder reports whether a source of format f is decoded in Go memory; libjpeg-turbo's and
+// libheif's buffers are C memory, which they free themselves.
+func goDecoder(f format) bool {
+	return !(f == formatJPEG && jpegDirectRGBA) && f != formatHEIC && f != formatAVIF
 }
 
 // checkPixels refuses sources larger than MaxPixels, before any memory is spent on them.

@@ -17,13 +17,11 @@ import (
 	"github.com/photoproc/photoproc/store"
 )
 
-// Store is what the API reads from the database, and Reopen, which gives failed photos new
-// attempts before they are queued again.
+// Store is what the API reads from the database, and what queueing needs (QueueStore).
 type Store interface {
+	QueueStore
 	ListPending(ctx context.Context, after uuid.UUID, limit int) ([]store.Photo, error)
-	Photos(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]store.Photo, error)
 	Photo(ctx context.Context, id uuid.UUID) (store.Photo, []store.Thumbnail, error)
-	Reopen(ctx context.Context, ids []uuid.UUID) error
 }
 
 // Publisher queues photos on the broker and says whether it can.
@@ -62,6 +60,9 @@ type API struct {
 	log  *slog.Logger
 	huma huma.API
 	mux  *http.ServeMux
+	// queuer queues for PUT /photos/process; the admin listener is given its own over the
+	// same store and publisher.
+	queuer *Queuer
 }
 
 // New builds the public API.
@@ -80,15 +81,16 @@ func newAPI(cfg Config, deps Deps) *API {
 		deps.Logger = slog.New(slog.DiscardHandler)
 	}
 	a := &API{cfg: cfg, deps: deps, log: deps.Logger.With("component", "api"), mux: http.NewServeMux()}
+	a.queuer = NewQueuer(deps.Store, deps.Publisher, deps.Metrics, a.log)
 	hc := huma.DefaultConfig("photoproc", cfg.Version)
 	hc.Info.Description = "Queue photos for thumbnailing and read the results. " +
 		"Every error is an RFC 9457 problem (application/problem+json)."
 	hc.DocsPath = "" // the built-in page loads its scripts from a CDN; openapi.Viewer works offline
-	noSchemaLinks(&hc)
+	NoSchemaLinks(&hc)
 	a.huma = humago.New(a.mux, hc)
 	a.registerPhotos()
 	a.registerProcess()
-	a.registerHealth()
+	RegisterHealth(a.huma, deps.Ready, a.log)
 	docs := openapi.Viewer("photoproc API", "/openapi.json")
 	a.mux.Handle("GET /docs", docs)
 	a.mux.Handle("GET /docs/", docs)
@@ -96,17 +98,17 @@ func newAPI(cfg Config, deps Deps) *API {
 }
 
 // Handler serves the API with request ids, access logs and panic recovery.
-func (a *API) Handler() http.Handler { return withRequestLog(a.mux, a.log) }
+func (a *API) Handler() http.Handler { return WithRequestLog(a.mux, a.log) }
 
 // OpenAPIYAML returns the OpenAPI document of the public API (for `photoproc openapi`).
 func OpenAPIYAML() ([]byte, error) {
 	return newAPI(DefaultConfig(), Deps{}).huma.OpenAPI().YAML()
 }
 
-// noSchemaLinks keeps response bodies exactly as documented: huma's default hook adds a
+// NoSchemaLinks keeps response bodies exactly as documented (both listeners): huma's default hook adds a
 // "$schema" field to every object and a rel="describedBy" Link header, which would mix with the
 // paging Link header of /photos/pending.
-func noSchemaLinks(hc *huma.Config) {
+func NoSchemaLinks(hc *huma.Config) {
 	hc.CreateHooks = nil
 	hc.SchemasPath = ""
 }

@@ -1,7 +1,8 @@
-// Package api is photoproc's HTTP edge: the public huma v2 API (list pending photos, queue
+// Package api is photoproc's public HTTP edge: the huma v2 API (list pending photos, queue
 // photos for processing, read a photo and its thumbnail, health and readiness, the OpenAPI
-// document and an offline docs page) and the admin listener (metrics, the embedded admin page
-// and its JSON actions).
+// document and an offline docs page). Queuer is the one way photos are queued over HTTP; the
+// admin listener (package admin) queues through it too, and shares the request log, the
+// health routes and the internal-error problem exported here.
 //
 // It holds no SQL and no AMQP: it reaches Postgres and RabbitMQ through the small interfaces
 // declared here, and turns their sentinel errors into RFC 9457 problem responses. Internal

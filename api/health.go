@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"time"
 
@@ -28,15 +29,17 @@ type readyOutput struct {
 // readyTimeout bounds each readiness check, so a hung dependency reads as not ready.
 const readyTimeout = 2 * time.Second
 
-func (a *API) registerHealth() {
-	huma.Register(a.huma, huma.Operation{
+// RegisterHealth registers GET /healthz and GET /readyz, which runs checks, on h: the
+// public and the admin listener answer them alike.
+func RegisterHealth(h huma.API, checks []Check, log *slog.Logger) {
+	huma.Register(h, huma.Operation{
 		OperationID: "healthz",
 		Method:      http.MethodGet,
 		Path:        "/healthz",
 		Summary:     "Liveness: the process is serving",
 		Tags:        []string{"health"},
 	}, healthz)
-	huma.Register(a.huma, huma.Operation{
+	huma.Register(h, huma.Operation{
 		OperationID: "readyz",
 		Method:      http.MethodGet,
 		Path:        "/readyz",
@@ -45,10 +48,17 @@ func (a *API) registerHealth() {
 		Tags:        []string{"health"},
 		Responses: map[string]*huma.Response{
 			"503": {Description: "A dependency does not answer.", Content: map[string]*huma.MediaType{
-				"application/json": {Schema: a.huma.OpenAPI().Components.Schemas.Schema(typeOf[ReadyStatus](), true, "")},
+				"application/json": {Schema: h.OpenAPI().Components.Schemas.Schema(typeOf[ReadyStatus](), true, "")},
 			}},
 		},
-	}, a.ready)
+	}, func(ctx context.Context, _ *struct{}) (*readyOutput, error) {
+		out := &readyOutput{Body: Readiness(ctx, checks, log)}
+		out.Status = http.StatusOK
+		if out.Body.Status != "ready" {
+			out.Status = http.StatusServiceUnavailable
+		}
+		return out, nil
+	})
 }
 
 func healthz(context.Context, *struct{}) (*healthOutput, error) {
@@ -57,20 +67,20 @@ func healthz(context.Context, *struct{}) (*healthOutput, error) {
 	return out, nil
 }
 
-func (a *API) ready(ctx context.Context, _ *struct{}) (*readyOutput, error) {
-	out := &readyOutput{Status: http.StatusOK, Body: ReadyStatus{Status: "ready", Checks: map[string]string{}}}
-	for _, c := range a.deps.Ready {
+// Readiness runs every check, each bounded by readyTimeout, and logs those that fail.
+func Readiness(ctx context.Context, checks []Check, log *slog.Logger) ReadyStatus {
+	st := ReadyStatus{Status: "ready", Checks: map[string]string{}}
+	for _, c := range checks {
 		cctx, cancel := context.WithTimeout(ctx, readyTimeout)
 		err := c.Check(cctx)
 		cancel()
 		if err != nil {
-			a.logger(ctx).Warn("not ready", "check", c.Name, "err", err)
-			out.Status = http.StatusServiceUnavailable
-			out.Body.Status = "not ready"
-			out.Body.Checks[c.Name] = "unavailable"
+			RequestLogger(ctx, log).Warn("not ready", "check", c.Name, "err", err)
+			st.Status = "not ready"
+			st.Checks[c.Name] = "unavailable"
 			continue
 		}
-		out.Body.Checks[c.Name] = "ok"
+		st.Checks[c.Name] = "ok"
 	}
-	return out, nil
+	return st
 }

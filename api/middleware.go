@@ -26,12 +26,16 @@ func requestID(ctx context.Context) string {
 	return id
 }
 
-func (a *API) logger(ctx context.Context) *slog.Logger {
+// RequestLogger is the logger of the request ctx belongs to (WithRequestLog), carrying its
+// request id; fallback outside a request.
+func RequestLogger(ctx context.Context, fallback *slog.Logger) *slog.Logger {
 	if l, ok := ctx.Value(keyLogger).(*slog.Logger); ok {
 		return l
 	}
-	return a.log
+	return fallback
 }
+
+func (a *API) logger(ctx context.Context) *slog.Logger { return RequestLogger(ctx, a.log) }
 
 func newRequestID() string {
 	var b [8]byte
@@ -63,9 +67,9 @@ func (r *statusRecorder) Write(b []byte) (int, error) {
 
 func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
-// withRequestLog gives every request an id (X-Request-Id, echoed back), a logger carrying it,
-// one access log line, and turns a panic into a bare 500 problem.
-func withRequestLog(next http.Handler, log *slog.Logger) http.Handler {
+// WithRequestLog gives every request an id (X-Request-Id, echoed back), a logger carrying it,
+// one access log line, and turns a panic into a bare 500 problem. Both listeners use it.
+func WithRequestLog(next http.Handler, log *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		id := r.Header.Get("X-Request-Id")

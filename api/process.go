@@ -2,9 +2,7 @@ package api
 
 import (
 	"context"
-	"fmt"
 	"net/http"
-	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/google/uuid"
@@ -67,77 +65,11 @@ func (a *API) process(ctx context.Context, in *processInput) (*processOutput, er
 	for _, s := range in.Body {
 		ids = append(ids, uuid.MustParse(s)) // validated as uuids by huma
 	}
-	res, err := a.Queue(ctx, ids)
+	res, err := a.queuer.Queue(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
 	return &processOutput{Body: res}, nil
-}
-
-// Queue queues the queueable photos among ids and reports the rest. Its errors are huma
-// status errors ready to send. The admin "retry failed" action uses it too.
-func (a *API) Queue(ctx context.Context, ids []uuid.UUID) (ProcessResult, error) {
-	res := ProcessResult{PhotosQueued: []QueuedPhoto{}, Skipped: []SkippedPhoto{}}
-	if a.deps.Publisher == nil || !a.deps.Publisher.Connected() {
-		return res, brokerUnavailable()
-	}
-	photos, err := a.deps.Store.Photos(ctx, ids)
-	if err != nil {
-		return res, a.internal(ctx, "look up photos", err)
-	}
-
-	var unknown []error
-	var queue, reopen []uuid.UUID
-	seen := make(map[uuid.UUID]bool, len(ids))
-	for i, id := range ids {
-		p, ok := photos[id]
-		switch {
-		case !ok:
-			unknown = append(unknown, &huma.ErrorDetail{Location: fmt.Sprintf("body[%d]", i), Value: id, Message: "no photo has this UUID"})
-		case seen[id]:
-			res.Skipped = append(res.Skipped, SkippedPhoto{UUID: id, Status: string(p.Status), Reason: "duplicate in this request; queued once"})
-		case p.Status != store.StatusPending && p.Status != store.StatusFailed:
-			res.Skipped = append(res.Skipped, SkippedPhoto{UUID: id, Status: string(p.Status), Reason: skipReason(p.Status)})
-		case !p.RetryAt.IsZero():
-			// A second message would start a second chain of attempts beside the retry's.
-			res.Skipped = append(res.Skipped, SkippedPhoto{UUID: id, Status: string(p.Status),
-				Reason: "already queued: waiting for a retry due at " + p.RetryAt.UTC().Format(time.RFC3339)})
-		default:
-			queue = append(queue, id)
-			if p.Status == store.StatusFailed {
-				reopen = append(reopen, id)
-			}
-		}
-		seen[id] = true
-	}
-	if len(unknown) > 0 {
-		return res, huma.Error404NotFound(fmt.Sprintf("%d of the UUIDs name no photo; nothing was queued. Remove them and send the request again.", len(unknown)), unknown...)
-	}
-
-	// A failed photo is claimed by no message until it is reopened: a stray message (a
-	// redelivery, a duplicate) cannot restart a photo that was given up on.
-	if len(reopen) > 0 {
-		if err := a.deps.Store.Reopen(ctx, reopen); err != nil {
-			return res, a.internal(ctx, "reopen failed photos", err)
-		}
-	}
-	confirmed, err := a.deps.Publisher.Publish(ctx, queue)
-	if m := a.deps.Metrics; m != nil {
-		m.PhotosPublished.Add(float64(len(confirmed)))
-		m.PublishFailures.Add(float64(len(queue) - len(confirmed)))
-	}
-	if err != nil {
-		a.logger(ctx).Error("publish failed", "queued", len(confirmed), "requested", len(queue), "err", err)
-		return res, huma.Error503ServiceUnavailable(fmt.Sprintf(
-			"The message broker failed while queueing: %d of %d photos were queued; those listed under errors were not. Send them again shortly.",
-			len(confirmed), len(queue)), unconfirmed(queue, confirmed)...)
-	}
-	for _, id := range confirmed {
-		p := photos[id]
-		res.PhotosQueued = append(res.PhotosQueued, QueuedPhoto{UUID: id, URL: p.URL, Status: string(p.Status)})
-	}
-	res.PhotosQueuedCount = len(res.PhotosQueued)
-	return res, nil
 }
 
 func skipReason(s store.Status) string {

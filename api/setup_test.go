@@ -14,7 +14,6 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
-	amqp "github.com/rabbitmq/amqp091-go"
 
 	"github.com/photoproc/photoproc/api"
 	"github.com/photoproc/photoproc/metrics"
@@ -200,9 +199,4 @@ func jsonArray(ids ...string) string {
 func (b *bundle) photo(t *testing.T, opts *storetest.PhotoOpts) store.Photo {
 	t.Helper()
 	return storetest.Photo(context.Background(), t, b.db, opts)
-}
-
-func queuetestGet(t *testing.T, b *bundle) (amqp.Delivery, bool) {
-	t.Helper()
-	return queuetest.Get(t, b.queue.URI, b.queue.Queue)
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/photoproc/photoproc/admin"
 	"github.com/photoproc/photoproc/api"
 	"github.com/photoproc/photoproc/fetch"
 	"github.com/photoproc/photoproc/imaging"
@@ -49,6 +50,7 @@ func Serve(ctx context.Context, cfg Config, log *slog.Logger, started func(Addrs
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m := metrics.New(reg)
+	hist := runHistory(ctx, lc, m)
 
 	st, err := store.Open(ctx, cfg.Store, log)
 	if err != nil {
@@ -104,14 +106,15 @@ func Serve(ctx context.Context, cfg Config, log *slog.Logger, started func(Addrs
 			return err
 		}
 	}
-	admin, err := api.NewAdmin(api.AdminConfig{Token: cfg.AdminToken, Loopback: loopback(cfg.AdminAddr), Hosts: adminHosts(cfg)}, api.AdminDeps{
-		Gatherer: reg, Store: st, Publisher: pub, Queue: pub, Pool: workerControl(workers), Ready: checks, Metrics: m, Logger: log,
+	adminHandler, err := admin.New(admin.Config{Token: cfg.AdminToken, Loopback: loopback(cfg.AdminAddr), Hosts: adminHosts(cfg)}, admin.Deps{
+		Gatherer: reg, Store: st, Queuer: api.NewQueuer(st, pub, m, log), Publisher: pub, Queue: pub,
+		Pool: workerControl(workers), Thumbnails: thumbs, History: hist, Ready: checks, Logger: log,
 		Storage: thumbs.String(),
 	})
 	if err != nil {
 		return fmt.Errorf("admin: %w", err)
 	}
-	if addrs.Admin, err = listen(lc, "admin", cfg.AdminAddr, admin, failed, log); err != nil {
+	if addrs.Admin, err = listen(lc, "admin", cfg.AdminAddr, adminHandler, failed, log); err != nil {
 		return err
 	}
 
@@ -251,8 +254,26 @@ func adminHosts(cfg Config) []string {
 	return hosts
 }
 
+// runHistory keeps the last hour of m, a minute a point, for the admin page's charts, until
+// ctx ends or the daemon stops.
+func runHistory(ctx context.Context, lc *lifecycle, m *metrics.Metrics) *metrics.History {
+	hist := metrics.NewHistory(m, time.Minute, 60, time.Now())
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		hist.Run(ctx, time.Now)
+	}()
+	lc.onStop("history", func(context.Context) error {
+		cancel()
+		<-done
+		return nil
+	})
+	return hist
+}
+
 // workerControl hands the admin page the pool, or nothing on an api-only process.
-func workerControl(p *pool.Pool) api.PoolControl {
+func workerControl(p *pool.Pool) admin.PoolControl {
 	if p == nil {
 		return nil
 	}

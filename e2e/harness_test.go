@@ -17,6 +17,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/photoproc/photoproc/admin"
 	"github.com/photoproc/photoproc/api"
 	"github.com/photoproc/photoproc/daemon"
 	"github.com/photoproc/photoproc/queue"
@@ -171,9 +172,9 @@ func (h *harness) readyz() int {
 }
 
 // status reads the admin /api/status; false when it does not answer 200 (it needs Postgres).
-func (h *harness) status(t *testing.T) (api.Status, bool) {
+func (h *harness) status(t *testing.T) (admin.Status, bool) {
 	t.Helper()
-	var st api.Status
+	var st admin.Status
 	resp, err := h.http.Get("http://" + h.addrs.Admin + "/api/status")
 	if err != nil {
 		return st, false

@@ -59,6 +59,9 @@ func NewHistory(m *Metrics, step time.Duration, points int, now time.Time) *Hist
 	return h
 }
 
+// Step is the span of one point.
+func (h *History) Step() time.Duration { return h.step }
+
 // Run closes each step as it ends, until ctx ends.
 func (h *History) Run(ctx context.Context, now func() time.Time) {
 	for {

@@ -17,21 +17,22 @@ import (
 func TestUpDownUp(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	all := []string{"001_create_photos.sql", "002_processing.sql", "003_retry_at.sql"}
+	all := []string{"001_create_photos.sql", "002_processing.sql", "003_retry_at.sql", "004_thumbnail_details.sql"}
 
 	steps := []struct {
 		name string
 		do   func(context.Context) error
 		want migrations.Status
 	}{
-		{"fresh", nil, migrations.Status{Current: 0, Latest: 3, Pending: all}},
-		{"up", b.m.Up, migrations.Status{Current: 3, Latest: 3}},
-		{"up again is a no-op", b.m.Up, migrations.Status{Current: 3, Latest: 3}},
-		{"down", b.m.Down, migrations.Status{Current: 2, Latest: 3, Pending: all[2:]}},
-		{"up after down", b.m.Up, migrations.Status{Current: 3, Latest: 3}},
-		{"down", b.m.Down, migrations.Status{Current: 2, Latest: 3, Pending: all[2:]}},
-		{"down", b.m.Down, migrations.Status{Current: 1, Latest: 3, Pending: all[1:]}},
-		{"down to zero", b.m.Down, migrations.Status{Current: 0, Latest: 3, Pending: all}},
+		{"fresh", nil, migrations.Status{Current: 0, Latest: 4, Pending: all}},
+		{"up", b.m.Up, migrations.Status{Current: 4, Latest: 4}},
+		{"up again is a no-op", b.m.Up, migrations.Status{Current: 4, Latest: 4}},
+		{"down", b.m.Down, migrations.Status{Current: 3, Latest: 4, Pending: all[3:]}},
+		{"up after down", b.m.Up, migrations.Status{Current: 4, Latest: 4}},
+		{"down", b.m.Down, migrations.Status{Current: 3, Latest: 4, Pending: all[3:]}},
+		{"down", b.m.Down, migrations.Status{Current: 2, Latest: 4, Pending: all[2:]}},
+		{"down", b.m.Down, migrations.Status{Current: 1, Latest: 4, Pending: all[1:]}},
+		{"down to zero", b.m.Down, migrations.Status{Current: 0, Latest: 4, Pending: all}},
 	}
 	for _, s := range steps {
 		if s.do != nil {

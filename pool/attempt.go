@@ -24,6 +24,7 @@ type attempt struct {
 	size  int               // of src, in bytes
 	thumb imaging.Thumbnail // the thumbnail made of it
 	url   string            // where the thumbnail was written, as recorded
+	took  store.Timings     // of each stage, recorded with the thumbnail
 }
 
 // claimed reports whether the attempt holds a claim on its photo.

@@ -22,7 +22,8 @@ func (p *Pool) download(ctx context.Context, a *attempt) error {
 	}
 	start := time.Now()
 	data, err := p.fetch.Fetch(ctx, a.photo.URL)
-	p.metrics.DownloadDuration.Observe(time.Since(start).Seconds())
+	a.took.Download = time.Since(start)
+	p.metrics.DownloadDuration.Observe(a.took.Download.Seconds())
 	if err != nil {
 		return fmt.Errorf("download: %w", err)
 	}
@@ -102,7 +103,9 @@ func (p *Pool) thumbnail(ctx context.Context, a *attempt) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	start := time.Now()
 	thumb, err := p.thumbs.Make(a.src)
+	a.took.Thumbnail = time.Since(start)
 	// Nothing keeps a part of the source, made or not.
 	p.fetch.Release(a.src)
 	a.src = nil
@@ -122,7 +125,9 @@ func (p *Pool) write(ctx context.Context, a *attempt) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	start := time.Now()
 	url, err := p.storage.Put(ctx, a.photo.UUID.String()+".jpg", a.thumb.JPEG)
+	a.took.Store = time.Since(start)
 	if err != nil {
 		return &storageError{fmt.Errorf("store thumbnail: %w", err)}
 	}
@@ -140,6 +145,9 @@ func (p *Pool) complete(ctx context.Context, a *attempt) error {
 		Height:    a.thumb.Height,
 		Size:      p.thumbs.Config().Size,
 		URL:       a.url,
+		Source: store.Source{Bytes: int64(a.size), Width: a.thumb.SourceWidth, Height: a.thumb.SourceHeight,
+			Format: a.thumb.Format},
+		Timings: a.took,
 	})
 	switch {
 	case errors.Is(err, store.ErrUnavailable):

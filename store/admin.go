@@ -8,7 +8,8 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// The queries of the admin page: counts by status and the photos that failed.
+// The queries of the admin page: counts by status, the photos that failed, the latest
+// thumbnails.
 
 // CountByStatus counts photos in each status; every Status is a key.
 func (s *Store) CountByStatus(ctx context.Context) (map[Status]int64, error) {
@@ -78,4 +79,25 @@ LIMIT $1`, limit)
 		return nil, fmt.Errorf("failed photos: %w", s.fail(err))
 	}
 	return ids, nil
+}
+
+// RecentThumbnails returns up to limit thumbnails, the most recently made first.
+func (s *Store) RecentThumbnails(ctx context.Context, limit int) ([]Thumbnail, error) {
+	ctx, cancel := s.call(ctx)
+	defer cancel()
+	if limit < 1 {
+		return nil, fmt.Errorf("recent thumbnails: limit %d: must be positive", limit)
+	}
+	rows, err := s.pool.Query(ctx, `
+SELECT `+thumbnailColumns+` FROM photo_thumbnails
+ORDER BY created_at DESC, uuid
+LIMIT $1`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("recent thumbnails: %w", s.fail(err))
+	}
+	thumbs, err := pgx.CollectRows(rows, scanThumbnail)
+	if err != nil {
+		return nil, fmt.Errorf("recent thumbnails: %w", s.fail(err))
+	}
+	return thumbs, nil
 }

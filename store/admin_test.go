@@ -88,3 +88,73 @@ func TestFailures(t *testing.T) {
 		}
 	})
 }
+
+func TestRecentThumbnails(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	if got, err := b.s.RecentThumbnails(ctx(t), 5); err != nil || len(got) != 0 {
+		t.Fatalf("RecentThumbnails of none = %v, %v", got, err)
+	}
+	var made []uuid.UUID
+	for i := range 3 {
+		p := b.photo(t, &storetest.PhotoOpts{Status: store.StatusProcessing})
+		if err := b.s.Complete(ctx(t), p.UUID, store.Thumbnail{Width: 320, Height: 100 + i, Size: 320, URL: p.UUID.String() + ".jpg"}); err != nil {
+			t.Fatal(err)
+		}
+		// Made a minute apart, so that the order does not hang on the clock's resolution.
+		if _, err := b.db.Exec(ctx(t), `UPDATE photo_thumbnails SET created_at = now() - $2 * interval '1 minute' WHERE photo_uuid = $1`, p.UUID, 3-i); err != nil {
+			t.Fatal(err)
+		}
+		made = append(made, p.UUID)
+	}
+	b.photo(t, &storetest.PhotoOpts{Status: store.StatusFailed})
+	got, err := b.s.RecentThumbnails(ctx(t), 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].PhotoUUID != made[2] || got[1].PhotoUUID != made[1] || got[0].Height != 102 {
+		t.Fatalf("RecentThumbnails(2) = %+v, want the last two made, newest first", got)
+	}
+	if _, err := b.s.RecentThumbnails(ctx(t), 0); err == nil {
+		t.Error("RecentThumbnails(0) did not fail")
+	}
+}
+
+// TestCompleteRecordsSourceAndTimings: what the pool measured is read back as written, a
+// later completion replaces it, and unknown values stay unknown (NULL), not zero.
+func TestCompleteRecordsSourceAndTimings(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	p := b.photo(t, &storetest.PhotoOpts{Status: store.StatusProcessing})
+	th := store.Thumbnail{Width: 320, Height: 240, Size: 320, URL: p.UUID.String() + ".jpg",
+		Source:  store.Source{Bytes: 5 << 20, Width: 4032, Height: 3024, Format: "heic"},
+		Timings: store.Timings{Download: 1500 * time.Millisecond, Thumbnail: 800 * time.Millisecond, Store: 20 * time.Millisecond}}
+	if err := b.s.Complete(ctx(t), p.UUID, th); err != nil {
+		t.Fatal(err)
+	}
+	_, got := b.get(t, p.UUID)
+	if len(got) != 1 || got[0].Source != th.Source || got[0].Timings != th.Timings {
+		t.Fatalf("thumbnail read back %+v, want source %+v and timings %+v", got, th.Source, th.Timings)
+	}
+
+	th.Source, th.Timings = store.Source{Bytes: 1000}, store.Timings{Thumbnail: time.Millisecond}
+	if err := b.s.Complete(ctx(t), p.UUID, th); err != nil {
+		t.Fatal(err)
+	}
+	_, got = b.get(t, p.UUID)
+	if got[0].Source != th.Source || got[0].Timings != th.Timings {
+		t.Fatalf("after a second completion %+v, want %+v and %+v", got[0], th.Source, th.Timings)
+	}
+	var nulls int
+	if err := b.db.QueryRow(ctx(t), `SELECT num_nulls(source_width, source_height, source_format, download_seconds, store_seconds)
+FROM photo_thumbnails WHERE photo_uuid = $1`, p.UUID).Scan(&nulls); err != nil {
+		t.Fatal(err)
+	}
+	if nulls != 5 {
+		t.Errorf("%d of the 5 unknown values are NULL", nulls)
+	}
+	th.Source.Width = -1
+	if err := b.s.Complete(ctx(t), p.UUID, th); err == nil {
+		t.Error("a negative source width was recorded")
+	}
+}

@@ -47,6 +47,24 @@ type Thumbnail struct {
 	Size      int    // edge of the box it was made to fit, in pixels (e.g. 320)
 	URL       string // the file's path relative to the thumbnails directory
 	CreatedAt time.Time
+	// Source and Timings say what the thumbnail was made from and how long each stage took;
+	// zero where unknown (rows written before migration 004).
+	Source  Source
+	Timings Timings
+}
+
+// Source is the photo a thumbnail was made from.
+type Source struct {
+	Bytes         int64  // downloaded size
+	Width, Height int    // pixels as displayed, after EXIF orientation
+	Format        string // as imaging names it: jpeg, png, …
+}
+
+// Timings are how long the stages of one thumbnail's making took.
+type Timings struct {
+	Download  time.Duration // fetching the URL
+	Thumbnail time.Duration // decoding, resizing and encoding
+	Store     time.Duration // writing the file or object
 }
 
 // photoColumns is what scanPhoto reads, in order. Columns are named, never *, so that a
@@ -65,12 +83,38 @@ func scanPhoto(row pgx.CollectableRow) (Photo, error) {
 	return p, err
 }
 
-const thumbnailColumns = `uuid, photo_uuid, width, height, size, url, created_at`
+const thumbnailColumns = `uuid, photo_uuid, width, height, size, url, created_at,
+coalesce(source_bytes, 0), coalesce(source_width, 0), coalesce(source_height, 0), coalesce(source_format, ''),
+coalesce(download_seconds, 0), coalesce(thumbnail_seconds, 0), coalesce(store_seconds, 0)`
 
 func scanThumbnail(row pgx.CollectableRow) (Thumbnail, error) {
-	var t Thumbnail
-	err := row.Scan(&t.UUID, &t.PhotoUUID, &t.Width, &t.Height, &t.Size, &t.URL, &t.CreatedAt)
+	var (
+		t                         Thumbnail
+		download, thumbnail, stor float64
+	)
+	err := row.Scan(&t.UUID, &t.PhotoUUID, &t.Width, &t.Height, &t.Size, &t.URL, &t.CreatedAt,
+		&t.Source.Bytes, &t.Source.Width, &t.Source.Height, &t.Source.Format, &download, &thumbnail, &stor)
+	t.Timings = Timings{Download: seconds(download), Thumbnail: seconds(thumbnail), Store: seconds(stor)}
 	return t, err
+}
+
+func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
+
+// orNull is v, or SQL NULL when v is its zero value (unknown).
+func orNull[T comparable](v T) any {
+	var zero T
+	if v == zero {
+		return nil
+	}
+	return v
+}
+
+// secondsOrNull is d in seconds, or SQL NULL when it is zero (unknown).
+func secondsOrNull(d time.Duration) any {
+	if d <= 0 {
+		return nil
+	}
+	return d.Seconds()
 }
 
 // maxSmallint bounds the columns stored as smallint.
@@ -87,6 +131,9 @@ func (t Thumbnail) validate() error {
 	}
 	if t.URL == "" {
 		return fmt.Errorf("thumbnail url: empty")
+	}
+	if t.Source.Bytes < 0 || t.Source.Width < 0 || t.Source.Height < 0 {
+		return fmt.Errorf("thumbnail source %+v: negative", t.Source)
 	}
 	return nil
 }

@@ -12,8 +12,8 @@ import (
 // Complete records a finished thumbnail and marks the photo completed, in one transaction: a
 // row of the same photo and file but another size is deleted (the file was replaced), the row
 // for (photo, t.Size) is inserted or updated, and the photo's failure reason and lease are
-// cleared. Calling it again for the same photo and size leaves one row. t.UUID and t.CreatedAt
-// are ignored; t.PhotoUUID, if set, must be id. ErrNotFound when there is no such photo.
+// cleared. Calling it again for the same photo and size leaves one row, with the latest
+// t.Source and t.Timings (zero fields are stored as unknown). t.UUID and t.CreatedAt are ignored; t.PhotoUUID, if set, must be id. ErrNotFound when there is no such photo.
 func (s *Store) Complete(ctx context.Context, id uuid.UUID, t Thumbnail) error {
 	ctx, cancel := s.call(ctx)
 	defer cancel()
@@ -42,12 +42,20 @@ DELETE FROM photo_thumbnails WHERE photo_uuid = $1 AND url = $2 AND size <> $3`,
 			return fmt.Errorf("remove replaced thumbnail: %w", err)
 		}
 		_, err = tx.Exec(ctx, `
-INSERT INTO photo_thumbnails (photo_uuid, width, height, size, url)
-VALUES ($1, $2, $3, $4, $5)
+INSERT INTO photo_thumbnails (photo_uuid, width, height, size, url,
+    source_bytes, source_width, source_height, source_format,
+    download_seconds, thumbnail_seconds, store_seconds)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
 ON CONFLICT (photo_uuid, size) DO UPDATE
 SET width = excluded.width, height = excluded.height, url = excluded.url,
-    created_at = excluded.created_at`,
-			id, t.Width, t.Height, t.Size, t.URL)
+    created_at = excluded.created_at,
+    source_bytes = excluded.source_bytes, source_width = excluded.source_width,
+    source_height = excluded.source_height, source_format = excluded.source_format,
+    download_seconds = excluded.download_seconds, thumbnail_seconds = excluded.thumbnail_seconds,
+    store_seconds = excluded.store_seconds`,
+			id, t.Width, t.Height, t.Size, t.URL,
+			orNull(t.Source.Bytes), orNull(t.Source.Width), orNull(t.Source.Height), orNull(t.Source.Format),
+			secondsOrNull(t.Timings.Download), secondsOrNull(t.Timings.Thumbnail), secondsOrNull(t.Timings.Store))
 		if err != nil {
 			return fmt.Errorf("record thumbnail: %w", err)
 		}

@@ -1,4 +1,4 @@
-package api_test
+package admin_test
 
 import (
 	"net/http"
@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/photoproc/photoproc/api"
+	"github.com/photoproc/photoproc/admin"
 	"github.com/photoproc/photoproc/store"
 	"github.com/photoproc/photoproc/store/storetest"
 )
@@ -16,7 +16,7 @@ import (
 // clients that are not browsers send is not.
 func TestAdminRefusesCrossOriginActions(t *testing.T) {
 	t.Parallel()
-	a := setupAdmin(t, api.AdminConfig{Loopback: true})
+	a := setupAdmin(t, admin.Config{Loopback: true})
 	for _, h := range [][]string{
 		{"Origin", "https://evil.example", "Sec-Fetch-Site", "cross-site"},
 		{"Sec-Fetch-Site", "same-site"}, // another port or subdomain
@@ -46,12 +46,12 @@ func TestAdminRefusesCrossOriginActions(t *testing.T) {
 // the browser asking first; an action must say application/json, which it cannot.
 func TestAdminActionsNeedJSON(t *testing.T) {
 	t.Parallel()
-	a := setupAdmin(t, api.AdminConfig{Loopback: true})
+	a := setupAdmin(t, admin.Config{Loopback: true})
 	stuck := a.photo(t, &storetest.PhotoOpts{Status: store.StatusProcessing, UpdatedAt: time.Now().Add(-time.Hour)})
 	for _, ct := range []string{"", "text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"} {
 		a.do(t, http.MethodPost, "/api/requeue-stuck", `{"older_than":"0s"}`, "Content-Type", ct).problem(t, http.StatusUnsupportedMediaType)
 	}
-	if n := countMessages(t, a.bundle); n != 0 {
+	if n := countMessages(t, a); n != 0 {
 		t.Fatalf("%d photos requeued by refused requests", n)
 	}
 	r := a.do(t, http.MethodPost, "/api/requeue-stuck", `{"older_than":"0s"}`, "Content-Type", "application/json; charset=utf-8")
@@ -65,7 +65,7 @@ func TestAdminActionsNeedJSON(t *testing.T) {
 // too (failure reasons and photo URLs are in /api/status).
 func TestAdminRefusesForeignHosts(t *testing.T) {
 	t.Parallel()
-	a := setupAdmin(t, api.AdminConfig{Loopback: true, Hosts: []string{"photoproc"}})
+	a := setupAdmin(t, admin.Config{Loopback: true, Hosts: []string{"photoproc"}})
 	port := a.srv.URL[strings.LastIndex(a.srv.URL, ":"):]
 	for _, host := range []string{"rebind.evil.example" + port, "rebind.evil.example", "photoproc.evil.example" + port, "localhost.evil.example"} {
 		for _, path := range []string{"/api/status", "/", "/metrics"} {
@@ -90,7 +90,7 @@ func TestAdminRefusesForeignHosts(t *testing.T) {
 // loopback on behalf of anyone, so a relayed request is not trusted for being local.
 func TestAdminForwardedActionsNeedTheToken(t *testing.T) {
 	t.Parallel()
-	open := setupAdmin(t, api.AdminConfig{Loopback: true})
+	open := setupAdmin(t, admin.Config{Loopback: true})
 	for _, h := range []string{"Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto", "X-Real-IP"} {
 		p := open.do(t, http.MethodPost, "/api/pause", "{}", h, "203.0.113.9").problem(t, http.StatusForbidden)
 		if !strings.Contains(p.Detail, "PHOTOPROC_ADMIN_TOKEN") {
@@ -104,7 +104,7 @@ func TestAdminForwardedActionsNeedTheToken(t *testing.T) {
 	if paused, _ := open.pool.Paused(); paused {
 		t.Fatal("a forwarded request paused the workers")
 	}
-	withToken := setupAdmin(t, api.AdminConfig{Loopback: true, Token: "s3cret"})
+	withToken := setupAdmin(t, admin.Config{Loopback: true, Token: "s3cret"})
 	if r := withToken.do(t, http.MethodPost, "/api/pause", "{}", "X-Forwarded-For", "203.0.113.9", "Authorization", "Bearer s3cret"); r.status != http.StatusOK {
 		t.Fatalf("forwarded with the token = %d %s", r.status, r.body)
 	}
@@ -114,7 +114,7 @@ func TestAdminForwardedActionsNeedTheToken(t *testing.T) {
 // another origin.
 func TestAdminSecurityHeaders(t *testing.T) {
 	t.Parallel()
-	a := setupAdmin(t, api.AdminConfig{Loopback: true})
+	a := setupAdmin(t, admin.Config{Loopback: true})
 	for _, path := range []string{"/", "/docs", "/api/status", "/metrics", "/nowhere"} {
 		r := a.do(t, http.MethodGet, path, "")
 		for k, want := range map[string]string{

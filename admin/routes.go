@@ -1,4 +1,4 @@
-package api
+package admin
 
 import (
 	"context"
@@ -9,6 +9,8 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/google/uuid"
 	dto "github.com/prometheus/client_model/go"
+
+	"github.com/photoproc/photoproc/api"
 )
 
 // Status is everything the admin page shows, in one read.
@@ -60,6 +62,8 @@ type FailedPhoto struct {
 
 type statusOutput struct{ Body Status }
 
+type queuedOutput struct{ Body api.ProcessResult }
+
 type actionOutput struct {
 	Body struct {
 		Paused  bool     `json:"paused"`
@@ -86,8 +90,6 @@ type requeueOutput struct {
 }
 
 func (ad *admin) register(h huma.API) {
-	huma.Register(h, huma.Operation{OperationID: "healthz", Method: http.MethodGet, Path: "/healthz", Summary: "Liveness"}, healthz)
-	huma.Register(h, huma.Operation{OperationID: "readyz", Method: http.MethodGet, Path: "/readyz", Summary: "Readiness"}, ad.api.ready)
 	huma.Register(h, huma.Operation{OperationID: "status", Method: http.MethodGet, Path: "/api/status",
 		Summary: "Counts, pool, queue depth, throughput totals and recent failures"}, ad.status)
 	huma.Register(h, huma.Operation{OperationID: "pause", Method: http.MethodPost, Path: "/api/pause",
@@ -105,14 +107,14 @@ func (ad *admin) status(ctx context.Context, _ *struct{}) (*statusOutput, error)
 	st := Status{Time: time.Now().UTC(), Storage: ad.deps.Storage, Counts: map[string]int64{}, Processed: map[string]float64{}, RecentFailures: []FailedPhoto{}}
 	counts, err := ad.deps.Store.CountByStatus(ctx)
 	if err != nil {
-		return nil, ad.api.internal(ctx, "count photos", err)
+		return nil, ad.internal(ctx, "count photos", err)
 	}
 	for s, n := range counts {
 		st.Counts[string(s)] = n
 	}
 	failures, err := ad.deps.Store.RecentFailures(ctx, 20)
 	if err != nil {
-		return nil, ad.api.internal(ctx, "recent failures", err)
+		return nil, ad.internal(ctx, "recent failures", err)
 	}
 	for _, p := range failures {
 		st.RecentFailures = append(st.RecentFailures, FailedPhoto{UUID: p.UUID, URL: p.URL, Reason: p.FailureReason, Attempts: p.Attempts, UpdatedAt: p.UpdatedAt})
@@ -127,8 +129,7 @@ func (ad *admin) status(ctx context.Context, _ *struct{}) (*statusOutput, error)
 			st.Queue = &QueueStatus{Name: q.Queue, Messages: q.Messages, Consumers: q.Consumers, Dead: q.DeadMessages}
 		}
 	}
-	ready, _ := ad.api.ready(ctx, nil)
-	st.Ready = ready.Body.Checks
+	st.Ready = api.Readiness(ctx, ad.deps.Ready, ad.log).Checks
 	ad.readTotals(&st)
 	return &statusOutput{Body: st}, nil
 }
@@ -179,7 +180,7 @@ func (ad *admin) pause(on bool) func(context.Context, *struct{}) (*actionOutput,
 		} else {
 			p.Resume()
 		}
-		ad.api.logger(ctx).Info("admin action", "action", map[bool]string{true: "pause", false: "resume"}[on])
+		ad.logger(ctx).Info("admin action", "action", map[bool]string{true: "pause", false: "resume"}[on])
 		out := &actionOutput{}
 		out.Body.Paused, out.Body.Reasons = p.Paused()
 		out.Body.Reasons = append([]string{}, out.Body.Reasons...)
@@ -187,26 +188,26 @@ func (ad *admin) pause(on bool) func(context.Context, *struct{}) (*actionOutput,
 	}
 }
 
-func (ad *admin) retryFailed(ctx context.Context, in *retryInput) (*processOutput, error) {
+func (ad *admin) retryFailed(ctx context.Context, in *retryInput) (*queuedOutput, error) {
 	var ids []uuid.UUID
 	for _, s := range in.Body.UUIDs {
 		ids = append(ids, uuid.MustParse(s)) // validated as uuids by huma
 	}
 	if len(ids) == 0 {
 		var err error
-		if ids, err = ad.deps.Store.FailedPhotos(ctx, MaxBatch); err != nil {
-			return nil, ad.api.internal(ctx, "list failed photos", err)
+		if ids, err = ad.deps.Store.FailedPhotos(ctx, api.MaxBatch); err != nil {
+			return nil, ad.internal(ctx, "list failed photos", err)
 		}
 		if len(ids) == 0 {
-			return &processOutput{Body: ProcessResult{PhotosQueued: []QueuedPhoto{}, Skipped: []SkippedPhoto{}}}, nil
+			return &queuedOutput{Body: api.ProcessResult{PhotosQueued: []api.QueuedPhoto{}, Skipped: []api.SkippedPhoto{}}}, nil
 		}
 	}
-	res, err := ad.api.Queue(ctx, ids)
+	res, err := ad.deps.Queuer.Queue(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
-	ad.api.logger(ctx).Info("admin action", "action", "retry-failed", "queued", res.PhotosQueuedCount)
-	return &processOutput{Body: res}, nil
+	ad.logger(ctx).Info("admin action", "action", "retry-failed", "queued", res.PhotosQueuedCount)
+	return &queuedOutput{Body: res}, nil
 }
 
 func (ad *admin) requeueStuck(ctx context.Context, in *requeueInput) (*requeueOutput, error) {
@@ -215,11 +216,11 @@ func (ad *admin) requeueStuck(ctx context.Context, in *requeueInput) (*requeueOu
 		return nil, huma.Error422UnprocessableEntity(fmt.Sprintf("older_than must be a duration such as 5m, got %q", in.Body.OlderThan))
 	}
 	if ad.deps.Publisher == nil || !ad.deps.Publisher.Connected() {
-		return nil, brokerUnavailable()
+		return nil, huma.Error503ServiceUnavailable("The message broker is unavailable; nothing was requeued. Try again shortly.")
 	}
-	ids, err := ad.deps.Store.StuckPhotos(ctx, older, MaxBatch)
+	ids, err := ad.deps.Store.StuckPhotos(ctx, older, api.MaxBatch)
 	if err != nil {
-		return nil, ad.api.internal(ctx, "find stuck photos", err)
+		return nil, ad.internal(ctx, "find stuck photos", err)
 	}
 	out := &requeueOutput{}
 	out.Body.Requeued = []uuid.UUID{}
@@ -229,9 +230,9 @@ func (ad *admin) requeueStuck(ctx context.Context, in *requeueInput) (*requeueOu
 	confirmed, err := ad.deps.Publisher.Publish(ctx, ids)
 	out.Body.Requeued = append(out.Body.Requeued, confirmed...)
 	if err != nil {
-		ad.api.logger(ctx).Error("requeue stuck: publish failed", "queued", len(confirmed), "found", len(ids), "err", err)
+		ad.logger(ctx).Error("requeue stuck: publish failed", "queued", len(confirmed), "found", len(ids), "err", err)
 		return nil, huma.Error503ServiceUnavailable(fmt.Sprintf("The broker failed: %d of %d stuck photos were requeued. Try again shortly.", len(confirmed), len(ids)))
 	}
-	ad.api.logger(ctx).Info("admin action", "action", "requeue-stuck", "requeued", len(confirmed))
+	ad.logger(ctx).Info("admin action", "action", "requeue-stuck", "requeued", len(confirmed))
 	return out, nil
 }

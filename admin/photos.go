@@ -1,0 +1,205 @@
+package admin
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/adapters/humago"
+	"github.com/google/uuid"
+
+	"github.com/photoproc/photoproc/metrics"
+	"github.com/photoproc/photoproc/storage"
+	"github.com/photoproc/photoproc/store"
+)
+
+// GalleryItem is one of the latest thumbnails.
+type GalleryItem struct {
+	PhotoUUID uuid.UUID `json:"photo_uuid"`
+	Width     int       `json:"width" doc:"Pixels."`
+	Height    int       `json:"height" doc:"Pixels."`
+	Href      string    `json:"href" doc:"Where this listener serves the thumbnail."`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// PhotoDetail is everything known about one photo: where it comes from, where it stands, and
+// how its thumbnails were made.
+type PhotoDetail struct {
+	UUID          uuid.UUID   `json:"uuid"`
+	URL           string      `json:"url" doc:"Where the photo is downloaded from."`
+	Status        string      `json:"status" enum:"pending,processing,completed,failed"`
+	CreatedAt     time.Time   `json:"created_at"`
+	UpdatedAt     time.Time   `json:"updated_at"`
+	Attempts      int         `json:"attempts" doc:"Claims by a worker since it was last queued from failed."`
+	FailureReason string      `json:"failure_reason,omitempty" doc:"Why it failed, or why its last attempt failed while it waits for a retry."`
+	RetryAt       *time.Time  `json:"retry_at,omitempty" doc:"While it waits for a retry: when it is due."`
+	Thumbnails    []Thumbnail `json:"thumbnails"`
+}
+
+// Thumbnail is one thumbnail of a photo, with what it was made from and how long each stage
+// took. Source and timings are absent for thumbnails made before they were recorded.
+type Thumbnail struct {
+	Width     int       `json:"width" doc:"Pixels."`
+	Height    int       `json:"height" doc:"Pixels."`
+	Size      int       `json:"size" doc:"Edge of the box it was made to fit, in pixels."`
+	Href      string    `json:"href" doc:"Where this listener serves the thumbnail."`
+	CreatedAt time.Time `json:"created_at"`
+	Source    *Source   `json:"source,omitempty"`
+	Timings   *Timings  `json:"timings,omitempty"`
+}
+
+// Source is the photo a thumbnail was made from.
+type Source struct {
+	Bytes  int64  `json:"bytes,omitempty" doc:"Downloaded size in bytes."`
+	Width  int    `json:"width,omitempty" doc:"Pixels as displayed (after EXIF orientation)."`
+	Height int    `json:"height,omitempty" doc:"Pixels as displayed (after EXIF orientation)."`
+	Format string `json:"format,omitempty" doc:"jpeg, png, gif, webp, bmp, tiff, heic or avif."`
+}
+
+// Timings are the stages of one thumbnail's making, in seconds.
+type Timings struct {
+	DownloadSeconds  float64 `json:"download_seconds" doc:"Fetching the URL."`
+	ThumbnailSeconds float64 `json:"thumbnail_seconds" doc:"Decoding, resizing and encoding."`
+	StoreSeconds     float64 `json:"store_seconds" doc:"Writing the file or object."`
+}
+
+// HistoryPoints are the last hour of this process's work, a step a point.
+type HistoryPoints struct {
+	StepSeconds float64         `json:"step_seconds"`
+	Points      []metrics.Point `json:"points" doc:"Oldest first; the last is the step under way. Empty on a process without workers."`
+}
+
+type galleryInput struct {
+	Limit int `query:"limit" minimum:"1" maximum:"200" default:"24" doc:"How many thumbnails."`
+}
+
+type galleryOutput struct {
+	Body struct {
+		Thumbnails []GalleryItem `json:"thumbnails" doc:"The most recently made first."`
+	}
+}
+
+type photoInput struct {
+	UUID string `path:"uuid" format:"uuid" doc:"The photo's UUID."`
+}
+
+type photoOutput struct{ Body PhotoDetail }
+
+type historyOutput struct{ Body HistoryPoints }
+
+func (ad *admin) registerPhotos(h huma.API) {
+	huma.Register(h, huma.Operation{OperationID: "thumbnails", Method: http.MethodGet, Path: "/api/thumbnails",
+		Summary: "The latest thumbnails, for the gallery"}, ad.gallery)
+	huma.Register(h, huma.Operation{OperationID: "photo", Method: http.MethodGet, Path: "/api/photos/{uuid}",
+		Summary: "A photo's details: source, status, attempts, sizes, stage timings, failure reason",
+		Errors:  []int{http.StatusNotFound}}, ad.photo)
+	huma.Register(h, huma.Operation{OperationID: "photo-thumbnail", Method: http.MethodGet, Path: "/api/photos/{uuid}/thumbnail",
+		Summary: "A photo's thumbnail (JPEG), read from the thumbnail storage whichever it is",
+		Responses: map[string]*huma.Response{"200": {Description: "The thumbnail.",
+			Content: map[string]*huma.MediaType{"image/jpeg": {Schema: &huma.Schema{Type: "string", Format: "binary"}}}}},
+		Errors: []int{http.StatusNotFound, http.StatusServiceUnavailable}}, ad.thumbnail)
+	huma.Register(h, huma.Operation{OperationID: "history", Method: http.MethodGet, Path: "/api/history",
+		Summary: "Throughput, latency (p50, p95) and failures per minute over the last hour, of this process's workers"}, ad.history)
+}
+
+func (ad *admin) gallery(ctx context.Context, in *galleryInput) (*galleryOutput, error) {
+	thumbs, err := ad.deps.Store.RecentThumbnails(ctx, in.Limit)
+	if err != nil {
+		return nil, ad.internal(ctx, "recent thumbnails", err)
+	}
+	out := &galleryOutput{}
+	out.Body.Thumbnails = make([]GalleryItem, 0, len(thumbs))
+	for _, t := range thumbs {
+		out.Body.Thumbnails = append(out.Body.Thumbnails, GalleryItem{PhotoUUID: t.PhotoUUID, Width: t.Width, Height: t.Height,
+			Href: thumbnailHref(t.PhotoUUID), CreatedAt: t.CreatedAt})
+	}
+	return out, nil
+}
+
+func thumbnailHref(id uuid.UUID) string { return "/api/photos/" + id.String() + "/thumbnail" }
+
+func (ad *admin) photo(ctx context.Context, in *photoInput) (*photoOutput, error) {
+	p, thumbs, err := ad.read(ctx, in.UUID)
+	if err != nil {
+		return nil, err
+	}
+	d := PhotoDetail{UUID: p.UUID, URL: p.URL, Status: string(p.Status), CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt,
+		Attempts: p.Attempts, FailureReason: p.FailureReason, Thumbnails: make([]Thumbnail, 0, len(thumbs))}
+	if !p.RetryAt.IsZero() {
+		d.RetryAt = &p.RetryAt
+	}
+	for _, t := range thumbs {
+		d.Thumbnails = append(d.Thumbnails, toThumbnail(t))
+	}
+	return &photoOutput{Body: d}, nil
+}
+
+func toThumbnail(t store.Thumbnail) Thumbnail {
+	out := Thumbnail{Width: t.Width, Height: t.Height, Size: t.Size, Href: thumbnailHref(t.PhotoUUID), CreatedAt: t.CreatedAt}
+	if s := t.Source; s != (store.Source{}) {
+		out.Source = &Source{Bytes: s.Bytes, Width: s.Width, Height: s.Height, Format: s.Format}
+	}
+	if d := t.Timings; d != (store.Timings{}) {
+		out.Timings = &Timings{DownloadSeconds: d.Download.Seconds(), ThumbnailSeconds: d.Thumbnail.Seconds(), StoreSeconds: d.Store.Seconds()}
+	}
+	return out
+}
+
+// read reads a photo and its thumbnails, as problems ready to send when it cannot.
+func (ad *admin) read(ctx context.Context, id string) (store.Photo, []store.Thumbnail, error) {
+	p, thumbs, err := ad.deps.Store.Photo(ctx, uuid.MustParse(id)) // validated as a uuid by huma
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return p, nil, huma.Error404NotFound("No photo has this UUID.",
+			&huma.ErrorDetail{Location: "path.uuid", Value: id, Message: "no such photo"})
+	case err != nil:
+		return p, nil, ad.internal(ctx, "get photo", err)
+	}
+	return p, thumbs, nil
+}
+
+// thumbnail streams the photo's newest thumbnail from the storage, always through this
+// listener: a presigned link would send the page to another origin.
+func (ad *admin) thumbnail(ctx context.Context, in *photoInput) (*huma.StreamResponse, error) {
+	p, thumbs, err := ad.read(ctx, in.UUID)
+	if err != nil {
+		return nil, err
+	}
+	if len(thumbs) == 0 {
+		return nil, huma.Error404NotFound("This photo has no thumbnail yet (status " + string(p.Status) + ").")
+	}
+	t := thumbs[0]
+	for _, c := range thumbs[1:] {
+		if c.CreatedAt.After(t.CreatedAt) {
+			t = c // the newest is the one the store holds
+		}
+	}
+	obj, err := ad.deps.Thumbnails.Open(ctx, t.URL)
+	if errors.Is(err, storage.ErrNotFound) {
+		ad.logger(ctx).Warn("thumbnail recorded but not in storage", "photo_uuid", p.UUID, "err", err)
+		return nil, huma.Error404NotFound("This photo's thumbnail is recorded but missing from storage.")
+	}
+	if err != nil {
+		ad.logger(ctx).Error("read thumbnail", "photo_uuid", p.UUID, "err", err)
+		return nil, huma.Error503ServiceUnavailable("Thumbnail storage is unavailable: try again shortly.")
+	}
+	return &huma.StreamResponse{Body: func(hctx huma.Context) {
+		defer obj.Close()
+		r, w := humago.Unwrap(hctx)
+		w.Header().Set("Content-Type", "image/jpeg")
+		w.Header().Set("Cache-Control", "private, no-cache") // a retried photo gets a new one
+		w.Header().Set("ETag", obj.ETag)
+		http.ServeContent(w, r, "", obj.ModTime, obj)
+	}}, nil
+}
+
+func (ad *admin) history(_ context.Context, _ *struct{}) (*historyOutput, error) {
+	out := &historyOutput{Body: HistoryPoints{Points: []metrics.Point{}}}
+	if h := ad.deps.History; h != nil {
+		out.Body.StepSeconds = h.Step().Seconds()
+		out.Body.Points = h.Points(ad.deps.Now())
+	}
+	return out, nil
+}

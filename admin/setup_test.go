@@ -1,0 +1,239 @@
+package admin_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/photoproc/photoproc/admin"
+	"github.com/photoproc/photoproc/api"
+	"github.com/photoproc/photoproc/metrics"
+	"github.com/photoproc/photoproc/queue"
+	"github.com/photoproc/photoproc/queue/queuetest"
+	"github.com/photoproc/photoproc/storage"
+	"github.com/photoproc/photoproc/store"
+	"github.com/photoproc/photoproc/store/storetest"
+)
+
+// fakePool stands in for the worker pool: these tests are about the admin edge (auth, routing,
+// JSON); pausing a real consumer is tested in pool and queue.
+type fakePool struct {
+	mu     sync.Mutex
+	paused bool
+}
+
+func (p *fakePool) Pause()  { p.mu.Lock(); p.paused = true; p.mu.Unlock() }
+func (p *fakePool) Resume() { p.mu.Lock(); p.paused = false; p.mu.Unlock() }
+func (p *fakePool) Paused() (bool, []string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.paused {
+		return true, []string{"paused by an operator"}
+	}
+	return false, nil
+}
+func (p *fakePool) Stats() metrics.PoolStats { return fakeStats{} }
+
+type fakeStats struct{}
+
+func (fakeStats) RunningWorkers() int64  { return 1 }
+func (fakeStats) WaitingTasks() uint64   { return 0 }
+func (fakeStats) MaxConcurrency() int    { return 2 }
+func (fakeStats) CompletedTasks() uint64 { return 0 }
+
+// bundle is one admin listener on its own database, queues and thumbnails directory, with a
+// clock the test moves for the history.
+type bundle struct {
+	store   *store.Store
+	db      *pgxpool.Pool // the same database, for fixtures
+	queue   queue.Config
+	pub     *queue.Publisher
+	storage *storage.Store
+	thumbs  string // the storage's directory
+	metrics *metrics.Metrics
+	history *metrics.History
+	pool    *fakePool
+	srv     *httptest.Server
+
+	mu  sync.Mutex
+	now time.Time
+}
+
+// historyStart is where the test clock starts: the beginning of a minute.
+var historyStart = time.Date(2026, 1, 2, 3, 4, 0, 0, time.UTC)
+
+func setupAdmin(t *testing.T, cfg admin.Config) *bundle {
+	t.Helper()
+	st, uri := storetest.NewStore(t)
+	qcfg := queuetest.Config(t)
+	scfg := storage.DefaultConfig()
+	scfg.Dir = t.TempDir()
+	thumbs, err := storage.Open(scfg, storage.Deps{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = thumbs.Close() })
+	reg := prometheus.NewRegistry()
+	m := metrics.New(reg)
+	b := &bundle{store: st, db: storetest.Pool(t, uri), queue: qcfg, pub: publisher(t, qcfg), storage: thumbs, thumbs: scfg.Dir,
+		metrics: m, pool: &fakePool{}, now: historyStart}
+	b.history = metrics.NewHistory(m, time.Minute, 60, b.clock())
+	log := testLogger(t)
+	h, err := admin.New(cfg, admin.Deps{Gatherer: reg, Store: st, Queuer: api.NewQueuer(st, b.pub, m, log), Publisher: b.pub,
+		Queue: b.pub, Pool: b.pool, Thumbnails: thumbs, History: b.history,
+		Ready: []api.Check{{Name: "postgres", Check: st.Ping}}, Logger: log, Now: b.clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.srv = httptest.NewServer(h)
+	t.Cleanup(b.srv.Close)
+	return b
+}
+
+func (b *bundle) clock() time.Time {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.now
+}
+
+func (b *bundle) advance(d time.Duration) {
+	b.mu.Lock()
+	b.now = b.now.Add(d)
+	b.mu.Unlock()
+}
+
+func publisher(t *testing.T, cfg queue.Config) *queue.Publisher {
+	t.Helper()
+	pub, err := queue.NewPublisher(cfg, testLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = pub.Close(ctx)
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := pub.WaitConnected(ctx); err != nil {
+		t.Fatalf("publisher never connected: %v", err)
+	}
+	return pub
+}
+
+func testLogger(t *testing.T) *slog.Logger {
+	return slog.New(slog.NewTextHandler(tWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+}
+
+// tWriter sends log lines to the test's log, shown only when it fails.
+type tWriter struct{ t *testing.T }
+
+func (w tWriter) Write(p []byte) (int, error) {
+	w.t.Helper()
+	w.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
+
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func (r response) json(t *testing.T, v any) {
+	t.Helper()
+	if err := json.Unmarshal(r.body, v); err != nil {
+		t.Fatalf("decode %s: %v", r.body, err)
+	}
+}
+
+// problem is an RFC 9457 problem document.
+type problem struct {
+	Title  string `json:"title"`
+	Status int    `json:"status"`
+	Detail string `json:"detail"`
+}
+
+func (r response) problem(t *testing.T, status int) problem {
+	t.Helper()
+	if r.status != status {
+		t.Fatalf("status %d, want %d: %s", r.status, status, r.body)
+	}
+	if ct := r.header.Get("Content-Type"); ct != "application/problem+json" {
+		t.Fatalf("content type %q, want application/problem+json: %s", ct, r.body)
+	}
+	var p problem
+	r.json(t, &p)
+	if p.Status != status || p.Title == "" || p.Detail == "" {
+		t.Fatalf("problem lacks status, title or detail: %s", r.body)
+	}
+	return p
+}
+
+// do sends a request with a JSON Content-Type and the given header pairs: "Host" sets the
+// Host, an empty value removes the header.
+func (b *bundle) do(t *testing.T, method, path, body string, header ...string) response {
+	t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, b.srv.URL+path, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	for i := 0; i+1 < len(header); i += 2 {
+		switch {
+		case header[i] == "Host":
+			req.Host = header[i+1]
+		case header[i+1] == "":
+			req.Header.Del(header[i])
+		default:
+			req.Header.Set(header[i], header[i+1])
+		}
+	}
+	resp, err := b.srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var buf bytes.Buffer
+	if _, err := io.Copy(&buf, resp.Body); err != nil {
+		t.Fatal(err)
+	}
+	return response{status: resp.StatusCode, header: resp.Header, body: buf.Bytes()}
+}
+
+func jsonObject(key string, values ...string) string {
+	b, _ := json.Marshal(map[string][]string{key: values})
+	return string(b)
+}
+
+func (b *bundle) photo(t *testing.T, opts *storetest.PhotoOpts) store.Photo {
+	t.Helper()
+	return storetest.Photo(context.Background(), t, b.db, opts)
+}
+
+// countMessages takes every message off the work queue and counts them.
+func countMessages(t *testing.T, b *bundle) int {
+	t.Helper()
+	n := 0
+	for {
+		if _, ok := queuetest.Get(t, b.queue.URI, b.queue.Queue); !ok {
+			return n
+		}
+		n++
+	}
+}

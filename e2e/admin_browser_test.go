@@ -5,12 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
-	"os"
-	"os/exec"
 	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -18,7 +14,6 @@ import (
 	"github.com/photoproc/photoproc/daemon"
 
 	"github.com/chromedp/cdproto/cdp"
-	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/google/uuid"
@@ -129,11 +124,11 @@ func TestDocsPagesInBrowser(t *testing.T) {
 	pending := h.addPhoto(t, h.photoURL("small-canon40d.jpg")).UUID
 	b := newBrowser(t)
 	for _, c := range []struct {
-		addr string
-		want []string
+		addr, shot string
+		want       []string
 	}{
-		{h.addrs.HTTP, []string{"/photos/process", "/photos/pending", "/photos/{uuid}/thumbnail"}},
-		{h.addrs.Admin, []string{"/api/retry-failed", "/api/requeue-stuck", "/api/status"}},
+		{h.addrs.HTTP, "docs.png", []string{"/photos/process", "/photos/pending", "/photos/{uuid}/thumbnail"}},
+		{h.addrs.Admin, "admin-docs.png", []string{"/api/retry-failed", "/api/requeue-stuck", "/api/status", "/api/photos/{uuid}", "/api/history"}},
 	} {
 		b.reset()
 		b.do(t, chromedp.Navigate("http://"+c.addr+"/docs"), chromedp.WaitVisible(chromedp.CSS(".opblock")))
@@ -144,6 +139,7 @@ func TestDocsPagesInBrowser(t *testing.T) {
 			}
 		}
 		b.assertLocal(t, c.addr)
+		b.screenshot(t, c.shot)
 	}
 
 	// Try it out, as a person would: open GET /photos/pending, "Try it out", "Execute".
@@ -155,141 +151,6 @@ func TestDocsPagesInBrowser(t *testing.T) {
 		chromedp.Click(chromedp.CSS(op+" .execute")))
 	b.waitText(t, op+" .live-responses-table", pending.String())
 	b.assertLocal(t, h.addrs.HTTP)
-}
-
-// browser is one headless Chromium tab for a test, with every URL it requested.
-type browser struct {
-	ctx context.Context
-
-	mu   sync.Mutex
-	urls []string
-}
-
-// newBrowser starts Chromium with a fresh profile and with every background service that
-// would call out (updates, sync, safe browsing, QUIC probes) off, and with extra options; it
-// is stopped when the test ends.
-func newBrowser(t *testing.T, extra ...chromedp.ExecAllocatorOption) *browser {
-	t.Helper()
-	path := chromiumPath(t)
-	profile, err := os.MkdirTemp("", "photoproc-chromium-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out logBuffer // the browser writes its output from another goroutine
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(path),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("no-first-run", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(profile),
-		chromedp.CombinedOutput(&out),
-	)
-	opts = append(opts, extra...)
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelTab := chromedp.NewContext(actx)
-	t.Cleanup(func() {
-		cancelTab()
-		cancelAlloc() // waits for the browser process to exit
-		// Its helper processes may still be writing the profile for a moment.
-		eventually(t, 10*time.Second, "the browser profile to be removed", func() bool {
-			return os.RemoveAll(profile) == nil
-		})
-		if t.Failed() {
-			t.Logf("chromium output:\n%s", out.String())
-		}
-	})
-	b := &browser{ctx: ctx}
-	err = chromedp.Listen(ctx, func(ev any) { // starts the browser
-		if e, ok := ev.(*network.EventRequestWillBeSent); ok {
-			b.mu.Lock()
-			b.urls = append(b.urls, e.Request.URL)
-			b.mu.Unlock()
-		}
-	})
-	if err != nil {
-		t.Fatalf("start chromium %s: %v\n%s", path, err, out.String())
-	}
-	return b
-}
-
-func chromiumPath(t *testing.T) string {
-	names := []string{"chromium", "chromium-browser", "/usr/bin/chromium"}
-	if p := os.Getenv(EnvChromium); p != "" {
-		names = []string{p}
-	}
-	for _, name := range names {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	t.Fatalf("chromium not found as %v: install the Debian package 'chromium' (listed in .ci/packages) or set %s to a Chrome or Chromium binary", names, EnvChromium)
-	return ""
-}
-
-// do runs actions in order, bounded so that a page that never renders fails instead of
-// hanging.
-func (b *browser) do(t *testing.T, actions ...chromedp.Action[chromedp.Void]) {
-	t.Helper()
-	browserRun(t, b, chromedp.Steps(actions...))
-}
-
-// browserRun runs one action that returns a value, bounded like do.
-func browserRun[T any](t *testing.T, b *browser, a chromedp.Action[T]) T {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(b.ctx, 20*time.Second)
-	defer cancel()
-	v, err := chromedp.Run(ctx, a)
-	if err != nil {
-		t.Fatalf("browser: %v", err)
-	}
-	return v
-}
-
-func (b *browser) reset() {
-	b.mu.Lock()
-	b.urls = nil
-	b.mu.Unlock()
-}
-
-// assertLocal fails unless the page requested something and every request went to addr
-// (data: URLs, which the page carries inline, leave nothing).
-func (b *browser) assertLocal(t *testing.T, addr string) {
-	t.Helper()
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if len(b.urls) == 0 {
-		t.Fatal("the browser reported no requests at all")
-	}
-	for _, raw := range b.urls {
-		if strings.HasPrefix(raw, "data:") {
-			continue
-		}
-		u, err := url.Parse(raw)
-		if err != nil || u.Scheme != "http" || u.Host != addr {
-			t.Errorf("request to %s: everything must come from http://%s", raw, addr)
-		}
-	}
-	t.Logf("%d requests, all to %s", len(b.urls), addr)
-}
-
-// counts reads the four status cards of the admin page.
-func (b *browser) counts(t *testing.T) map[string]string {
-	t.Helper()
-	return browserRun(t, b, chromedp.Evaluate[map[string]string](`Object.fromEntries(["pending", "processing", "completed", "failed"].map(
-		(k) => [k, document.getElementById("c-" + k).textContent]))`))
-}
-
-// waitText waits until the element's text contains want.
-func (b *browser) waitText(t *testing.T, sel, want string) {
-	t.Helper()
-	eventually(t, 20*time.Second, fmt.Sprintf("%s to say %q", sel, want), func() bool {
-		return strings.Contains(browserRun(t, b, chromedp.Text(chromedp.CSS(sel))), want)
-	})
 }
 
 func equalCounts(page map[string]string, db map[string]int64) bool {
@@ -431,4 +292,192 @@ func TestAdminRefusesRebindingInBrowser(t *testing.T) {
 
 	b.do(t, chromedp.Navigate("http://localhost:"+port+"/"))
 	b.waitText(t, "#ready", "ready")
+}
+
+// TestAdminGalleryDetailsAndChartsInBrowser runs a batch through a daemon and reads it back
+// on the admin page in headless Chromium: the gallery shows every thumbnail the batch made, as
+// stored (each image loads at the size its photo_thumbnails row records); a thumbnail opens
+// its photo's details (source link, status, source size, attempts, stage timings); a lookup
+// by UUID shows a failed photo's reason, and an unknown UUID says so; the charts draw the
+// batch; and the failed photo's own Retry button, with the token, completes it end to end.
+func TestAdminGalleryDetailsAndChartsInBrowser(t *testing.T) {
+	t.Parallel()
+	const token = "gallery-test-token"
+	h := startDaemon(t, func(c *daemon.Config) { c.AdminToken = token })
+	var fixed atomic.Bool
+	jpeg := testphotos.Read(t, "orientation/Portrait_6.jpg")
+	flaky := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !fixed.Load() {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "image/jpeg")
+		_, _ = w.Write(jpeg)
+	}))
+	t.Cleanup(flaky.Close)
+
+	var urls []string
+	for _, name := range []string{"orientation/Landscape_1.jpg", "orientation/Portrait_6.jpg", "small-canon40d.jpg",
+		"camera-1600x1200.jpg", "camera-1704x2272-portrait.jpg"} {
+		urls = append(urls, h.photoURL(name))
+	}
+	good := h.addPhotos(t, urls)
+	failing := h.addPhoto(t, flaky.URL+"/flaky/photo.jpg").UUID
+	h.mustProcess(t, append(slices.Clone(good), failing))
+	for id, p := range h.waitSettled(t, append(slices.Clone(good), failing), time.Minute) {
+		if want := map[bool]store.Status{true: store.StatusFailed, false: store.StatusCompleted}[id == failing]; p.Status != want {
+			t.Fatalf("photo %s (%s) is %s (%q), want %s", id, p.URL, p.Status, p.FailureReason, want)
+		}
+	}
+	rows := thumbnailSizes(t, h)
+
+	b := newBrowser(t, chromedp.WindowSize(1280, 1000))
+	admin := "http://" + h.addrs.Admin
+	b.do(t, chromedp.Navigate(admin+"/"))
+	b.waitGallery(t, rows)
+
+	// A thumbnail opens its photo's details.
+	shown := good[3] // camera-1600x1200.jpg
+	b.do(t, chromedp.Click(chromedp.CSS(fmt.Sprintf(`#gallery button[data-uuid="%s"]`, shown))))
+	b.waitText(t, "#d-uuid", shown.String())
+	details := b.texts(t, "#d-status", "#d-url", "#d-attempts", "#d-source", "#d-thumb", "#d-timings")
+	for sel, want := range map[string]string{"#d-status": "completed", "#d-url": urls[3], "#d-attempts": "1",
+		"#d-source": "1600×1200 px", "#d-thumb": fmt.Sprintf("%d×%d px", rows[shown][0], rows[shown][1])} {
+		if !strings.Contains(details[sel], want) {
+			t.Errorf("details %s = %q, want it to say %q", sel, details[sel], want)
+		}
+	}
+	size := len(testphotos.Read(t, "camera-1600x1200.jpg"))
+	if want := fmt.Sprintf("(%s bytes)", formatThousands(size)); !strings.Contains(details["#d-source"], want) {
+		t.Errorf("source size %q, want it to say %s", details["#d-source"], want)
+	}
+	for _, stage := range []string{"download ", "thumbnail ", "store "} {
+		if !strings.Contains(details["#d-timings"], stage) {
+			t.Errorf("timings %q lack the %sstage", details["#d-timings"], stage)
+		}
+	}
+	if href := browserRun(t, b, chromedp.Evaluate[string](`document.querySelector("#d-url a").href`)); href != urls[3] {
+		t.Errorf("source link goes to %q, want %q", href, urls[3])
+	}
+
+	// Lookup by UUID: the failed photo, then one that does not exist.
+	b.lookup(t, failing.String())
+	b.waitText(t, "#d-status", "failed")
+	if reason := b.texts(t, "#d-reason")["#d-reason"]; !strings.Contains(reason, "404") {
+		t.Errorf("failed photo's reason %q does not say 404", reason)
+	}
+	unknown := uuid.New()
+	b.lookup(t, unknown.String())
+	b.waitText(t, "#d-problem", "No photo has the UUID "+unknown.String())
+
+	// Charts: every photo of the batch in the throughput chart, the failure in the failures
+	// chart, and a latency. The minute under way is a point, so no minute has to pass.
+	eventually(t, 20*time.Second, "the charts to draw the batch", func() bool {
+		v := browserRun(t, b, chromedp.Evaluate[map[string]float64](`Object.fromEntries(
+			["#chart-throughput circle.completed", "#chart-failures circle.failed", "#chart-latency circle.p95_seconds"].map(
+				(sel) => [sel, [...document.querySelectorAll(sel)].reduce((n, c) => n + Number(c.dataset.v), 0)]))`))
+		return v["#chart-throughput circle.completed"] == float64(len(good)) && v["#chart-failures circle.failed"] == 1 &&
+			v["#chart-latency circle.p95_seconds"] > 0
+	})
+	b.lookup(t, shown.String())
+	b.waitText(t, "#d-status", "completed")
+	b.waitImages(t, "#details img")
+	b.screenshot(t, "admin.png")
+
+	// The failure's own Retry button, with the token, once its photo is there.
+	fixed.Store(true)
+	b.do(t, chromedp.SendKeys(chromedp.CSS("#token"), token),
+		chromedp.Click(chromedp.CSS(fmt.Sprintf(`#failures tr[data-uuid="%s"] button.retry-one`, failing))))
+	b.waitText(t, "#msg", "Queued 1 photo(s)")
+	h.waitStatus(t, []uuid.UUID{failing}, store.StatusCompleted)
+	b.waitGallery(t, thumbnailSizes(t, h))
+	b.lookup(t, failing.String())
+	b.waitText(t, "#d-status", "completed")
+	b.assertLocal(t, h.addrs.Admin)
+}
+
+// thumbnailSizes are the width and height of every photo's thumbnail row.
+func thumbnailSizes(t *testing.T, h *harness) map[uuid.UUID][2]int {
+	t.Helper()
+	rows, err := h.db.Query(context.Background(), `SELECT photo_uuid, width, height FROM photo_thumbnails`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	out := map[uuid.UUID][2]int{}
+	for rows.Next() {
+		var (
+			id   uuid.UUID
+			w, h int
+		)
+		if err := rows.Scan(&id, &w, &h); err != nil {
+			t.Fatal(err)
+		}
+		out[id] = [2]int{w, h}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+type shownImage struct {
+	UUID     string `json:"uuid"`
+	Complete bool   `json:"complete"`
+	Width    int    `json:"width"`
+	Height   int    `json:"height"`
+}
+
+// waitGallery waits until the gallery shows exactly the thumbnails of want, each image loaded
+// at its natural size, which must be the one its row records.
+func (b *browser) waitGallery(t *testing.T, want map[uuid.UUID][2]int) {
+	t.Helper()
+	var imgs []shownImage
+	eventually(t, 20*time.Second, fmt.Sprintf("the gallery to load %d thumbnails", len(want)), func() bool {
+		imgs = browserRun(t, b, chromedp.Evaluate[[]shownImage](`[...document.querySelectorAll("#gallery img")].map((i) => (
+			{uuid: i.closest("button").dataset.uuid, complete: i.complete, width: i.naturalWidth, height: i.naturalHeight}))`))
+		if len(imgs) != len(want) {
+			return false
+		}
+		for _, img := range imgs {
+			if !img.Complete {
+				return false
+			}
+		}
+		return true
+	})
+	for _, img := range imgs {
+		size, ok := want[uuid.MustParse(img.UUID)]
+		switch {
+		case !ok:
+			t.Errorf("the gallery shows %s, which has no thumbnail row", img.UUID)
+		case img.Width == 0:
+			t.Errorf("thumbnail of %s did not load", img.UUID)
+		case img.Width != size[0] || img.Height != size[1]:
+			t.Errorf("thumbnail of %s is %dx%d, its row says %dx%d", img.UUID, img.Width, img.Height, size[0], size[1])
+		}
+	}
+}
+
+// waitImages waits until every image sel matches has loaded.
+func (b *browser) waitImages(t *testing.T, sel string) {
+	t.Helper()
+	eventually(t, 20*time.Second, sel+" to load", func() bool {
+		return browserRun(t, b, chromedp.Evaluate[bool](fmt.Sprintf(`[...document.querySelectorAll(%q)].every((i) => i.complete && i.naturalWidth > 0)`, sel)))
+	})
+}
+
+// lookup looks a photo up with the page's form, as a person would.
+func (b *browser) lookup(t *testing.T, id string) {
+	t.Helper()
+	b.do(t, chromedp.SetValue(chromedp.CSS("#lookup-uuid"), id), chromedp.Click(chromedp.CSS(`#lookup button[type="submit"]`)))
+}
+
+// formatThousands writes n as toLocaleString does in Chromium's default en-US locale.
+func formatThousands(n int) string {
+	s := fmt.Sprint(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }

@@ -104,4 +104,3 @@ func (q *Queuer) Queue(ctx context.Context, ids []uuid.UUID) (ProcessResult, err
 	res.PhotosQueuedCount = len(res.PhotosQueued)
 	return res, nil
 }
-

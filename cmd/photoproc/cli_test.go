@@ -29,11 +29,11 @@ func TestMigrateCommands(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"migrate", "status"}, "version 0 of 3; pending: 001_create_photos.sql, 002_processing.sql, 003_retry_at.sql"},
-		{[]string{"migrate", "up"}, "version 3 of 3"},
-		{[]string{"migrate", "down"}, "version 2 of 3; pending: 003_retry_at.sql"},
-		{[]string{"migrate", "up"}, "version 3 of 3"},
-		{[]string{"migrate", "status"}, "version 3 of 3"},
+		{[]string{"migrate", "status"}, "version 0 of 4; pending: 001_create_photos.sql, 002_processing.sql, 003_retry_at.sql, 004_thumbnail_details.sql"},
+		{[]string{"migrate", "up"}, "version 4 of 4"},
+		{[]string{"migrate", "down"}, "version 3 of 4; pending: 004_thumbnail_details.sql"},
+		{[]string{"migrate", "up"}, "version 4 of 4"},
+		{[]string{"migrate", "status"}, "version 4 of 4"},
 	}
 	for _, s := range steps {
 		code, out, errOut := runCLI(t, env, s.args...)

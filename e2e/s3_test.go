@@ -18,6 +18,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/minio/minio-go/v7"
 
+	"github.com/photoproc/photoproc/admin"
 	"github.com/photoproc/photoproc/api"
 	"github.com/photoproc/photoproc/daemon"
 	"github.com/photoproc/photoproc/storage/s3test"
@@ -87,6 +88,13 @@ func TestS3EndToEnd(t *testing.T) {
 			if resp, body := httpGet(t, http.DefaultClient, link, nil); resp.StatusCode != 200 || string(body) != string(stored) {
 				t.Fatalf("following the presigned link: %d, %d bytes; want the %d stored", resp.StatusCode, len(body), len(stored))
 			}
+
+			// The admin page's gallery reads the bucket through its own listener, presigning
+			// or not: its images may come from nowhere else.
+			href = "http://" + presigning.addrs.Admin + "/api/photos/" + id.String() + "/thumbnail"
+			if resp, body := httpGet(t, noRedirect, href, nil); resp.StatusCode != 200 || string(body) != string(stored) || resp.Header.Get("Content-Type") != "image/jpeg" {
+				t.Fatalf("admin thumbnail: %d %v, %d bytes; want the %d stored", resp.StatusCode, resp.Header, len(body), len(stored))
+			}
 		})
 	}
 	o := h.checkOutcome(t, "S3 end to end", ids)
@@ -96,6 +104,11 @@ func TestS3EndToEnd(t *testing.T) {
 	st, ok := h.status(t)
 	if !ok || !strings.HasPrefix(st.Storage, "s3://"+svc.bucket+"/"+s3Prefix+"/") {
 		t.Errorf("admin status storage %q, want the bucket", st.Storage)
+	}
+	resp, body := httpGet(t, http.DefaultClient, "http://"+h.addrs.Admin+"/api/thumbnails", nil)
+	var gallery struct{ Thumbnails []admin.GalleryItem }
+	if err := json.Unmarshal(body, &gallery); resp.StatusCode != 200 || err != nil || len(gallery.Thumbnails) != len(ids)-1 {
+		t.Errorf("admin gallery: %d %s, want the %d thumbnails made", resp.StatusCode, body, len(ids)-1)
 	}
 }
 

@@ -560,7 +560,7 @@ func (s *fakeStorage) failWith(put, check error) {
 type fakeThumbnailer struct{}
 
 func (fakeThumbnailer) Make([]byte) (imaging.Thumbnail, error) {
-	return imaging.Thumbnail{JPEG: []byte("jpeg"), Width: 1, Height: 1}, nil
+	return imaging.Thumbnail{JPEG: []byte("jpeg"), Width: 1, Height: 1, SourceWidth: 4, SourceHeight: 3, Format: "png"}, nil
 }
 
 func (fakeThumbnailer) Config() imaging.Config { return imaging.DefaultConfig() }

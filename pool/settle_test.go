@@ -18,7 +18,7 @@ import (
 )
 
 // A photo that downloads, thumbnails, stores and records is acked after it is recorded, with
-// the thumbnail size of the Thumbnailer's settings and the URL the store gave.
+// the thumbnail size of the Thumbnailer's settings, the URL the store gave and its source.
 func TestCompletedPhotoIsRecordedThenAcked(t *testing.T) {
 	t.Parallel()
 	b := newBundle(t, nil)
@@ -30,6 +30,11 @@ func TestCompletedPhotoIsRecordedThenAcked(t *testing.T) {
 	p := b.store.get(id)
 	if p.status != store.StatusCompleted || p.attempts != 1 || p.completed.Size != 320 || p.completed.URL != "mem://"+id.String()+".jpg" {
 		t.Errorf("photo %+v, want completed after one attempt, a 320 thumbnail at mem://<uuid>.jpg", p)
+	}
+	// The admin page shows what the thumbnail was made from: the 5 bytes "photo" the fetcher
+	// gave, of the size and format the Thumbnailer read.
+	if want := (store.Source{Bytes: 5, Width: 4, Height: 3, Format: "png"}); p.completed.Source != want {
+		t.Errorf("recorded source %+v, want %+v", p.completed.Source, want)
 	}
 	eventually(t, "the outcome counted", func() bool {
 		return counterValue(t, b.metrics.PhotosProcessed.WithLabelValues(metrics.OutcomeCompleted)) == 1

@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/photoproc/photoproc/api"
+	"github.com/photoproc/photoproc/enqueue"
 	"github.com/photoproc/photoproc/metrics"
 	"github.com/photoproc/photoproc/openapi"
 	"github.com/photoproc/photoproc/queue"
@@ -46,9 +47,9 @@ type Store interface {
 	RecentThumbnails(ctx context.Context, limit int) ([]store.Thumbnail, error)
 }
 
-// Queuer queues photos as PUT /photos/process does (api.Queuer).
+// Queuer queues photos as PUT /photos/process does (enqueue.Queuer).
 type Queuer interface {
-	Queue(ctx context.Context, ids []uuid.UUID) (api.ProcessResult, error)
+	Queue(ctx context.Context, ids []uuid.UUID) (enqueue.Result, error)
 }
 
 // Publisher publishes photos' messages as they are, for photos stuck in processing, which

@@ -18,6 +18,7 @@ import (
 
 	"github.com/photoproc/photoproc/admin"
 	"github.com/photoproc/photoproc/api"
+	"github.com/photoproc/photoproc/enqueue"
 	"github.com/photoproc/photoproc/metrics"
 	"github.com/photoproc/photoproc/queue"
 	"github.com/photoproc/photoproc/queue/queuetest"
@@ -90,7 +91,7 @@ func setupAdmin(t *testing.T, cfg admin.Config) *bundle {
 		metrics: m, pool: &fakePool{}, now: historyStart}
 	b.history = metrics.NewHistory(m, time.Minute, 60, b.clock())
 	log := testLogger(t)
-	h, err := admin.New(cfg, admin.Deps{Gatherer: reg, Store: st, Queuer: api.NewQueuer(st, b.pub, m, log), Publisher: b.pub,
+	h, err := admin.New(cfg, admin.Deps{Gatherer: reg, Store: st, Queuer: enqueue.New(st, b.pub, m), Publisher: b.pub,
 		Queue: b.pub, Pool: b.pool, ThumbStore: thumbs, History: b.history,
 		Ready: []api.Check{{Name: "postgres", Check: st.Ping}}, Logger: log, Now: b.clock})
 	if err != nil {

@@ -11,23 +11,21 @@ import (
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 	"github.com/google/uuid"
 
-	"github.com/photoproc/photoproc/metrics"
+	"github.com/photoproc/photoproc/enqueue"
 	"github.com/photoproc/photoproc/openapi"
 	"github.com/photoproc/photoproc/store"
 	"github.com/photoproc/photoproc/thumbstore"
 )
 
-// Store is what the API reads from the database, and what queueing needs (QueueStore).
+// Store is what the API reads from the database.
 type Store interface {
-	QueueStore
 	ListPending(ctx context.Context, after uuid.UUID, limit int) ([]store.Photo, error)
 	Photo(ctx context.Context, id uuid.UUID) (store.Photo, []store.Thumbnail, error)
 }
 
-// Publisher queues photos on the broker and says whether it can.
-type Publisher interface {
-	Publish(ctx context.Context, ids []uuid.UUID) ([]uuid.UUID, error)
-	Connected() bool
+// Queuer queues photos (enqueue.Queuer).
+type Queuer interface {
+	Queue(ctx context.Context, ids []uuid.UUID) (enqueue.Result, error)
 }
 
 // ThumbStore reads stored thumbnails by the URL their row records.
@@ -43,13 +41,13 @@ type Check struct {
 	Check func(ctx context.Context) error
 }
 
-// Deps are the API's collaborators. Publisher may be nil when this process does not publish.
+// Deps are the API's collaborators. Queuer may be nil when this process cannot queue
+// (PUT /photos/process then answers 503).
 type Deps struct {
 	Store      Store
-	Publisher  Publisher
+	Queuer     Queuer
 	ThumbStore ThumbStore
 	Ready      []Check
-	Metrics    *metrics.Metrics
 	Logger     *slog.Logger
 }
 
@@ -60,9 +58,6 @@ type API struct {
 	log  *slog.Logger
 	huma huma.API
 	mux  *http.ServeMux
-	// queuer queues for PUT /photos/process; the admin listener is given its own over the
-	// same store and publisher.
-	queuer *Queuer
 }
 
 // New builds the public API.
@@ -81,7 +76,6 @@ func newAPI(cfg Config, deps Deps) *API {
 		deps.Logger = slog.New(slog.DiscardHandler)
 	}
 	a := &API{cfg: cfg, deps: deps, log: deps.Logger.With("component", "api"), mux: http.NewServeMux()}
-	a.queuer = NewQueuer(deps.Store, deps.Publisher, deps.Metrics, a.log)
 	hc := huma.DefaultConfig("photoproc", cfg.Version)
 	hc.Info.Description = "Queue photos for thumbnailing and read the results. " +
 		"Every error is an RFC 9457 problem (application/problem+json)."

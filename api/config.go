@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/photoproc/photoproc/enqueue"
 )
 
 // Thumbnail deliveries, Config.ThumbnailDelivery.
@@ -27,8 +29,9 @@ type Config struct {
 	Version string
 }
 
-// MaxBatch is the most photo UUIDs one process request may carry.
-const MaxBatch = 1000
+// MaxBatch is the most photo UUIDs one process request may carry: what one call of
+// queueing takes.
+const MaxBatch = enqueue.MaxBatch
 
 // DefaultConfig returns the defaults documented on Config.
 func DefaultConfig() Config {

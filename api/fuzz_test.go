@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/photoproc/photoproc/enqueue"
 	"github.com/photoproc/photoproc/store"
 )
 
@@ -55,7 +56,7 @@ func FuzzProcessBody(f *testing.F) {
 		known: {UUID: known, URL: "http://example.com/a.jpg", Status: store.StatusPending, CreatedAt: time.Now()},
 		done:  {UUID: done, URL: "http://example.com/b.jpg", Status: store.StatusCompleted, CreatedAt: time.Now()},
 	}}
-	a := newAPI(DefaultConfig(), Deps{Store: st, Publisher: memPublisher{}})
+	a := newAPI(DefaultConfig(), Deps{Store: st, Queuer: enqueue.New(st, memPublisher{}, nil)})
 	h := a.Handler()
 	for _, seed := range []string{
 		`["4a37b140-022d-4fba-aa25-a0527d15ecf2"]`,

@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/photoproc/photoproc/api"
+	"github.com/photoproc/photoproc/enqueue"
 	"github.com/photoproc/photoproc/metrics"
 	"github.com/photoproc/photoproc/queue"
 	"github.com/photoproc/photoproc/queue/queuetest"
@@ -60,10 +61,9 @@ func setupWith(t *testing.T, scfg thumbstore.Config, cfg api.Config) *bundle {
 	b := &bundle{store: st, db: storetest.Pool(t, uri), queue: qcfg, pub: pub, thumbstore: thumbs}
 	a, err := api.New(cfg, api.Deps{
 		Store:      st,
-		Publisher:  pub,
+		Queuer:     enqueue.New(st, pub, metrics.New(prometheus.NewRegistry())),
 		ThumbStore: thumbs,
 		Ready:      []api.Check{{Name: "postgres", Check: st.Ping}, {Name: "rabbitmq", Check: connectedCheck(pub)}},
-		Metrics:    metrics.New(prometheus.NewRegistry()),
 		Logger:     testLogger(t),
 	})
 	if err != nil {

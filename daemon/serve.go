@@ -15,6 +15,7 @@ import (
 
 	"github.com/photoproc/photoproc/admin"
 	"github.com/photoproc/photoproc/api"
+	"github.com/photoproc/photoproc/enqueue"
 	"github.com/photoproc/photoproc/fetch"
 	"github.com/photoproc/photoproc/imaging"
 	"github.com/photoproc/photoproc/metrics"
@@ -96,9 +97,11 @@ func Serve(ctx context.Context, cfg Config, log *slog.Logger, started func(Addrs
 		checks = append(checks, consuming)
 	}
 
+	// One way of queueing photos, for PUT /photos/process and the admin page's retry alike.
+	queuer := enqueue.New(st, pub, m)
 	var addrs Addrs
 	if cfg.Role != RoleWorker {
-		a, err := api.New(cfg.API, api.Deps{Store: st, Publisher: pub, ThumbStore: thumbStore, Ready: checks, Metrics: m, Logger: log})
+		a, err := api.New(cfg.API, api.Deps{Store: st, Queuer: queuer, ThumbStore: thumbStore, Ready: checks, Logger: log})
 		if err != nil {
 			return fmt.Errorf("api: %w", err)
 		}
@@ -107,7 +110,7 @@ func Serve(ctx context.Context, cfg Config, log *slog.Logger, started func(Addrs
 		}
 	}
 	adminHandler, err := admin.New(admin.Config{Token: cfg.AdminToken, Loopback: loopback(cfg.AdminAddr), Hosts: adminHosts(cfg)}, admin.Deps{
-		Gatherer: reg, Store: st, Queuer: api.NewQueuer(st, pub, m, log), Publisher: pub, Queue: pub,
+		Gatherer: reg, Store: st, Queuer: queuer, Publisher: pub, Queue: pub,
 		Pool: workerControl(workers), ThumbStore: thumbStore, History: hist, Ready: checks, Logger: log,
 		ThumbStoreName: thumbStore.String(),
 	})

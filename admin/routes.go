@@ -10,8 +10,8 @@ import (
 	"github.com/google/uuid"
 	dto "github.com/prometheus/client_model/go"
 
-	"github.com/photoproc/photoproc/api"
 	"github.com/photoproc/photoproc/enqueue"
+	"github.com/photoproc/photoproc/internal/httpx"
 )
 
 // Status is everything the admin page shows, in one read.
@@ -122,7 +122,7 @@ func (ad *admin) status(ctx context.Context, _ *struct{}) (*statusOutput, error)
 			st.Queue = &QueueStatus{Name: q.Queue, Messages: q.Messages, Consumers: q.Consumers, Dead: q.DeadMessages}
 		}
 	}
-	st.Ready = api.Readiness(ctx, ad.deps.Ready, ad.log).Checks
+	st.Ready = httpx.Readiness(ctx, ad.deps.Ready, ad.log).Checks
 	ad.readTotals(&st)
 	return &statusOutput{Body: st}, nil
 }

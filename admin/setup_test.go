@@ -17,8 +17,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/photoproc/photoproc/admin"
-	"github.com/photoproc/photoproc/api"
 	"github.com/photoproc/photoproc/enqueue"
+	"github.com/photoproc/photoproc/internal/httpx"
 	"github.com/photoproc/photoproc/metrics"
 	"github.com/photoproc/photoproc/queue"
 	"github.com/photoproc/photoproc/queue/queuetest"
@@ -93,7 +93,7 @@ func setupAdmin(t *testing.T, cfg admin.Config) *bundle {
 	log := testLogger(t)
 	h, err := admin.New(cfg, admin.Deps{Gatherer: reg, Store: st, Queuer: enqueue.New(st, b.pub, m), Publisher: b.pub,
 		Queue: b.pub, Pool: b.pool, ThumbStore: thumbs, History: b.history,
-		Ready: []api.Check{{Name: "postgres", Check: st.Ping}}, Logger: log, Now: b.clock})
+		Ready: []httpx.Check{{Name: "postgres", Check: st.Ping}}, Logger: log, Now: b.clock})
 	if err != nil {
 		t.Fatal(err)
 	}

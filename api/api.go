@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/photoproc/photoproc/enqueue"
+	"github.com/photoproc/photoproc/internal/httpx"
 	"github.com/photoproc/photoproc/openapi"
 	"github.com/photoproc/photoproc/store"
 	"github.com/photoproc/photoproc/thumbstore"
@@ -35,19 +36,13 @@ type ThumbStore interface {
 	Presign(ctx context.Context, url string, expiry time.Duration) (string, error)
 }
 
-// Check is one readiness check: nil when the dependency answers.
-type Check struct {
-	Name  string
-	Check func(ctx context.Context) error
-}
-
 // Deps are the API's collaborators. Queuer may be nil when this process cannot queue
 // (PUT /photos/process then answers 503).
 type Deps struct {
 	Store      Store
 	Queuer     Queuer
 	ThumbStore ThumbStore
-	Ready      []Check
+	Ready      []httpx.Check
 	Logger     *slog.Logger
 }
 
@@ -58,6 +53,8 @@ type API struct {
 	log  *slog.Logger
 	huma huma.API
 	mux  *http.ServeMux
+	// thumbs serves GET /photos/{uuid}/thumbnail.
+	thumbs *httpx.Thumbnails
 }
 
 // New builds the public API.
@@ -76,15 +73,19 @@ func newAPI(cfg Config, deps Deps) *API {
 		deps.Logger = slog.New(slog.DiscardHandler)
 	}
 	a := &API{cfg: cfg, deps: deps, log: deps.Logger.With("component", "api"), mux: http.NewServeMux()}
+	a.thumbs = &httpx.Thumbnails{Photos: deps.Store, Store: deps.ThumbStore, CacheControl: "public, max-age=86400", Log: a.log}
+	if cfg.ThumbnailDelivery == DeliveryPresigned {
+		a.thumbs.PresignExpiry = cfg.PresignExpiry
+	}
 	hc := huma.DefaultConfig("photoproc", cfg.Version)
 	hc.Info.Description = "Queue photos for thumbnailing and read the results. " +
 		"Every error is an RFC 9457 problem (application/problem+json)."
 	hc.DocsPath = "" // the built-in page loads its scripts from a CDN; openapi.Viewer works offline
-	NoSchemaLinks(&hc)
+	httpx.NoSchemaLinks(&hc)
 	a.huma = humago.New(a.mux, hc)
 	a.registerPhotos()
 	a.registerProcess()
-	RegisterHealth(a.huma, deps.Ready, a.log)
+	httpx.RegisterHealth(a.huma, deps.Ready, a.log)
 	docs := openapi.Viewer("photoproc API", "/openapi.json")
 	a.mux.Handle("GET /docs", docs)
 	a.mux.Handle("GET /docs/", docs)
@@ -92,17 +93,9 @@ func newAPI(cfg Config, deps Deps) *API {
 }
 
 // Handler serves the API with request ids, access logs and panic recovery.
-func (a *API) Handler() http.Handler { return WithRequestLog(a.mux, a.log) }
+func (a *API) Handler() http.Handler { return httpx.WithRequestLog(a.mux, a.log) }
 
 // OpenAPIYAML returns the OpenAPI document of the public API (for `photoproc openapi`).
 func OpenAPIYAML() ([]byte, error) {
 	return newAPI(DefaultConfig(), Deps{}).huma.OpenAPI().YAML()
-}
-
-// NoSchemaLinks keeps response bodies exactly as documented (both listeners): huma's default hook adds a
-// "$schema" field to every object and a rel="describedBy" Link header, which would mix with the
-// paging Link header of /photos/pending.
-func NoSchemaLinks(hc *huma.Config) {
-	hc.CreateHooks = nil
-	hc.SchemasPath = ""
 }

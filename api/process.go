@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/photoproc/photoproc/enqueue"
+	"github.com/photoproc/photoproc/internal/httpx"
 )
 
 type processInput struct {
@@ -104,7 +105,7 @@ func (a *API) queueProblem(ctx context.Context, err error) error {
 		return huma.Error503ServiceUnavailable("The message broker is unavailable; nothing was queued. Try again shortly.")
 	case errors.As(err, &failed):
 		requested := len(failed.Confirmed) + len(failed.Unconfirmed)
-		a.logger(ctx).Error("publish failed", "queued", len(failed.Confirmed), "requested", requested, "err", failed.Err)
+		httpx.RequestLogger(ctx, a.log).Error("publish failed", "queued", len(failed.Confirmed), "requested", requested, "err", failed.Err)
 		// The ones the broker did confirm are queued and will be processed; the rest are
 		// listed, so a client knows what to send again.
 		details := make([]error, 0, len(failed.Unconfirmed))
@@ -115,6 +116,6 @@ func (a *API) queueProblem(ctx context.Context, err error) error {
 			"The message broker failed while queueing: %d of %d photos were queued; those listed under errors were not. Send them again shortly.",
 			len(failed.Confirmed), requested), details...)
 	default:
-		return a.internal(ctx, "queue photos", err)
+		return httpx.Internal(ctx, a.log, "queue photos", err)
 	}
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/photoproc/photoproc/api"
 	"github.com/photoproc/photoproc/enqueue"
+	"github.com/photoproc/photoproc/internal/httpx"
 	"github.com/photoproc/photoproc/metrics"
 	"github.com/photoproc/photoproc/queue"
 	"github.com/photoproc/photoproc/queue/queuetest"
@@ -63,7 +64,7 @@ func setupWith(t *testing.T, scfg thumbstore.Config, cfg api.Config) *bundle {
 		Store:      st,
 		Queuer:     enqueue.New(st, pub, metrics.New(prometheus.NewRegistry())),
 		ThumbStore: thumbs,
-		Ready:      []api.Check{{Name: "postgres", Check: st.Ping}, {Name: "rabbitmq", Check: connectedCheck(pub)}},
+		Ready:      []httpx.Check{{Name: "postgres", Check: st.Ping}, {Name: "rabbitmq", Check: connectedCheck(pub)}},
 		Logger:     testLogger(t),
 	})
 	if err != nil {

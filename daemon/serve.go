@@ -18,6 +18,7 @@ import (
 	"github.com/photoproc/photoproc/enqueue"
 	"github.com/photoproc/photoproc/fetch"
 	"github.com/photoproc/photoproc/imaging"
+	"github.com/photoproc/photoproc/internal/httpx"
 	"github.com/photoproc/photoproc/metrics"
 	"github.com/photoproc/photoproc/pool"
 	"github.com/photoproc/photoproc/queue"
@@ -82,7 +83,7 @@ func Serve(ctx context.Context, cfg Config, log *slog.Logger, started func(Addrs
 	}
 	lc.onStop("publisher", pub.Close)
 	metrics.RegisterBroker(reg, "publish", pub.Connected)
-	checks := []api.Check{
+	checks := []httpx.Check{
 		{Name: "postgres", Check: st.Ping},
 		{Name: "rabbitmq", Check: connected(pub.Connected)},
 		{Name: "storage", Check: thumbStore.Check},
@@ -90,7 +91,7 @@ func Serve(ctx context.Context, cfg Config, log *slog.Logger, started func(Addrs
 
 	var workers *pool.Pool
 	if cfg.Role != RoleAPI {
-		var consuming api.Check
+		var consuming httpx.Check
 		if workers, consuming, err = startWorkers(cfg, lc, st, thumbStore, pub, m, reg, log); err != nil {
 			return err
 		}
@@ -147,7 +148,7 @@ func Serve(ctx context.Context, cfg Config, log *slog.Logger, started func(Addrs
 // startWorkers builds the consuming side: consumer → pool → (fetch, imaging, store), and
 // returns the readiness check of its broker connection.
 // Teardown runs in reverse: stop consuming, drain the pool, close the consumer's channel.
-func startWorkers(cfg Config, lc *lifecycle, st *store.DB, thumbStore *thumbstore.Store, pub *queue.Publisher, m *metrics.Metrics, reg prometheus.Registerer, log *slog.Logger) (*pool.Pool, api.Check, error) {
+func startWorkers(cfg Config, lc *lifecycle, st *store.DB, thumbStore *thumbstore.Store, pub *queue.Publisher, m *metrics.Metrics, reg prometheus.Registerer, log *slog.Logger) (*pool.Pool, httpx.Check, error) {
 	// A temporary file older than this process was left by a write that never finished: a
 	// crash, a kill, a full disk. This process has written nothing yet, so the cutoff spares
 	// none of its own; one another worker process (sharing the directory) is writing at this
@@ -159,17 +160,17 @@ func startWorkers(cfg Config, lc *lifecycle, st *store.DB, thumbStore *thumbstor
 	}
 	fetcher, err := fetch.New(cfg.Fetch)
 	if err != nil {
-		return nil, api.Check{}, fmt.Errorf("fetch: %w", err)
+		return nil, httpx.Check{}, fmt.Errorf("fetch: %w", err)
 	}
 	lc.onStop("fetcher", func(context.Context) error { fetcher.Close(); return nil })
 	maker, err := imaging.New(cfg.Imaging)
 	if err != nil {
-		return nil, api.Check{}, fmt.Errorf("imaging: %w", err)
+		return nil, httpx.Check{}, fmt.Errorf("imaging: %w", err)
 	}
 	lc.onStop("imaging", func(context.Context) error { maker.Close(); return nil })
 	cons, err := queue.NewConsumer(cfg.Queue, pub, log)
 	if err != nil {
-		return nil, api.Check{}, fmt.Errorf("open consumer: %w", err)
+		return nil, httpx.Check{}, fmt.Errorf("open consumer: %w", err)
 	}
 	lc.onStop("consumer", func(context.Context) error { return cons.Close() })
 	metrics.RegisterBroker(reg, "consume", cons.Connected)
@@ -178,7 +179,7 @@ func startWorkers(cfg Config, lc *lifecycle, st *store.DB, thumbStore *thumbstor
 		Store: st, Broker: pub, Fetcher: fetcher, Thumbnailer: maker, ThumbStore: thumbStore, Intake: cons, Metrics: m, Logger: log,
 	})
 	if err != nil {
-		return nil, api.Check{}, fmt.Errorf("pool: %w", err)
+		return nil, httpx.Check{}, fmt.Errorf("pool: %w", err)
 	}
 	// The drain gets all of PHOTOPROC_SHUTDOWN_TIMEOUT (the pool times it), then handBackTime
 	// to hand back what it cut short.
@@ -210,7 +211,7 @@ func startWorkers(cfg Config, lc *lifecycle, st *store.DB, thumbStore *thumbstor
 		return nil
 	})
 	// A worker whose consume connection is down takes no photos, even while publishing works.
-	return workers, api.Check{Name: "rabbitmq-consume", Check: connected(cons.Connected)}, nil
+	return workers, httpx.Check{Name: "rabbitmq-consume", Check: connected(cons.Connected)}, nil
 }
 
 // listen binds addr before returning, so a taken port fails start-up, then serves h until

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"runtime"
 	"time"
+
+	"github.com/photoproc/photoproc/internal/field"
 )
 
 // Config says how many photos are worked on at once and how long a claim lasts.
@@ -37,6 +39,9 @@ type Config struct {
 	MaxAttempts int
 }
 
+// maxWorkers bounds Workers: more photos at once than this is a typo, not a machine.
+const maxWorkers = 1024
+
 // DefaultConfig returns the defaults documented on Config.
 func DefaultConfig() Config {
 	return Config{
@@ -62,23 +67,18 @@ func (c Config) downloads() int {
 // Validate reports every problem with c.
 func (c Config) Validate() error {
 	var errs []error
-	if c.Workers < 1 {
-		errs = append(errs, fmt.Errorf("workers must be at least 1, got %d", c.Workers))
-	}
+	errs = append(errs, field.Range("Workers", "workers", c.Workers, 1, maxWorkers, ""))
 	if c.Downloads < 0 {
 		errs = append(errs, fmt.Errorf("downloads must not be negative, got %d", c.Downloads))
 	}
-	if c.Lease < 3*time.Millisecond {
-		errs = append(errs, fmt.Errorf("lease must be at least 3ms, got %s", c.Lease))
-	}
+	// A shorter lease would be renewed (every third of it) faster than the database should
+	// be asked, and outrun the sweeper, which looks at most once a second.
+	errs = append(errs, field.Range("Lease", "lease", c.Lease, time.Second, 24*time.Hour, ""))
 	if c.SweepInterval <= 0 {
 		errs = append(errs, fmt.Errorf("sweep interval must be positive, got %s", c.SweepInterval))
 	}
-	if c.ShutdownTimeout < 0 {
-		errs = append(errs, fmt.Errorf("shutdown timeout must not be negative, got %s", c.ShutdownTimeout))
-	}
-	if c.MaxAttempts < 1 {
-		errs = append(errs, fmt.Errorf("max attempts must be at least 1, got %d", c.MaxAttempts))
-	}
+	errs = append(errs,
+		field.Range("ShutdownTimeout", "shutdown timeout", c.ShutdownTimeout, 0, time.Hour, ""),
+		field.Range("MaxAttempts", "max attempts", c.MaxAttempts, 1, 20, ""))
 	return errors.Join(errs...)
 }

@@ -369,7 +369,7 @@ func TestOutcomeOfAClaimTakenOverIsDropped(t *testing.T) {
 // The leases of photos in flight are kept alive while they are, and no longer.
 func TestLeasesOfPhotosInFlightAreExtended(t *testing.T) {
 	t.Parallel()
-	b := newBundle(t, func(c *Config) { c.Lease = 30 * time.Millisecond })
+	b := newBundle(t, func(c *Config) { c.Lease = time.Second }) // the shortest Validate allows
 	id := uuid.New()
 	release := b.fetch.hold(id)
 	b.deliver(id, false)

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	amqp "github.com/rabbitmq/amqp091-go"
+
+	"github.com/photoproc/photoproc/internal/field"
 )
 
 // Queue types accepted in Config.QueueType.
@@ -82,12 +84,11 @@ func DefaultConfig() Config {
 func (c Config) Validate() error {
 	var errs []error
 	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	// The URI is never shown: it may hold a password.
 	if _, err := amqp.ParseURI(c.URI); err != nil {
-		add("uri: %w", err)
+		errs = append(errs, field.Invalid("URI", "AMQP URI", nil, "%v", err))
 	}
-	if c.QueueType != Classic && c.QueueType != Quorum {
-		add("queue type must be %q or %q, got %q", Classic, Quorum, c.QueueType)
-	}
+	errs = append(errs, field.OneOf("QueueType", "queue type", c.QueueType, Classic, Quorum))
 	if c.Prefetch < 1 || c.Prefetch > math.MaxUint16 {
 		add("prefetch must be 1 to %d, got %d", math.MaxUint16, c.Prefetch)
 	}
@@ -130,14 +131,14 @@ func (c Config) validateBackoff() []error {
 
 func (c Config) validateNames() []error {
 	if c.Queue == "" {
-		return []error{errors.New("queue name must be set")}
+		return []error{field.Invalid("Queue", "queue name", c.Queue, "must be set")}
 	}
 	if c.RetryBackoff <= 0 || c.RetryBackoffMax < c.RetryBackoff {
 		return nil // reported above; the derived names would be meaningless
 	}
 	for _, name := range QueueNames(c) {
 		if len(name) > maxQueueName {
-			return []error{fmt.Errorf("queue name too long: %q is %d bytes, the broker allows %d",
+			return []error{field.Invalid("Queue", "queue name", c.Queue, "too long: the queue %q is %d bytes, the broker allows %d",
 				name, len(name), maxQueueName)}
 		}
 	}

@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/photoproc/photoproc/internal/field"
 )
 
 // Backends, as Config.Backend names them.
@@ -118,15 +120,15 @@ func (c Config) Validate() error {
 	var errs []error
 	loc, err := c.location()
 	if err != nil {
-		errs = append(errs, err)
-	}
-	if err := ValidatePublicBaseURL(c.PublicBaseURL); err != nil {
-		errs = append(errs, err)
-	}
-	if loc.backend == BackendS3 {
-		if err := ValidateEndpoint(c.S3.Endpoint); err != nil {
-			errs = append(errs, err)
+		name := "Location"
+		if c.Location == "" {
+			name = "Dir"
 		}
+		errs = append(errs, &field.Error{Field: name, Label: "storage", Problem: err.Error()})
+	}
+	errs = append(errs, ValidatePublicBaseURL(c.PublicBaseURL))
+	if loc.backend == BackendS3 {
+		errs = append(errs, ValidateEndpoint(c.S3.Endpoint))
 	}
 	if (c.S3.AccessKeyID == "") != (c.S3.SecretAccessKey == "") {
 		errs = append(errs, errors.New("S3 access key id and secret access key must be set together"))
@@ -153,15 +155,17 @@ func ValidatePublicBaseURL(base string) error {
 		return nil
 	}
 	if u, err := url.Parse(base); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("public base URL must be an http(s) URL, got %q", base)
+		return field.Invalid("PublicBaseURL", "public base URL", base, "must be an http(s) URL")
 	}
 	return nil
 }
 
 // ValidateEndpoint reports what is wrong with an S3Config.Endpoint (empty is valid).
 func ValidateEndpoint(endpoint string) error {
-	_, _, err := S3Config{Endpoint: endpoint}.endpoint()
-	return err
+	if _, _, err := (S3Config{Endpoint: endpoint}).endpoint(); err != nil {
+		return field.Invalid("S3.Endpoint", "S3 endpoint", endpoint, "must be http(s)://host[:port]")
+	}
+	return nil
 }
 
 // endpoint splits Endpoint into the host[:port] the client dials and whether it uses TLS.

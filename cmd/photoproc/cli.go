@@ -23,11 +23,12 @@ Usage:
   photoproc thumbnail [-o DIR] FILE...               make thumbnails of local files, as the daemon would
   photoproc demo                                     run the daemon on bundled sample photos
   photoproc openapi                                  print the OpenAPI document (YAML)
+  photoproc config-docs                              print the configuration reference (Markdown)
   photoproc version                                  print version, commit and Go version
   photoproc healthcheck [--url URL]                  exit 0 if the daemon reports ready (for containers)
 
-Configuration comes from environment variables (see README.md); each is also a flag of serve:
-run "photoproc serve -h" for the list.
+Configuration comes from environment variables (docs/configuration.md, or "photoproc
+config-docs"); each is also a flag of serve: run "photoproc serve -h" for the list.
 `
 
 // run runs the command in args and returns the process exit code.
@@ -44,6 +45,7 @@ func run(ctx context.Context, args []string, env *cliEnv) int {
 		"thumbnail":      cmdThumbnail,
 		"demo":           cmdDemo,
 		"openapi":        cmdOpenAPI,
+		"config-docs":    cmdConfigDocs,
 		"version":        cmdVersion,
 		"healthcheck":    cmdHealthcheck,
 	}
@@ -120,6 +122,14 @@ func cmdOpenAPI(_ context.Context, e *cliEnv, args []string) error {
 	}
 	_, err = e.stdout.Write(doc)
 	return err
+}
+
+// cmdConfigDocs prints docs/configuration.md, made from the daemon's table of settings.
+func cmdConfigDocs(_ context.Context, e *cliEnv, args []string) error {
+	if len(args) > 0 {
+		return fmt.Errorf("takes no arguments")
+	}
+	return daemon.WriteConfigReference(e.stdout)
 }
 
 func cmdVersion(_ context.Context, e *cliEnv, _ []string) error {

@@ -75,7 +75,7 @@ func TestBadConfigurationNamesEachVariable(t *testing.T) {
 		t.Fatalf("exit %d, want 1", code)
 	}
 	for _, v := range []string{"PHOTOPROC_WORKERS", "PHOTOPROC_RETRY_BACKOFF", "PHOTOPROC_MAX_DOWNLOAD_BYTES", "PHOTOPROC_QUEUE_TYPE"} {
-		if !strings.Contains(errOut, v+":") {
+		if !strings.Contains(errOut, v+"=") {
 			t.Errorf("stderr does not name %s:\n%s", v, errOut)
 		}
 	}

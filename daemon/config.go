@@ -112,9 +112,9 @@ func variables() []variable {
 		{env: "PHOTOPROC_ALLOWED_HOSTS", flag: "allowed-hosts", field: "Fetch.AllowedHosts",
 			defNote: "empty: any public host",
 			usage:   "comma-separated hosts photos may come from (*.example.com for its subdomains)"},
-		{env: "PHOTOPROC_MAX_ATTEMPTS", flag: "max-attempts", field: "Pool.MaxAttempts", def: "5",
+		{env: "PHOTOPROC_MAX_ATTEMPTS", flag: "max-attempts", field: "Pool.Retry.MaxAttempts", def: "5",
 			usage: "attempts per photo before it is failed and dead-lettered; an attempt cut short by its worker dying counts, one cut short by our own outage or a stop does not"},
-		{env: "PHOTOPROC_RETRY_BACKOFF", flag: "retry-backoff", field: "Queue.RetryBackoff", def: "1s",
+		{env: "PHOTOPROC_RETRY_BACKOFF", flag: "retry-backoff", field: "Pool.Retry.Backoff", def: "1s",
 			usage: "first retry's delay; it doubles each attempt (with jitter), capped at 5m"},
 		{env: "PHOTOPROC_SHUTDOWN_TIMEOUT", flag: "shutdown-timeout", field: "Pool.ShutdownTimeout", def: "25s",
 			usage: "how long a stop waits for photos in flight before handing them back; the whole stop takes at most this + 25s"},
@@ -172,6 +172,9 @@ func LoadConfig(args []string, getenv func(string) string, fs *flag.FlagSet) (Co
 	}
 	if n := cfg.Pool.Prefetch(); n > 0 { // else the worker count is wrong, and reported as such
 		cfg.Queue.Prefetch = n
+	}
+	if cfg.Pool.Retry.Validate() == nil { // else the policy's problem is reported, not its queues'
+		cfg.Queue.RetryDelays = cfg.Pool.Retry.Delays()
 	}
 	cfg.Pool.SweepInterval = sweepInterval(cfg.Pool.Lease, cfg.Pool.SweepInterval)
 	cfg.Queue.ConnectionName = "photoproc " + cfg.Role
@@ -279,14 +282,15 @@ func (c Config) Validate() error {
 		{"Fetch", c.Fetch.Validate()},
 		{"API", c.API.Validate()},
 	} {
-		fields, others := field.Split(v.err)
+		err := v.err
+		if v.name != "" {
+			err = field.Nest(v.name, err)
+		}
+		fields, others := field.Split(err)
 		for _, fe := range fields {
-			if v.name != "" {
-				fe.Field = v.name + "." + fe.Field
-			}
 			errs = append(errs, fe)
 		}
-		for _, err := range others {
+		for _, err := range others { // not about one field: in the package's own words
 			errs = append(errs, fmt.Errorf("%s: %w", strings.ToLower(v.name), err))
 		}
 	}

@@ -169,6 +169,8 @@ func TestProblemsNameWhatSetThem(t *testing.T) {
 		{env: map[string]string{"PHOTOPROC_QUEUE": strings.Repeat("q", 230)}},
 		{env: map[string]string{"PHOTOPROC_ROLE": "everything"}, lines: []string{"PHOTOPROC_ROLE=everything: must be all, api or worker"}},
 		{env: map[string]string{"PHOTOPROC_WORKERS": "many"}, lines: []string{"PHOTOPROC_WORKERS=many: want a whole number"}},
+		{env: map[string]string{"PHOTOPROC_RETRY_BACKOFF": "10m", "PHOTOPROC_MAX_ATTEMPTS": "0"},
+			lines: []string{"PHOTOPROC_MAX_ATTEMPTS=0: must be 1..20", "PHOTOPROC_RETRY_BACKOFF=10m: must be 1ms..5m (the longest retry delay)"}},
 		{env: map[string]string{"PHOTOPROC_ADMIN_HOSTS": "ok, bad:9090"}, lines: []string{"PHOTOPROC_ADMIN_HOSTS=ok, bad:9090: must be a host name, without port or scheme"}},
 		{args: []string{"--thumbnail-size=0", "--log-level=loud"}, lines: []string{"--thumbnail-size=0: must be 1..16384 pixels", "--log-level=loud: must be debug, info, warn or error"}},
 		{env: map[string]string{"PG_CONNECTION_URI": "postgres://u:s3cret@db:notaport/photoproc"}, lines: []string{"PG_CONNECTION_URI: "}},
@@ -194,5 +196,18 @@ func TestProblemsNameWhatSetThem(t *testing.T) {
 		if strings.Contains(fmt.Sprint(err), "s3cret") {
 			t.Errorf("a password reached the message: %v", err)
 		}
+	}
+}
+
+// The queue's delay queues are the retry policy's schedule: one policy, set by its variables.
+func TestDelayQueuesFollowTheRetryPolicy(t *testing.T) {
+	t.Parallel()
+	cfg, err := loadEnv(t, map[string]string{"PHOTOPROC_RETRY_BACKOFF": "2m", "PHOTOPROC_MAX_ATTEMPTS": "7"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []time.Duration{2 * time.Minute, 4 * time.Minute, 5 * time.Minute}
+	if cfg.Pool.Retry.MaxAttempts != 7 || !slices.Equal(cfg.Queue.RetryDelays, want) {
+		t.Fatalf("policy %+v, delay queues %v; want 7 attempts and %v", cfg.Pool.Retry, cfg.Queue.RetryDelays, want)
 	}
 }

@@ -24,7 +24,7 @@ import (
 // slowRetries makes a retry wait 5 to 10 seconds: long enough for a test to act while a photo
 // waits for it.
 func slowRetries(c *daemon.Config) {
-	c.Queue.RetryBackoff, c.Queue.RetryBackoffMax = 10*time.Second, 10*time.Second
+	c.Pool.Retry.Backoff, c.Pool.Retry.BackoffMax = 10*time.Second, 10*time.Second
 }
 
 // waitForRetry waits until the photo is pending with a retry due, and its message is in the
@@ -103,7 +103,7 @@ func TestRetryWhoseMessageIsLostIsQueuedAgain(t *testing.T) {
 	h.mustProcess(t, []uuid.UUID{id})
 	h.waitForRetry(t, id)
 	purged := 0
-	for _, d := range queue.RetryDelays(h.cfg.Queue) {
+	for _, d := range h.cfg.Queue.RetryDelays {
 		purged += queuetest.Purge(t, queuetest.URI(), queue.RetryQueue(h.cfg.Queue, d))
 	}
 	if purged != 1 {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/photoproc/photoproc/internal/field"
+	"github.com/photoproc/photoproc/retry"
 )
 
 // Config says how many photos are worked on at once and how long a claim lasts.
@@ -32,11 +33,12 @@ type Config struct {
 	// ShutdownTimeout is how long a stop waits for in-flight photos before handing them back
 	// to the queue (PHOTOPROC_SHUTDOWN_TIMEOUT); default 25s.
 	ShutdownTimeout time.Duration
-	// MaxAttempts is the number of attempts a photo gets before it is failed and dead-lettered
-	// (PHOTOPROC_MAX_ATTEMPTS); default 5. Each claim is one, counted in the database, so an
-	// attempt cut short by its worker dying counts too; one our own infrastructure cut short
-	// (the database or the broker down, a stop) is given back.
-	MaxAttempts int
+	// Retry is how many attempts a photo gets before it is failed and dead-lettered, and how
+	// long each retry waits; default retry.DefaultPolicy. Each claim is one attempt, counted in
+	// the database, so an attempt cut short by its worker dying counts too; one our own
+	// infrastructure cut short (the database or the broker down, a stop) is given back. The
+	// broker's delay queues are made from the same policy (queue.Config.RetryDelays).
+	Retry retry.Policy
 }
 
 // maxWorkers bounds Workers: more photos at once than this is a typo, not a machine.
@@ -49,7 +51,7 @@ func DefaultConfig() Config {
 		Lease:           5 * time.Minute,
 		SweepInterval:   time.Minute,
 		ShutdownTimeout: 25 * time.Second,
-		MaxAttempts:     5,
+		Retry:           retry.DefaultPolicy(),
 	}
 }
 
@@ -77,8 +79,7 @@ func (c Config) Validate() error {
 	if c.SweepInterval <= 0 {
 		errs = append(errs, fmt.Errorf("sweep interval must be positive, got %s", c.SweepInterval))
 	}
-	errs = append(errs,
-		field.Range("ShutdownTimeout", "shutdown timeout", c.ShutdownTimeout, 0, time.Hour, ""),
-		field.Range("MaxAttempts", "max attempts", c.MaxAttempts, 1, 20, ""))
+	errs = append(errs, field.Range("ShutdownTimeout", "shutdown timeout", c.ShutdownTimeout, 0, time.Hour, ""))
+	errs = append(errs, field.Nest("Retry", c.Retry.Validate()))
 	return errors.Join(errs...)
 }

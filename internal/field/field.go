@@ -8,6 +8,7 @@ package field
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -100,6 +101,19 @@ func ShortDuration(d time.Duration) string {
 		s = strings.TrimSuffix(s, "0m")
 	}
 	return s
+}
+
+// Nest is err, the problems of a Config nested in another's field name, with each field
+// problem's Field prefixed by name: "Retry" and "MaxAttempts" make "Retry.MaxAttempts".
+func Nest(name string, err error) error {
+	fields, others := Split(err)
+	errs := make([]error, 0, len(fields)+len(others))
+	for _, fe := range fields {
+		nested := *fe
+		nested.Field = name + "." + fe.Field
+		errs = append(errs, &nested)
+	}
+	return errors.Join(append(errs, others...)...)
 }
 
 // Split sorts the problems in err (a tree of errors.Join) into those about a field and the

@@ -53,3 +53,16 @@ func TestSplit(t *testing.T) {
 		t.Fatalf("Split(nil) = %v, %v", f, o)
 	}
 }
+
+func TestNest(t *testing.T) {
+	t.Parallel()
+	attempts := field.Invalid("MaxAttempts", "max attempts", 0, "must be 1..20")
+	other := errors.New("something else")
+	fields, others := field.Split(field.Nest("Retry", errors.Join(attempts, other)))
+	if len(fields) != 1 || fields[0].Field != "Retry.MaxAttempts" || fields[0].Error() != attempts.Error() || len(others) != 1 {
+		t.Fatalf("Nest = %v, %v", fields, others)
+	}
+	if attempts.Field != "MaxAttempts" {
+		t.Errorf("Nest changed the error it was given: %q", attempts.Field)
+	}
+}

@@ -91,7 +91,11 @@ func setupAdmin(t *testing.T, cfg admin.Config) *bundle {
 		metrics: m, pool: &fakePool{}, now: historyStart}
 	b.history = metrics.NewHistory(m, time.Minute, 60, b.clock())
 	log := testLogger(t)
-	h, err := admin.New(cfg, admin.Deps{Gatherer: reg, Store: st, Queuer: enqueue.New(st, b.pub, m), Publisher: b.pub,
+	queuer, err := enqueue.New(enqueue.DefaultConfig(), st, b.pub, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := admin.New(cfg, admin.Deps{Gatherer: reg, Store: st, Queuer: queuer, Publisher: b.pub,
 		Queue: b.pub, Pool: b.pool, ThumbStore: thumbs, History: b.history,
 		Ready: []httpx.Check{{Name: "postgres", Check: st.Ping}}, Logger: log, Now: b.clock})
 	if err != nil {

@@ -52,9 +52,13 @@ func (a *API) registerProcess() {
 			Description: "Queues one message per photo whose status is pending or failed, and answers " +
 				"202 with the photos the broker confirmed. Photos in any other status are listed under " +
 				"skipped, and so is a pending photo waiting for a retry (its message is queued already; " +
-				"GET /photos/{uuid} shows when it is due). A failed photo queued again gets its attempts " +
-				"anew. If any UUID is unknown nothing is queued and the answer is 404 listing them. " +
-				"If the broker is unavailable the answer is 503 and nothing unconfirmed is reported as queued.",
+				"GET /photos/{uuid} shows when it is due), until the retry is overdue by the lease " +
+				"(PHOTOPROC_LEASE): then its message is taken for lost and the photo is queued again, " +
+				"once. A failed photo queued again gets its attempts anew. Every UUID sent is reported " +
+				"as often as it was sent: a duplicate of a queued photo is skipped as queued once, a " +
+				"duplicate of a skipped photo is skipped for the same reason. If any UUID is unknown " +
+				"nothing is queued and the answer is 404 listing them. If the broker is unavailable the " +
+				"answer is 503 and nothing unconfirmed is reported as queued.",
 			Tags:          []string{"photos"},
 			DefaultStatus: http.StatusAccepted,
 			MaxBodyBytes:  a.cfg.MaxBodyBytes,

@@ -98,8 +98,12 @@ func Serve(ctx context.Context, cfg Config, log *slog.Logger, started func(Addrs
 		checks = append(checks, consuming)
 	}
 
-	// One way of queueing photos, for PUT /photos/process and the admin page's retry alike.
-	queuer := enqueue.New(st, pub, m)
+	// One way of queueing photos, for PUT /photos/process and the admin page's retry alike. A
+	// retry is lost, and its photo may be queued again, by the sweeper's rule: a lease late.
+	queuer, err := enqueue.New(enqueue.Config{LostRetryAfter: cfg.Pool.Lease}, st, pub, m)
+	if err != nil {
+		return fmt.Errorf("enqueue: %w", err)
+	}
 	var addrs Addrs
 	if cfg.Role != RoleWorker {
 		a, err := api.New(cfg.API, api.Deps{Store: st, Queuer: queuer, ThumbStore: thumbStore, Ready: checks, Logger: log})

@@ -169,6 +169,8 @@ func TestProblemsNameWhatSetThem(t *testing.T) {
 		{env: map[string]string{"PHOTOPROC_QUEUE": strings.Repeat("q", 230)}},
 		{env: map[string]string{"PHOTOPROC_ROLE": "everything"}, lines: []string{"PHOTOPROC_ROLE=everything: must be all, api or worker"}},
 		{env: map[string]string{"PHOTOPROC_WORKERS": "many"}, lines: []string{"PHOTOPROC_WORKERS=many: want a whole number"}},
+		{env: map[string]string{"PHOTOPROC_PUBLIC_BASE_URL": "https://cdn.example.com/t?v=2"},
+			lines: []string{"PHOTOPROC_PUBLIC_BASE_URL=https://cdn.example.com/t?v=2: must be an http(s) URL with a host, and no query, fragment or credentials"}},
 		{env: map[string]string{"PHOTOPROC_RETRY_BACKOFF": "10m", "PHOTOPROC_MAX_ATTEMPTS": "0"},
 			lines: []string{"PHOTOPROC_MAX_ATTEMPTS=0: must be 1..20", "PHOTOPROC_RETRY_BACKOFF=10m: must be 1ms..5m (the longest retry delay)"}},
 		{env: map[string]string{"PHOTOPROC_ADMIN_HOSTS": "ok, bad:9090"}, lines: []string{"PHOTOPROC_ADMIN_HOSTS=ok, bad:9090: must be a host name, without port or scheme"}},

@@ -154,10 +154,28 @@ func ValidatePublicBaseURL(base string) error {
 	if base == "" {
 		return nil
 	}
-	if u, err := url.Parse(base); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return field.Invalid("PublicBaseURL", "public base URL", base, "must be an http(s) URL")
+	// A key is appended to it as a path: a query or a fragment would swallow the key, and
+	// credentials would be handed to every client the URL is given to.
+	if u, err := url.Parse(base); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
+		strings.ContainsAny(base, "?#") || u.User != nil {
+		return field.Invalid("PublicBaseURL", "public base URL", base, "must be an http(s) URL with a host, and no query, fragment or credentials")
 	}
 	return nil
+}
+
+// publicURL is base + key, the key escaped as a URL path (a prefix may hold any character).
+func publicURL(base, key string) string {
+	return strings.TrimSuffix(base, "/") + "/" + (&url.URL{Path: key}).EscapedPath()
+}
+
+// publicKey undoes publicURL; false for a URL that is not base + a key.
+func publicKey(base, recorded string) (string, bool) {
+	k, ok := strings.CutPrefix(recorded, strings.TrimSuffix(base, "/")+"/")
+	if !ok || k == "" {
+		return "", false
+	}
+	k, err := url.PathUnescape(k)
+	return k, err == nil
 }
 
 // ValidateEndpoint reports what is wrong with an S3Config.Endpoint (empty is valid).

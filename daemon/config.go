@@ -325,6 +325,24 @@ func hostPort(name, label, v string) error {
 	return nil
 }
 
+// ReadyURL is the admin listener's readiness URL as seen from this machine, for `photoproc
+// healthcheck`: PHOTOPROC_ADMIN_ADDR through getenv (else its default), with a listener on
+// every address asked on loopback.
+func ReadyURL(getenv func(string) string) (string, error) {
+	addr := cmp.Or(getenv("PHOTOPROC_ADMIN_ADDR"), DefaultConfig().AdminAddr)
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", fmt.Errorf("PHOTOPROC_ADMIN_ADDR=%s: must be host:port", addr)
+	}
+	switch ip := net.ParseIP(host); {
+	case host == "" || (ip != nil && ip.IsUnspecified() && ip.To4() != nil):
+		host = "127.0.0.1"
+	case ip != nil && ip.IsUnspecified():
+		host = "::1"
+	}
+	return "http://" + net.JoinHostPort(host, port) + "/readyz", nil
+}
+
 // loopback reports whether a listen address only accepts connections from this machine.
 func loopback(hostport string) bool {
 	host, _, err := net.SplitHostPort(hostport)

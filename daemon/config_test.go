@@ -213,3 +213,24 @@ func TestDelayQueuesFollowTheRetryPolicy(t *testing.T) {
 		t.Fatalf("policy %+v, delay queues %v; want 7 attempts and %v", cfg.Pool.Retry, cfg.Queue.RetryDelays, want)
 	}
 }
+
+// photoproc healthcheck asks the admin listener the daemon beside it was configured with.
+func TestReadyURL(t *testing.T) {
+	t.Parallel()
+	for addr, want := range map[string]string{
+		"":               "http://127.0.0.1:9090/readyz",
+		":9191":          "http://127.0.0.1:9191/readyz",
+		"0.0.0.0:9191":   "http://127.0.0.1:9191/readyz",
+		"[::]:9191":      "http://[::1]:9191/readyz",
+		"10.1.2.3:9191":  "http://10.1.2.3:9191/readyz",
+		"[fd00::1]:9191": "http://[fd00::1]:9191/readyz",
+		"photoproc:9191": "http://photoproc:9191/readyz",
+		"localhost:9191": "http://localhost:9191/readyz",
+		"not an address": "",
+	} {
+		got, err := ReadyURL(func(k string) string { return map[string]string{"PHOTOPROC_ADMIN_ADDR": addr}[k] })
+		if got != want || (err != nil) != (want == "") {
+			t.Errorf("PHOTOPROC_ADMIN_ADDR=%q: %q, %v; want %q", addr, got, err, want)
+		}
+	}
+}

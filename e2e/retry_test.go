@@ -97,18 +97,8 @@ func TestRetryWhoseMessageIsLostIsQueuedAgain(t *testing.T) {
 		slowRetries(c)
 		c.Pool.Lease, c.Pool.SweepInterval = 2*time.Second, time.Second
 	})
-	url := h.photos.batch("lostretry", 1)[0]
-	h.photos.fail(url, http.StatusServiceUnavailable, 1)
-	id := h.addPhoto(t, url).UUID
-	h.mustProcess(t, []uuid.UUID{id})
-	h.waitForRetry(t, id)
-	purged := 0
-	for _, d := range h.cfg.Queue.RetryDelays {
-		purged += queuetest.Purge(t, queuetest.URI(), queue.RetryQueue(h.cfg.Queue, d))
-	}
-	if purged != 1 {
-		t.Fatalf("purged %d messages from the delay queues, want the retry's", purged)
-	}
+	url, id := h.failOnce(t, "lostretry")
+	h.loseRetries(t, 1)
 	photos := h.waitSettled(t, []uuid.UUID{id}, batchTimeout)
 	if p := photos[id]; p.Status != store.StatusCompleted || p.Attempts != 2 || h.photos.requestsFor(url) != 2 {
 		t.Errorf("photo %s after %d attempts and %d downloads; want completed after 2 of each", p.Status, p.Attempts, h.photos.requestsFor(url))
@@ -126,6 +116,31 @@ func TestRetryWhoseMessageIsLostIsQueuedAgain(t *testing.T) {
 func overdueRetries(c *daemon.Config) {
 	slowRetries(c)
 	c.Pool.Lease, c.Pool.SweepInterval = 2*time.Second, time.Hour
+}
+
+// failOnce queues a photo whose first download fails with a 503, and waits until it waits for
+// its retry.
+func (h *harness) failOnce(t *testing.T, tag string) (string, uuid.UUID) {
+	t.Helper()
+	url := h.photos.batch(tag, 1)[0]
+	h.photos.fail(url, http.StatusServiceUnavailable, 1)
+	id := h.addPhoto(t, url).UUID
+	h.mustProcess(t, []uuid.UUID{id})
+	h.waitForRetry(t, id)
+	return url, id
+}
+
+// loseRetries purges the delay queues, as an operator by hand or a delivery limit would lose
+// the retries' messages, and checks that n were lost.
+func (h *harness) loseRetries(t *testing.T, n int) {
+	t.Helper()
+	purged := 0
+	for _, d := range h.cfg.Queue.RetryDelays {
+		purged += queuetest.Purge(t, queuetest.URI(), queue.RetryQueue(h.cfg.Queue, d))
+	}
+	if purged != n {
+		t.Fatalf("purged %d messages from the delay queues, want %d", purged, n)
+	}
 }
 
 // queueWhenOverdue asks PUT /photos/process for the photo until it is queued: skipped while
@@ -153,18 +168,8 @@ func (h *harness) queueWhenOverdue(t *testing.T, id uuid.UUID) {
 func TestLostRetryQueuedAgainOnRequest(t *testing.T) {
 	t.Parallel()
 	h := startDaemon(t, overdueRetries)
-	url := h.photos.batch("lostrequest", 1)[0]
-	h.photos.fail(url, http.StatusServiceUnavailable, 1)
-	id := h.addPhoto(t, url).UUID
-	h.mustProcess(t, []uuid.UUID{id})
-	h.waitForRetry(t, id)
-	purged := 0
-	for _, d := range h.cfg.Queue.RetryDelays {
-		purged += queuetest.Purge(t, queuetest.URI(), queue.RetryQueue(h.cfg.Queue, d))
-	}
-	if purged != 1 {
-		t.Fatalf("purged %d messages from the delay queues, want the retry's", purged)
-	}
+	url, id := h.failOnce(t, "lostrequest")
+	h.loseRetries(t, 1)
 	h.queueWhenOverdue(t, id)
 	photos := h.waitSettled(t, []uuid.UUID{id}, batchTimeout)
 	if p := photos[id]; p.Status != store.StatusCompleted || p.Attempts != 2 || h.photos.requestsFor(url) != 2 {
@@ -181,11 +186,7 @@ func TestLostRetryQueuedAgainOnRequest(t *testing.T) {
 func TestLateRetryAndRequestAreOneChain(t *testing.T) {
 	t.Parallel()
 	h := startDaemon(t, overdueRetries)
-	url := h.photos.batch("laterequest", 1)[0]
-	h.photos.fail(url, http.StatusServiceUnavailable, 1)
-	id := h.addPhoto(t, url).UUID
-	h.mustProcess(t, []uuid.UUID{id})
-	h.waitForRetry(t, id)
+	url, id := h.failOnce(t, "laterequest")
 	h.adminAction(t, "/api/pause")
 	h.queueWhenOverdue(t, id)
 	pub := testPublisher(t, h.cfg.Queue)

@@ -149,7 +149,7 @@ func LoadConfig(args []string, getenv func(string) string, fs *flag.FlagSet) (Co
 	for i, v := range variables() {
 		if s := getenv(v.env); s != "" {
 			if err := v.set(&cfg, s); err != nil {
-				problems = append(problems, problem{i, source{v.env, s, v.secret}.problem(err.Error())})
+				problems = append(problems, problem{i, source{v.env, s, v.secret}.line(err.Error())})
 			} else {
 				given[v.field] = source{v.env, s, v.secret}
 			}
@@ -212,8 +212,8 @@ type source struct {
 	secret      bool
 }
 
-// problem is one line about this setting: NAME=value: problem (no value when it is secret).
-func (s source) problem(problem string) error {
+// line is one line about this setting: NAME=value: problem (no value when it is secret).
+func (s source) line(problem string) error {
 	if s.secret {
 		return fmt.Errorf("%s: %s", s.name, problem)
 	}
@@ -225,11 +225,11 @@ func (s source) problem(problem string) error {
 // (a field no variable sets) the component and the package's own words.
 func nameVariable(fe *field.Error, given map[string]source) error {
 	if s, ok := given[fe.Field]; ok {
-		return s.problem(fe.Problem)
+		return s.line(fe.Problem)
 	}
 	for _, v := range variables() {
 		if v.field == fe.Field {
-			return source{v.env, plain(fe.Value), v.secret}.problem(fe.Problem)
+			return source{v.env, plain(fe.Value), v.secret}.line(fe.Problem)
 		}
 	}
 	component, _, _ := strings.Cut(fe.Field, ".")

@@ -31,7 +31,7 @@ PUREGO-WARN  := libjpeg-turbo's header is missing (apt-get install libturbojpeg0
 NOHEIF-WARN  := libheif's header is missing (apt-get install libheif-dev): building without libheif, so HEIC and AVIF photos will be refused
 codec-check   = $(if $(PUREGO)$(NOHEIF),@echo "warning: $(if $(PUREGO),$(PUREGO-WARN),$(NOHEIF-WARN))" >&2)
 
-.PHONY: swagger-ui build run demo test test-go check-openapi bench bench-e2e bench-compare bench-vs-seed lint fmt openapi fuzz \
+.PHONY: swagger-ui build run demo test check-openapi config-docs check-config-docs bench bench-e2e bench-compare bench-vs-seed lint fmt openapi fuzz \
         start stop logs create-db psql shell revise-db upgrade-db downgrade-db clean help
 
 help: ## list targets
@@ -47,7 +47,7 @@ run: build create-db ## migrate the database, then run the daemon (API :3000, ad
 demo: build ## run the daemon on bundled sample photos (no internet needed)
 	$(BIN) demo
 
-test: ## vet, all tests against real Postgres and RabbitMQ (started with Docker if absent) with the cgo codecs (libjpeg-turbo, libheif) and again pure Go, OpenAPI drift, deploy files
+test: ## vet, all tests against real Postgres and RabbitMQ (started with Docker if absent) with the cgo codecs (libjpeg-turbo, libheif) and again pure Go, OpenAPI and configuration reference drift, deploy files
 	.ci/services
 	$(codec-check)
 	$(GO) vet ./...
@@ -56,6 +56,7 @@ test: ## vet, all tests against real Postgres and RabbitMQ (started with Docker 
 	$(GO) test -count=1 -run '^TestMakeCloseToLanczos$$' ./imaging/
 	CGO_ENABLED=0 $(GO) test -count=1 -timeout 12m ./...
 	$(MAKE) check-openapi
+	$(MAKE) check-config-docs
 	deploy/check.sh
 
 check-openapi: ## fail if openapi/openapi.yaml is not what `photoproc openapi` prints
@@ -63,6 +64,12 @@ check-openapi: ## fail if openapi/openapi.yaml is not what `photoproc openapi` p
 
 openapi: ## regenerate openapi/openapi.yaml
 	$(GO) run ./cmd/photoproc openapi > openapi/openapi.yaml
+
+check-config-docs: ## fail if docs/configuration.md is not what `photoproc config-docs` prints
+	$(GO) run ./cmd/photoproc config-docs | diff -u docs/configuration.md - || { echo "docs/configuration.md is stale: run make config-docs"; exit 1; }
+
+config-docs: ## regenerate docs/configuration.md from the table of settings in daemon/config.go
+	$(GO) run ./cmd/photoproc config-docs > docs/configuration.md
 
 swagger-ui: ## update the docs page's Swagger UI (openapi/swagger-ui) from npm: make swagger-ui SWAGGER_UI=x.y.z
 	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \

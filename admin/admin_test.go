@@ -14,7 +14,6 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/photoproc/photoproc/admin"
-	"github.com/photoproc/photoproc/api"
 	"github.com/photoproc/photoproc/metrics"
 	"github.com/photoproc/photoproc/store"
 	"github.com/photoproc/photoproc/store/storetest"
@@ -75,7 +74,7 @@ func TestAdminRetryFailedAndRequeueStuck(t *testing.T) {
 
 	// Chosen ones first, then all.
 	r = a.do(t, http.MethodPost, "/api/retry-failed", jsonObject("uuids", failed[0].UUID.String()))
-	var res api.ProcessResult
+	var res admin.RetryResult
 	r.json(t, &res)
 	if r.status != http.StatusAccepted || res.PhotosQueuedCount != 1 || res.PhotosQueued[0].UUID != failed[0].UUID {
 		t.Fatalf("retry chosen = %d %s", r.status, r.body)

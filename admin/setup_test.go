@@ -17,7 +17,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/photoproc/photoproc/admin"
-	"github.com/photoproc/photoproc/api"
+	"github.com/photoproc/photoproc/enqueue"
+	"github.com/photoproc/photoproc/internal/httpx"
 	"github.com/photoproc/photoproc/metrics"
 	"github.com/photoproc/photoproc/queue"
 	"github.com/photoproc/photoproc/queue/queuetest"
@@ -90,9 +91,13 @@ func setupAdmin(t *testing.T, cfg admin.Config) *bundle {
 		metrics: m, pool: &fakePool{}, now: historyStart}
 	b.history = metrics.NewHistory(m, time.Minute, 60, b.clock())
 	log := testLogger(t)
-	h, err := admin.New(cfg, admin.Deps{Gatherer: reg, Store: st, Queuer: api.NewQueuer(st, b.pub, m, log), Publisher: b.pub,
+	queuer, err := enqueue.New(enqueue.DefaultConfig(), st, b.pub, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := admin.New(cfg, admin.Deps{Gatherer: reg, Store: st, Queuer: queuer, Publisher: b.pub,
 		Queue: b.pub, Pool: b.pool, ThumbStore: thumbs, History: b.history,
-		Ready: []api.Check{{Name: "postgres", Check: st.Ping}}, Logger: log, Now: b.clock})
+		Ready: []httpx.Check{{Name: "postgres", Check: st.Ping}}, Logger: log, Now: b.clock})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,6 +16,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/photoproc/photoproc/api"
+	"github.com/photoproc/photoproc/enqueue"
+	"github.com/photoproc/photoproc/internal/httpx"
 	"github.com/photoproc/photoproc/metrics"
 	"github.com/photoproc/photoproc/queue"
 	"github.com/photoproc/photoproc/queue/queuetest"
@@ -60,10 +62,9 @@ func setupWith(t *testing.T, scfg thumbstore.Config, cfg api.Config) *bundle {
 	b := &bundle{store: st, db: storetest.Pool(t, uri), queue: qcfg, pub: pub, thumbstore: thumbs}
 	a, err := api.New(cfg, api.Deps{
 		Store:      st,
-		Publisher:  pub,
+		Queuer:     queuer(t, st, pub),
 		ThumbStore: thumbs,
-		Ready:      []api.Check{{Name: "postgres", Check: st.Ping}, {Name: "rabbitmq", Check: connectedCheck(pub)}},
-		Metrics:    metrics.New(prometheus.NewRegistry()),
+		Ready:      []httpx.Check{{Name: "postgres", Check: st.Ping}, {Name: "rabbitmq", Check: connectedCheck(pub)}},
 		Logger:     testLogger(t),
 	})
 	if err != nil {
@@ -72,6 +73,15 @@ func setupWith(t *testing.T, scfg thumbstore.Config, cfg api.Config) *bundle {
 	b.srv = httptest.NewServer(a.Handler())
 	t.Cleanup(b.srv.Close)
 	return b
+}
+
+func queuer(t *testing.T, st *store.DB, pub *queue.Publisher) *enqueue.Queuer {
+	t.Helper()
+	q, err := enqueue.New(enqueue.DefaultConfig(), st, pub, metrics.New(prometheus.NewRegistry()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return q
 }
 
 func publisher(t *testing.T, cfg queue.Config) *queue.Publisher {

@@ -15,8 +15,10 @@ import (
 
 	"github.com/photoproc/photoproc/admin"
 	"github.com/photoproc/photoproc/api"
+	"github.com/photoproc/photoproc/enqueue"
 	"github.com/photoproc/photoproc/fetch"
 	"github.com/photoproc/photoproc/imaging"
+	"github.com/photoproc/photoproc/internal/httpx"
 	"github.com/photoproc/photoproc/metrics"
 	"github.com/photoproc/photoproc/pool"
 	"github.com/photoproc/photoproc/queue"
@@ -81,7 +83,7 @@ func Serve(ctx context.Context, cfg Config, log *slog.Logger, started func(Addrs
 	}
 	lc.onStop("publisher", pub.Close)
 	metrics.RegisterBroker(reg, "publish", pub.Connected)
-	checks := []api.Check{
+	checks := []httpx.Check{
 		{Name: "postgres", Check: st.Ping},
 		{Name: "rabbitmq", Check: connected(pub.Connected)},
 		{Name: "storage", Check: thumbStore.Check},
@@ -89,16 +91,22 @@ func Serve(ctx context.Context, cfg Config, log *slog.Logger, started func(Addrs
 
 	var workers *pool.Pool
 	if cfg.Role != RoleAPI {
-		var consuming api.Check
+		var consuming httpx.Check
 		if workers, consuming, err = startWorkers(cfg, lc, st, thumbStore, pub, m, reg, log); err != nil {
 			return err
 		}
 		checks = append(checks, consuming)
 	}
 
+	// One way of queueing photos, for PUT /photos/process and the admin page's retry alike. A
+	// retry is lost, and its photo may be queued again, by the sweeper's rule: a lease late.
+	queuer, err := enqueue.New(enqueue.Config{LostRetryAfter: cfg.Pool.Lease}, st, pub, m)
+	if err != nil {
+		return fmt.Errorf("enqueue: %w", err)
+	}
 	var addrs Addrs
 	if cfg.Role != RoleWorker {
-		a, err := api.New(cfg.API, api.Deps{Store: st, Publisher: pub, ThumbStore: thumbStore, Ready: checks, Metrics: m, Logger: log})
+		a, err := api.New(cfg.API, api.Deps{Store: st, Queuer: queuer, ThumbStore: thumbStore, Ready: checks, Logger: log})
 		if err != nil {
 			return fmt.Errorf("api: %w", err)
 		}
@@ -107,7 +115,7 @@ func Serve(ctx context.Context, cfg Config, log *slog.Logger, started func(Addrs
 		}
 	}
 	adminHandler, err := admin.New(admin.Config{Token: cfg.AdminToken, Loopback: loopback(cfg.AdminAddr), Hosts: adminHosts(cfg)}, admin.Deps{
-		Gatherer: reg, Store: st, Queuer: api.NewQueuer(st, pub, m, log), Publisher: pub, Queue: pub,
+		Gatherer: reg, Store: st, Queuer: queuer, Publisher: pub, Queue: pub,
 		Pool: workerControl(workers), ThumbStore: thumbStore, History: hist, Ready: checks, Logger: log,
 		ThumbStoreName: thumbStore.String(),
 	})
@@ -144,7 +152,7 @@ func Serve(ctx context.Context, cfg Config, log *slog.Logger, started func(Addrs
 // startWorkers builds the consuming side: consumer → pool → (fetch, imaging, store), and
 // returns the readiness check of its broker connection.
 // Teardown runs in reverse: stop consuming, drain the pool, close the consumer's channel.
-func startWorkers(cfg Config, lc *lifecycle, st *store.DB, thumbStore *thumbstore.Store, pub *queue.Publisher, m *metrics.Metrics, reg prometheus.Registerer, log *slog.Logger) (*pool.Pool, api.Check, error) {
+func startWorkers(cfg Config, lc *lifecycle, st *store.DB, thumbStore *thumbstore.Store, pub *queue.Publisher, m *metrics.Metrics, reg prometheus.Registerer, log *slog.Logger) (*pool.Pool, httpx.Check, error) {
 	// A temporary file older than this process was left by a write that never finished: a
 	// crash, a kill, a full disk. This process has written nothing yet, so the cutoff spares
 	// none of its own; one another worker process (sharing the directory) is writing at this
@@ -156,17 +164,17 @@ func startWorkers(cfg Config, lc *lifecycle, st *store.DB, thumbStore *thumbstor
 	}
 	fetcher, err := fetch.New(cfg.Fetch)
 	if err != nil {
-		return nil, api.Check{}, fmt.Errorf("fetch: %w", err)
+		return nil, httpx.Check{}, fmt.Errorf("fetch: %w", err)
 	}
 	lc.onStop("fetcher", func(context.Context) error { fetcher.Close(); return nil })
 	maker, err := imaging.New(cfg.Imaging)
 	if err != nil {
-		return nil, api.Check{}, fmt.Errorf("imaging: %w", err)
+		return nil, httpx.Check{}, fmt.Errorf("imaging: %w", err)
 	}
 	lc.onStop("imaging", func(context.Context) error { maker.Close(); return nil })
 	cons, err := queue.NewConsumer(cfg.Queue, pub, log)
 	if err != nil {
-		return nil, api.Check{}, fmt.Errorf("open consumer: %w", err)
+		return nil, httpx.Check{}, fmt.Errorf("open consumer: %w", err)
 	}
 	lc.onStop("consumer", func(context.Context) error { return cons.Close() })
 	metrics.RegisterBroker(reg, "consume", cons.Connected)
@@ -175,7 +183,7 @@ func startWorkers(cfg Config, lc *lifecycle, st *store.DB, thumbStore *thumbstor
 		Store: st, Broker: pub, Fetcher: fetcher, Thumbnailer: maker, ThumbStore: thumbStore, Intake: cons, Metrics: m, Logger: log,
 	})
 	if err != nil {
-		return nil, api.Check{}, fmt.Errorf("pool: %w", err)
+		return nil, httpx.Check{}, fmt.Errorf("pool: %w", err)
 	}
 	// The drain gets all of PHOTOPROC_SHUTDOWN_TIMEOUT (the pool times it), then handBackTime
 	// to hand back what it cut short.
@@ -207,7 +215,7 @@ func startWorkers(cfg Config, lc *lifecycle, st *store.DB, thumbStore *thumbstor
 		return nil
 	})
 	// A worker whose consume connection is down takes no photos, even while publishing works.
-	return workers, api.Check{Name: "rabbitmq-consume", Check: connected(cons.Connected)}, nil
+	return workers, httpx.Check{Name: "rabbitmq-consume", Check: connected(cons.Connected)}, nil
 }
 
 // listen binds addr before returning, so a taken port fails start-up, then serves h until

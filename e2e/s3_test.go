@@ -21,8 +21,9 @@ import (
 	"github.com/photoproc/photoproc/admin"
 	"github.com/photoproc/photoproc/api"
 	"github.com/photoproc/photoproc/daemon"
-	"github.com/photoproc/photoproc/thumbstore/s3test"
+	"github.com/photoproc/photoproc/internal/httpx"
 	"github.com/photoproc/photoproc/store"
+	"github.com/photoproc/photoproc/thumbstore/s3test"
 )
 
 // Whole daemons storing thumbnails in an S3-compatible bucket: a real versitygw on loopback
@@ -245,7 +246,7 @@ func (h *harness) readyChecks(t *testing.T) map[string]string {
 		return nil
 	}
 	defer resp.Body.Close()
-	var body api.ReadyStatus
+	var body httpx.ReadyStatus
 	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
 		return nil
 	}

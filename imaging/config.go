@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/photoproc/photoproc/internal/field"
 )
 
 // Config sets the size and quality of thumbnails and the safety limit on sources.
@@ -34,15 +36,10 @@ func DefaultConfig() Config {
 // Validate reports every field that is out of range.
 func (c Config) Validate() error {
 	var errs []error
-	if c.Size < 1 || c.Size > MaxSize {
-		errs = append(errs, fmt.Errorf("thumbnail size %d: must be 1..%d pixels", c.Size, MaxSize))
-	}
-	if c.Quality < 1 || c.Quality > 100 {
-		errs = append(errs, fmt.Errorf("JPEG quality %d: must be 1..100", c.Quality))
-	}
-	if c.MaxPixels < 1 {
-		errs = append(errs, fmt.Errorf("max pixels %d: must be at least 1", c.MaxPixels))
-	}
+	errs = append(errs,
+		field.Range("Size", "thumbnail size", c.Size, 1, MaxSize, "pixels"),
+		field.Range("Quality", "JPEG quality", c.Quality, 1, 100, ""),
+		field.AtLeast("MaxPixels", "max pixels", c.MaxPixels, 1, ""))
 	if c.DecodeTimeout <= 0 {
 		errs = append(errs, fmt.Errorf("decode timeout %s: must be positive", c.DecodeTimeout))
 	}

@@ -54,7 +54,7 @@ func newBundle(t *testing.T, change func(*Config)) *bundle {
 		settled:    make(chan settledAs, 100),
 	}
 	cfg := DefaultConfig()
-	cfg.Workers, cfg.MaxAttempts = 1, 3
+	cfg.Workers, cfg.Retry.MaxAttempts = 1, 3
 	if change != nil {
 		change(&cfg)
 	}
@@ -133,11 +133,10 @@ type fakeDelivery struct {
 	publishes  int         // tries, failed ones included
 }
 
-func (d *fakeDelivery) Photo() uuid.UUID          { return d.id }
-func (d *fakeDelivery) Redelivery() bool          { return d.redelivered }
-func (d *fakeDelivery) RetryIn(int) time.Duration { return time.Hour }
-func (d *fakeDelivery) Ack() error                { d.report("ack"); return d.ackErr }
-func (d *fakeDelivery) Requeue() error            { d.report("requeue"); return nil }
+func (d *fakeDelivery) Photo() uuid.UUID { return d.id }
+func (d *fakeDelivery) Redelivery() bool { return d.redelivered }
+func (d *fakeDelivery) Ack() error       { d.report("ack"); return d.ackErr }
+func (d *fakeDelivery) Requeue() error   { d.report("requeue"); return nil }
 
 func (d *fakeDelivery) PublishRetry(_ context.Context, reason string, attempt int, wait time.Duration) error {
 	return d.publish(settledAs{published: "retry", reason: reason, attempt: attempt, wait: wait})

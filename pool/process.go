@@ -78,7 +78,7 @@ func (p *Pool) claim(ctx context.Context, a *attempt) error {
 // tried with the same token, so that a claim that was made but whose answer was lost takes the
 // photo back without counting a second attempt.
 func (p *Pool) claimWhenAnswered(ctx context.Context, a *attempt) (store.Photo, store.ClaimResult, error) {
-	o := store.ClaimOpts{Lease: p.cfg.Lease, Takeover: a.d.Redelivery(), MaxAttempts: p.cfg.MaxAttempts, Token: uuid.New()}
+	o := store.ClaimOpts{Lease: p.cfg.Lease, Takeover: a.d.Redelivery(), MaxAttempts: p.cfg.Retry.MaxAttempts, Token: uuid.New()}
 	for delay := probeMin; ; delay = min(2*delay, probeMax) {
 		if err := ctx.Err(); err != nil {
 			return store.Photo{}, 0, err

@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/photoproc/photoproc/internal/field"
 )
 
 // Backends, as Config.Backend names them.
@@ -118,15 +120,15 @@ func (c Config) Validate() error {
 	var errs []error
 	loc, err := c.location()
 	if err != nil {
-		errs = append(errs, err)
-	}
-	if err := ValidatePublicBaseURL(c.PublicBaseURL); err != nil {
-		errs = append(errs, err)
-	}
-	if loc.backend == BackendS3 {
-		if err := ValidateEndpoint(c.S3.Endpoint); err != nil {
-			errs = append(errs, err)
+		name := "Location"
+		if c.Location == "" {
+			name = "Dir"
 		}
+		errs = append(errs, &field.Error{Field: name, Label: "storage", Problem: err.Error()})
+	}
+	errs = append(errs, ValidatePublicBaseURL(c.PublicBaseURL))
+	if loc.backend == BackendS3 {
+		errs = append(errs, ValidateEndpoint(c.S3.Endpoint))
 	}
 	if (c.S3.AccessKeyID == "") != (c.S3.SecretAccessKey == "") {
 		errs = append(errs, errors.New("S3 access key id and secret access key must be set together"))
@@ -152,16 +154,36 @@ func ValidatePublicBaseURL(base string) error {
 	if base == "" {
 		return nil
 	}
-	if u, err := url.Parse(base); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("public base URL must be an http(s) URL, got %q", base)
+	// A key is appended to it as a path: a query or a fragment would swallow the key, and
+	// credentials would be handed to every client the URL is given to.
+	if u, err := url.Parse(base); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
+		strings.ContainsAny(base, "?#") || u.User != nil {
+		return field.Invalid("PublicBaseURL", "public base URL", base, "must be an http(s) URL with a host, and no query, fragment or credentials")
 	}
 	return nil
 }
 
+// publicURL is base + key, the key escaped as a URL path (a prefix may hold any character).
+func publicURL(base, key string) string {
+	return strings.TrimSuffix(base, "/") + "/" + (&url.URL{Path: key}).EscapedPath()
+}
+
+// publicKey undoes publicURL; false for a URL that is not base + a key.
+func publicKey(base, recorded string) (string, bool) {
+	k, ok := strings.CutPrefix(recorded, strings.TrimSuffix(base, "/")+"/")
+	if !ok || k == "" {
+		return "", false
+	}
+	k, err := url.PathUnescape(k)
+	return k, err == nil
+}
+
 // ValidateEndpoint reports what is wrong with an S3Config.Endpoint (empty is valid).
 func ValidateEndpoint(endpoint string) error {
-	_, _, err := S3Config{Endpoint: endpoint}.endpoint()
-	return err
+	if _, _, err := (S3Config{Endpoint: endpoint}).endpoint(); err != nil {
+		return field.Invalid("S3.Endpoint", "S3 endpoint", endpoint, "must be http(s)://host[:port]")
+	}
+	return nil
 }
 
 // endpoint splits Endpoint into the host[:port] the client dials and whether it uses TLS.

@@ -53,6 +53,11 @@ func TestConfigValidate(t *testing.T) {
 		{"endpoint with a path", func(c *thumbstore.Config) { c.S3.Endpoint = "https://s3.example.com/bucket" }, "http(s)://host"},
 		{"public base URL", func(c *thumbstore.Config) { c.PublicBaseURL = "https://cdn.example.com/t" }, ""},
 		{"relative public base URL", func(c *thumbstore.Config) { c.PublicBaseURL = "/thumbs" }, "public base URL"},
+		{"public base URL with a query", func(c *thumbstore.Config) { c.PublicBaseURL = "https://cdn.example.com/t?v=1" }, "no query"},
+		{"public base URL with an empty query", func(c *thumbstore.Config) { c.PublicBaseURL = "https://cdn.example.com/t?" }, "no query"},
+		{"public base URL with a fragment", func(c *thumbstore.Config) { c.PublicBaseURL = "https://cdn.example.com/t#x" }, "no query"},
+		{"public base URL with credentials", func(c *thumbstore.Config) { c.PublicBaseURL = "https://u:p@cdn.example.com/t" }, "credentials"},
+		{"public base URL without a host", func(c *thumbstore.Config) { c.PublicBaseURL = "https:///t" }, "with a host"},
 		{"half the keys", func(c *thumbstore.Config) { c.S3.AccessKeyID = "id" }, "set together"},
 		{"no timeout", func(c *thumbstore.Config) { c.Timeout = 0 }, "timeout"},
 	} {

@@ -274,3 +274,25 @@ func assertNoTemp(tb testing.TB, dir string) {
 		tb.Errorf("no file in %s", dir)
 	}
 }
+
+// The key is escaped as a path after PHOTOPROC_PUBLIC_BASE_URL, so a name no URL path may hold
+// as it is still names its file, and is read back.
+func TestPublicBaseURLEscapesTheKey(t *testing.T) {
+	t.Parallel()
+	cfg := thumbstore.DefaultConfig()
+	cfg.Dir, cfg.PublicBaseURL = t.TempDir(), "https://cdn.example.com/thumbs"
+	s, err := thumbstore.Open(cfg, thumbstore.Deps{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	url, err := s.Put(context.Background(), "a b#1?.jpg", []byte("x"))
+	if err != nil || url != "https://cdn.example.com/thumbs/a%20b%231%3F.jpg" {
+		t.Fatalf("Put = %q, %v; want the key escaped after the public base URL", url, err)
+	}
+	obj, err := s.Open(context.Background(), url)
+	if err != nil {
+		t.Fatalf("Open(%q) = %v", url, err)
+	}
+	obj.Close()
+}

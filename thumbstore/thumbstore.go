@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"strings"
 	"time"
 )
 
@@ -111,11 +110,12 @@ func (s *Store) Put(ctx context.Context, name string, data []byte) (url string, 
 	return s.URL(key), nil
 }
 
-// URL is what photo_thumbnails.url records for key: PublicBaseURL + key when that is set,
-// else the storage URL (the path relative to the directory, or s3://BUCKET/KEY).
+// URL is what photo_thumbnails.url records for key: PublicBaseURL + key, escaped as a path,
+// when that is set, else the storage URL (the path relative to the directory, or
+// s3://BUCKET/KEY).
 func (s *Store) URL(key string) string {
 	if s.cfg.PublicBaseURL != "" {
-		return strings.TrimSuffix(s.cfg.PublicBaseURL, "/") + "/" + key
+		return publicURL(s.cfg.PublicBaseURL, key)
 	}
 	return s.b.url(key)
 }
@@ -123,7 +123,7 @@ func (s *Store) URL(key string) string {
 // key finds the key a recorded URL names. A URL of another store is ErrNotFound here.
 func (s *Store) key(url string) (string, error) {
 	if base := s.cfg.PublicBaseURL; base != "" {
-		if k, ok := strings.CutPrefix(url, strings.TrimSuffix(base, "/")+"/"); ok && k != "" {
+		if k, ok := publicKey(base, url); ok {
 			return k, nil
 		}
 	}

@@ -1,13 +1,20 @@
-package api
+package httpx
 
 import (
 	"context"
 	"log/slog"
 	"net/http"
+	"reflect"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 )
+
+// Check is one readiness check: nil when the dependency answers.
+type Check struct {
+	Name  string
+	Check func(ctx context.Context) error
+}
 
 type healthOutput struct {
 	Body struct {
@@ -48,7 +55,7 @@ func RegisterHealth(h huma.API, checks []Check, log *slog.Logger) {
 		Tags:        []string{"health"},
 		Responses: map[string]*huma.Response{
 			"503": {Description: "A dependency does not answer.", Content: map[string]*huma.MediaType{
-				"application/json": {Schema: h.OpenAPI().Components.Schemas.Schema(typeOf[ReadyStatus](), true, "")},
+				"application/json": {Schema: h.OpenAPI().Components.Schemas.Schema(reflect.TypeFor[ReadyStatus](), true, "")},
 			}},
 		},
 	}, func(ctx context.Context, _ *struct{}) (*readyOutput, error) {

@@ -1,9 +1,10 @@
-package api
+package httpx
 
 import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"regexp"
@@ -21,7 +22,8 @@ const (
 // Clients and proxies may send their own id; anything else gets a fresh one.
 var validRequestID = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,64}$`)
 
-func requestID(ctx context.Context) string {
+// RequestID is the id of the request ctx belongs to (WithRequestLog); "" outside a request.
+func RequestID(ctx context.Context) string {
 	id, _ := ctx.Value(keyRequestID).(string)
 	return id
 }
@@ -34,8 +36,6 @@ func RequestLogger(ctx context.Context, fallback *slog.Logger) *slog.Logger {
 	}
 	return fallback
 }
-
-func (a *API) logger(ctx context.Context) *slog.Logger { return RequestLogger(ctx, a.log) }
 
 func newRequestID() string {
 	var b [8]byte
@@ -89,7 +89,7 @@ func WithRequestLog(next http.Handler, log *slog.Logger) http.Handler {
 				if rec.status == 0 {
 					rec.Header().Set("Content-Type", "application/problem+json")
 					rec.WriteHeader(http.StatusInternalServerError)
-					_, _ = rec.Write([]byte(`{"title":"Internal Server Error","status":500,"detail":"Something went wrong on our side. Quote request id ` + id + ` when reporting it."}`))
+					_, _ = fmt.Fprintf(rec, `{"title":"Internal Server Error","status":500,"detail":%q}`, internalDetail(id))
 				}
 			}
 			l.Info("request", "method", r.Method, "path", r.URL.Path, "status", rec.status,

@@ -26,7 +26,7 @@ Usage:
   photoproc version                                  print version, commit and Go version
   photoproc healthcheck [--url URL]                  exit 0 if the daemon reports ready (for containers)
 
-Configuration comes from environment variables (see README.md); each is also a flag of serve:
+Configuration comes from environment variables (see docs/configuration.md); each is also a flag of serve:
 run "photoproc serve -h" for the list.
 `
 

@@ -1,5 +1,6 @@
 # photoproc — see README.md. Every target runs on this machine without Docker except
-# start/stop/shell/logs, which drive docker-compose.yml.
+# start/stop/shell/logs, which drive docker-compose.yml (and Postgres or RabbitMQ, which
+# .ci/services starts with Docker only where neither answers nor is installed here).
 
 SHELL        := /bin/bash
 BIN          := bin/photoproc
@@ -16,6 +17,9 @@ BENCHSTAT    := $(GO) run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-
 # make) leaves that codec out through GOFLAGS, and build and test say so in one line: without
 # turbojpeg.h the purego tag (no cgo codec at all: pure-Go JPEG, HEIC and AVIF refused);
 # without libheif/heif.h the noheif tag (HEIC and AVIF refused, libjpeg-turbo kept).
+# The GOFLAGS this make was given, before the codec tags below: `make test` hands them to the
+# make that runs the suite once .ci/setup may have installed the headers.
+GOFLAGS_IN   := $(GOFLAGS)
 CGO_ON       := $(filter 1,$(shell $(GO) env CGO_ENABLED))
 has-header    = $(shell printf '\043include <$(1)>\n' | $$($(GO) env CC) -E -x c - >/dev/null 2>&1 && echo yes)
 TURBOJPEG    := $(if $(CGO_ON),$(call has-header,turbojpeg.h))
@@ -31,7 +35,7 @@ PUREGO-WARN  := libjpeg-turbo's header is missing (apt-get install libturbojpeg0
 NOHEIF-WARN  := libheif's header is missing (apt-get install libheif-dev): building without libheif, so HEIC and AVIF photos will be refused
 codec-check   = $(if $(PUREGO)$(NOHEIF),@echo "warning: $(if $(PUREGO),$(PUREGO-WARN),$(NOHEIF-WARN))" >&2)
 
-.PHONY: swagger-ui build run demo test check-openapi config-docs check-config-docs bench bench-e2e bench-compare bench-vs-seed lint fmt openapi fuzz \
+.PHONY: swagger-ui build run demo services test test-suite check-openapi config-docs check-config-docs bench bench-e2e bench-compare bench-vs-seed lint fmt openapi fuzz \
         start stop logs create-db psql shell revise-db upgrade-db downgrade-db clean help
 
 help: ## list targets
@@ -44,11 +48,19 @@ build: ## build bin/photoproc (libjpeg-turbo and libheif when their headers are 
 run: build create-db ## migrate the database, then run the daemon (API :3000, admin 127.0.0.1:9090)
 	$(BIN) serve
 
-demo: build ## run the daemon on bundled sample photos (no internet needed)
+demo: services build ## run the daemon on bundled sample photos (no internet needed)
 	$(BIN) demo
 
-test: ## vet, all tests against real Postgres and RabbitMQ (started with Docker if absent) with the cgo codecs (libjpeg-turbo, libheif) and again pure Go, OpenAPI and configuration reference drift, deploy files
+services: ## make sure Postgres and RabbitMQ answer: start them where installed here, else with Docker
 	.ci/services
+
+# The codec headers are looked for when make reads this file, so the suite runs in a new make
+# once .ci/setup may have installed them.
+test: ## install what the tests need (.ci/setup: Debian packages, versitygw, services), then test-suite
+	.ci/setup
+	GOFLAGS='$(GOFLAGS_IN)' $(MAKE) --no-print-directory test-suite
+
+test-suite: ## vet, all tests against real Postgres and RabbitMQ with the cgo codecs (libjpeg-turbo, libheif) and again pure Go, OpenAPI and configuration reference drift, deploy files
 	$(codec-check)
 	$(GO) vet ./...
 	CGO_ENABLED=0 $(GO) vet ./...

@@ -47,7 +47,7 @@ type Config struct {
 	API        api.Config
 }
 
-// DefaultConfig is the configuration with nothing set: the defaults README.md lists.
+// DefaultConfig is the configuration with nothing set: the defaults docs/configuration.md lists.
 func DefaultConfig() Config {
 	return Config{
 		Role:       RoleAll,

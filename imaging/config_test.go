@@ -54,6 +54,6 @@ func TestDefaultConfigMatchesSpec(t *testing.T) {
 	t.Parallel()
 	want := Config{Size: 320, Quality: 90, MaxPixels: 50_000_000, DecodeTimeout: time.Minute}
 	if got := DefaultConfig(); got != want {
-		t.Fatalf("DefaultConfig() = %+v, want %+v (SPEC.md defaults, and a minute to decode)", got, want)
+		t.Fatalf("DefaultConfig() = %+v, want %+v (docs/contract.md defaults, and a minute to decode)", got, want)
 	}
 }

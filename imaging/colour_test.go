@@ -1,0 +1,238 @@
+package imaging
+
+import (
+	"bytes"
+	"image"
+	"testing"
+)
+
+// photoFormats encode a picture in a format we read profiles from, with icc embedded (or none
+// when icc is nil).
+var photoFormats = []struct {
+	name   string
+	encode func(tb testing.TB, img *image.RGBA, icc []byte) []byte
+}{
+	{"JPEG", func(tb testing.TB, img *image.RGBA, icc []byte) []byte {
+		jpg := encodeJPEGTest(tb, img)
+		if icc == nil {
+			return jpg
+		}
+		return withJPEGProfile(jpg, icc, 4000) // several segments for the larger profiles
+	}},
+	{"PNG", func(tb testing.TB, img *image.RGBA, icc []byte) []byte {
+		p := encodePNG(tb, img)
+		if icc == nil {
+			return p
+		}
+		return withPNGChunk(p, "iCCP", iccpChunk(tb, icc))
+	}},
+	{"TIFF", func(_ testing.TB, img *image.RGBA, icc []byte) []byte { return rgbTIFF(img, icc) }},
+}
+
+// TestProfilesAreConvertedToSRGB: a photo converted into another space and tagged with its
+// profile makes the thumbnail the sRGB photo makes, within the profile's tolerance; the same
+// pixels with the profile dropped (what photoproc did before) do not.
+func TestProfilesAreConvertedToSRGB(t *testing.T) {
+	t.Parallel()
+	m := newMaker(t, nil)
+	defer m.Close()
+	photo := srgbPhoto(t)
+	for _, pf := range photoFormats {
+		want, _ := thumbPixels(t, m, pf.encode(t, photo, nil))
+		for _, p := range rgbTestProfiles(t) {
+			converted := toSpace(t, photo, p.icc)
+			got, th := thumbPixels(t, m, pf.encode(t, converted, p.icc))
+			before, _ := thumbPixels(t, m, pf.encode(t, converted, nil))
+			after, was := maxOf(meanAbsError(t, got, want)), maxOf(meanAbsError(t, before, want))
+			t.Logf("%s %s: error %.2f without conversion, %.2f with; %+v", pf.name, p.name, was, after, th.Colour)
+			if !th.Colour.Converted || th.Colour.Ignored != "" {
+				t.Errorf("%s %s: not converted: %+v", pf.name, p.name, th.Colour)
+			}
+			if after > p.tol {
+				t.Errorf("%s %s: thumbnail %.2f from the sRGB photo's, want at most %.1f", pf.name, p.name, after, p.tol)
+			}
+			if was < 1.5*after {
+				t.Errorf("%s %s: without conversion %.2f, with %.2f: the test photo does not tell them apart", pf.name, p.name, was, after)
+			}
+		}
+	}
+}
+
+// TestSRGBAndUntaggedAreLeftAsTheyWere: a photo without a profile, or with any of the usual
+// sRGB profiles, comes out with exactly the pixels it had before profiles were read.
+func TestSRGBAndUntaggedAreLeftAsTheyWere(t *testing.T) {
+	t.Parallel()
+	m := newMaker(t, nil)
+	defer m.Close()
+	photo := srgbPhoto(t)
+	srgbProfiles := map[string][]byte{
+		"ours":   rgbProfile(bt709, srgbCurve, "sRGB"),
+		"colord": readTestdata(t, "icc/sRGB-colord.icc"),
+		"v2":     readTestdata(t, "icc/sRGB-v2.icc"),
+	}
+	for _, pf := range photoFormats {
+		want, th := thumbPixels(t, m, pf.encode(t, photo, nil))
+		if th.Colour != (ColourInfo{}) {
+			t.Errorf("%s untagged: %+v", pf.name, th.Colour)
+		}
+		for name, icc := range srgbProfiles {
+			got, th := thumbPixels(t, m, pf.encode(t, photo, icc))
+			if !bytes.Equal(got.Pix, want.Pix) {
+				t.Errorf("%s with the %s sRGB profile: pixels changed (%v)", pf.name, name, meanAbsError(t, got, want))
+			}
+			if th.Colour.Converted || th.Colour.Ignored != "" || th.Colour.Profile == "" {
+				t.Errorf("%s with the %s sRGB profile: %+v", pf.name, name, th.Colour)
+			}
+		}
+	}
+}
+
+// TestPNGChunksDeclareSpaces: PNG's sRGB, cHRM and gAMA, and cICP chunks are read as browsers
+// read them.
+func TestPNGChunksDeclareSpaces(t *testing.T) {
+	t.Parallel()
+	m := newMaker(t, nil)
+	defer m.Close()
+	photo := srgbPhoto(t)
+	plain := encodePNG(t, photo)
+	want, _ := thumbPixels(t, m, plain)
+	p3 := encodePNG(t, toSpace(t, photo, displayP3Profile()))
+	u32 := func(v ...uint32) []byte {
+		var b []byte
+		for _, x := range v {
+			b = append(b, byte(x>>24), byte(x>>16), byte(x>>8), byte(x))
+		}
+		return b
+	}
+	p3CHRM := u32(31270, 32900, 68000, 32000, 26500, 69000, 15000, 6000)
+	for _, tc := range []struct {
+		name      string
+		src       []byte
+		converted bool
+	}{
+		{"sRGB chunk", withPNGChunk(plain, "sRGB", []byte{0}), false},
+		{"cICP sRGB", withPNGChunk(plain, "cICP", []byte{1, 13, 0, 1}), false},
+		{"cICP Display P3", withPNGChunk(p3, "cICP", []byte{12, 13, 0, 1}), true},
+		{"cHRM P3 with sRGB's curve", withPNGChunk(p3, "cHRM", p3CHRM), true},
+	} {
+		got, th := thumbPixels(t, m, tc.src)
+		if th.Colour.Converted != tc.converted || th.Colour.Ignored != "" {
+			t.Errorf("%s: %+v", tc.name, th.Colour)
+		}
+		if e := maxOf(meanAbsError(t, got, want)); e > 4 {
+			t.Errorf("%s: %.2f from the sRGB thumbnail", tc.name, e)
+		}
+	}
+	// gAMA alone: gamma 1/2.2 with sRGB primaries, darker than sRGB in the shadows: level 10
+	// is 0.0008 of white's light, which sRGB encodes as level 2.6.
+	dark := image.NewRGBA(image.Rect(0, 0, 64, 64))
+	for i := range dark.Pix {
+		dark.Pix[i] = 10
+		if i%4 == 3 {
+			dark.Pix[i] = 255
+		}
+	}
+	got, th := thumbPixels(t, m, withPNGChunk(encodePNG(t, dark), "gAMA", u32(45455)))
+	if !th.Colour.Converted || got.Pix[0] < 2 || got.Pix[0] > 4 {
+		t.Errorf("gAMA 1/2.2: level 10 came out %d, want 3 (%+v)", got.Pix[0], th.Colour)
+	}
+}
+
+func mean(img *image.RGBA) float64 {
+	var s float64
+	for i, v := range img.Pix {
+		if i%4 != 3 {
+			s += float64(v)
+		}
+	}
+	return s / float64(len(img.Pix)*3/4)
+}
+
+// TestBadProfilesAreIgnored: a profile that cannot be used never fails the photo: it is
+// ignored, saying why, and the pixels come out as they did without it.
+func TestBadProfilesAreIgnored(t *testing.T) {
+	t.Parallel()
+	m := newMaker(t, nil)
+	defer m.Close()
+	photo := srgbPhoto(t)
+	plain := encodeJPEGTest(t, photo)
+	want, _ := thumbPixels(t, m, plain)
+	p3 := displayP3Profile()
+	lying := append([]byte{}, p3...)
+	lying[131] = 0xff // a tag count past the end
+	cut := p3[:len(p3)/2]
+	huge := make([]byte, maxProfileBytes+1)
+	copy(huge, p3)
+	garbage := bytes.Repeat([]byte("not a profile "), 100)
+	for _, tc := range []struct {
+		name string
+		src  []byte
+	}{
+		{"truncated", withJPEGProfile(plain, cut, 60000)},
+		{"lying tag count", withJPEGProfile(plain, lying, 60000)},
+		{"not a profile", withJPEGProfile(plain, garbage, 60000)},
+		{"larger than read", withJPEGProfile(plain, huge, 65000)},
+		{"a segment missing", withJPEGProfile(plain, p3, 100)[:0]},
+		{"CMYK profile on RGB pixels", cmykOnRGB(t, plain)},
+		{"grey profile on RGB pixels", withJPEGProfile(plain, greyProfile(1.8), 60000)},
+	} {
+		if len(tc.src) == 0 {
+			src := withJPEGProfile(plain, p3, 100)
+			// Drop the second APP2 segment.
+			i := bytes.Index(src[2:], []byte("\xff\xe2"))
+			j := bytes.Index(src[2+i+2:], []byte("\xff\xe2"))
+			k := bytes.Index(src[2+i+2+j+2:], []byte("\xff\xe2"))
+			start, end := 2+i+2+j, 2+i+2+j+2+k
+			tc.src = append(append([]byte{}, src[:start]...), src[end:]...)
+		}
+		got, th := thumbPixels(t, m, tc.src)
+		if th.Colour.Converted || th.Colour.Ignored == "" {
+			t.Errorf("%s: %+v", tc.name, th.Colour)
+		}
+		t.Logf("%s: %s", tc.name, th.Colour.Ignored)
+		if !bytes.Equal(got.Pix, want.Pix) {
+			t.Errorf("%s: pixels changed", tc.name)
+		}
+	}
+}
+
+// cmykOnRGB is plain with a CMYK profile; a test skips it where the profile is not installed
+// only outside CI (.ci/packages installs it).
+func cmykOnRGB(t *testing.T, plain []byte) []byte {
+	return withJPEGProfile(plain, readCMYKProfile(t), 60000)
+}
+
+// TestColourCacheKeepsOneTransformPerProfile: the same profile is read and built once, and the
+// cache stays within its bounds.
+func TestColourCacheKeepsOneTransformPerProfile(t *testing.T) {
+	t.Parallel()
+	var c colourCache
+	defer c.close()
+	jpg := func(icc []byte) *jpegInfo {
+		j := inspectJPEG(withJPEGProfile(encodeJPEGTest(t, quadrants(16, 16, upright)), icc, 60000))
+		return &j
+	}
+	p3 := jpg(displayP3Profile())
+	first := c.find(formatJPEG, nil, p3)
+	first.prepare()
+	second := c.find(formatJPEG, nil, p3)
+	if second.entry != first.entry || second.cost() != 0 {
+		t.Fatalf("the second photo of a profile did not find its transform")
+	}
+	first.release()
+	second.release()
+	for i := range maxCachedTransforms + 5 {
+		icc := rgbProfile(primaries{xy{0.55 + float64(i)/500, 0.33}, xy{0.3, 0.6}, xy{0.15, 0.06}, d65}, srgbCurve, "test")
+		u := c.find(formatJPEG, nil, jpg(icc))
+		u.prepare()
+		if !u.info().Converted {
+			t.Fatalf("profile %d: %+v", i, u.info())
+		}
+		u.release()
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.lru.Len() != maxCachedTransforms || len(c.entries) != maxCachedTransforms {
+		t.Errorf("cache holds %d entries (%d in the map), bound %d", c.lru.Len(), len(c.entries), maxCachedTransforms)
+	}
+}

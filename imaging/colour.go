@@ -136,7 +136,7 @@ func (u *colourUse) apply(img *image.RGBA) ColourInfo {
 func (u *colourUse) info() ColourInfo {
 	info := ColourInfo{Profile: u.src.label, Ignored: u.src.ignored}
 	if e := u.entry; e != nil {
-		if e.name != "" {
+		if e.name != "" && u.src.label == "ICC profile" {
 			info.Profile = fmt.Sprintf("%s %q", u.src.label, e.name)
 		}
 		info.Ignored, info.Converted = e.ignored, e.conv != nil

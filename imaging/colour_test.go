@@ -2,8 +2,13 @@ package imaging
 
 import (
 	"bytes"
+	"encoding/binary"
+	"path/filepath"
+	"strings"
 	"image"
 	"testing"
+
+	"github.com/photoproc/photoproc/imaging/heiftest"
 )
 
 // photoFormats encode a picture in a format we read profiles from, with icc embedded (or none
@@ -234,5 +239,95 @@ func TestColourCacheKeepsOneTransformPerProfile(t *testing.T) {
 	defer c.mu.Unlock()
 	if c.lru.Len() != maxCachedTransforms || len(c.entries) != maxCachedTransforms {
 		t.Errorf("cache holds %d entries (%d in the map), bound %d", c.lru.Len(), len(c.entries), maxCachedTransforms)
+	}
+}
+
+// TestFormatSamplesAreConverted: WebP with an ICC profile, HEIC and AVIF with an ICC profile
+// and with an nclx box of Display P3, made by cwebp and heif-enc from the same photo in
+// Display P3 (testdata/colour), come out as the same encoders' sRGB files do.
+func TestFormatSamplesAreConverted(t *testing.T) {
+	if *colourSamples != "" {
+		writeColourSources(t, *colourSamples)
+		return
+	}
+	t.Parallel()
+	m := newMaker(t, nil)
+	defer m.Close()
+	cases := []struct{ srgb, p3 string }{
+		{"srgb.webp", "p3-icc.webp"},
+		{"srgb.heic", "p3-icc.heic"}, {"srgb.heic", "p3-nclx.heic"},
+		{"srgb.avif", "p3-icc.avif"}, {"srgb.avif", "p3-nclx.avif"},
+	}
+	for _, tc := range cases {
+		untagged := colourSample(t, strings.Replace(tc.p3, strings.TrimSuffix(strings.TrimPrefix(tc.p3, "p3-"), filepath.Ext(tc.p3)), "untagged", 1))
+		var src []byte
+		if strings.Contains(tc.p3, "nclx") {
+			src = withNCLX(t, untagged, 12, 13)
+		} else {
+			src = colourSample(t, tc.p3)
+		}
+		if f, _ := sniff(src); (f == formatHEIC || f == formatAVIF) && HEIFCodec == "none" {
+			continue // refused without libheif (heif_std_test.go)
+		}
+		want, _ := thumbPixels(t, m, colourSample(t, tc.srgb))
+		got, th := thumbPixels(t, m, src)
+		before, _ := thumbPixels(t, m, untagged)
+		after, was := maxOf(meanAbsError(t, got, want)), maxOf(meanAbsError(t, before, want))
+		t.Logf("%s: error %.2f without conversion, %.2f with; %+v", tc.p3, was, after, th.Colour)
+		if !th.Colour.Converted || after > 4 || after >= was {
+			t.Errorf("%s: %.2f from %s's thumbnail, %.2f untagged (%+v)", tc.p3, after, tc.srgb, was, th.Colour)
+		}
+	}
+}
+
+// withNCLX returns a HEIF file with its primary image's colour properties replaced by an nclx
+// box of those primaries and transfer characteristics (BT.601 matrix, full range): heif-enc
+// 1.15 writes "unspecified" whatever its options say.
+func withNCLX(tb testing.TB, src []byte, prim, transfer int) []byte {
+	tb.Helper()
+	f, err := heiftest.Read(src)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	item := &f.Items[f.Primary]
+	props := item.Props[:0]
+	for _, p := range item.Props {
+		if string(p[4:8]) != "colr" {
+			props = append(props, p)
+		}
+	}
+	body := binary.BigEndian.AppendUint16([]byte("nclx"), uint16(prim))
+	body = binary.BigEndian.AppendUint16(body, uint16(transfer))
+	body = binary.BigEndian.AppendUint16(body, 6)
+	item.Props = append(props, heiftest.Box("colr", append(body, 0x80)))
+	return f.Bytes()
+}
+
+// TestCMYKProfileIsUsed: a CMYK JPEG with its press profile (made from the photo by Little
+// CMS's jpgicc, relative colorimetric with black point compensation, as Photoshop converts)
+// comes out close to the sRGB photo with Little CMS; without it the naive conversion stays.
+// Close is 6, not 4: a press profile's gamut (SWOP) holds fewer colours than sRGB's, so the
+// round trip through CMYK loses the photo's most saturated ones.
+func TestCMYKProfileIsUsed(t *testing.T) {
+	t.Parallel()
+	m := newMaker(t, nil)
+	defer m.Close()
+	want := (&worker{}).resize(srgbPhoto(t), 320, 240, true)
+	plain := colourSample(t, "cmyk.jpg")
+	naive, th := thumbPixels(t, m, plain)
+	if th.Colour != (ColourInfo{}) {
+		t.Errorf("untagged CMYK: %+v", th.Colour)
+	}
+	got, th := thumbPixels(t, m, withJPEGProfile(plain, readCMYKProfile(t), 60000))
+	after, was := maxOf(meanAbsError(t, got, want)), maxOf(meanAbsError(t, naive, want))
+	t.Logf("CMYK: error %.2f with the naive conversion, %.2f with the profile; %+v", was, after, th.Colour)
+	if !lcmsBuilt {
+		if th.Colour.Converted || !strings.Contains(th.Colour.Ignored, "Little CMS") || !bytes.Equal(got.Pix, naive.Pix) {
+			t.Errorf("without Little CMS: %+v, pixels equal: %v", th.Colour, bytes.Equal(got.Pix, naive.Pix))
+		}
+		return
+	}
+	if !th.Colour.Converted || after > 6 || after >= was {
+		t.Errorf("CMYK with its profile: %.2f from the sRGB photo, naive %.2f (%+v)", after, was, th.Colour)
 	}
 }

@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"compress/zlib"
 	"encoding/binary"
+	"flag"
 	"hash/crc32"
 	"image"
 	"image/draw"
 	"image/jpeg"
 	"os"
+	"path/filepath"
 	"sort"
 	"testing"
 
@@ -238,4 +240,25 @@ func readCMYKProfile(tb testing.TB) []byte {
 		tb.Fatal(err)
 	}
 	return b
+}
+
+// colourSamples, when set, names a folder where TestFormatSamplesAreConverted writes the PNGs
+// that testdata/colour's WebP, HEIC and AVIF files are made from (testdata/README.md).
+var colourSamples = flag.String("colour-samples", "", "write the sources of testdata/colour into this folder")
+
+// writeColourSources writes the photo at 320x240 in sRGB, in Display P3 with its profile, and
+// in Display P3 untagged, to which tests add an nclx box.
+func writeColourSources(tb testing.TB, dir string) {
+	photo := (&worker{}).resize(srgbPhoto(tb), 320, 240, true)
+	p3 := toSpace(tb, photo, displayP3Profile())
+	for name, b := range map[string][]byte{
+		"srgb.png":        encodePNG(tb, photo),
+		"p3.png":          withPNGChunk(encodePNG(tb, p3), "iCCP", iccpChunk(tb, displayP3Profile())),
+		"p3-untagged.png": encodePNG(tb, p3),
+		"display-p3.icc":  displayP3Profile(),
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			tb.Fatal(err)
+		}
+	}
 }

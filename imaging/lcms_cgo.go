@@ -155,7 +155,7 @@ const (
 // newLCMSTransform builds the transform from an ICC profile of colour space space ("RGB ",
 // "GRAY" or "CMYK") to sRGB, reading pixels laid out as format. It returns an error saying why
 // Little CMS refused the profile.
-func newLCMSTransform(icc []byte, space string, format C.cmsUInt32Number) (*lcmsTransform, error) {
+func newLCMSTransform(icc []byte, space string, format uint32) (*lcmsTransform, error) {
 	if len(icc) == 0 || len(icc) > maxProfileBytes {
 		return nil, fmt.Errorf("a profile of %d bytes", len(icc))
 	}
@@ -168,7 +168,7 @@ func newLCMSTransform(icc []byte, space string, format C.cmsUInt32Number) (*lcms
 	}
 	sig := C.cmsUInt32Number(uint32(space[0])<<24 | uint32(space[1])<<16 | uint32(space[2])<<8 | uint32(space[3]))
 	cicc := C.CBytes(icc)
-	t := C.toSRGB(ctx, cicc, C.cmsUInt32Number(len(icc)), sig, format, lcmsIntent, lcmsFlags)
+	t := C.toSRGB(ctx, cicc, C.cmsUInt32Number(len(icc)), sig, C.cmsUInt32Number(format), lcmsIntent, lcmsFlags)
 	C.free(cicc)
 	l := &lcmsTransform{ctx: ctx, state: state, t: t, opaque: format == lcmsAdobeCMYK}
 	if t == nil {
@@ -206,13 +206,16 @@ func (l *lcmsTransform) close() {
 	*l = lcmsTransform{}
 }
 
+// lcmsBuilt says Little CMS converts profiles in this build.
+const lcmsBuilt = true
+
 // colourBuildCost is what the memory budget charges a photo whose transform must be built.
 const colourBuildCost = lcmsMemoryLimit
 
 // newConverter makes the converter of a profile with Little CMS, for pixels of that kind, and
 // says how much memory it holds.
 func newConverter(p *iccProfile, icc []byte, pixels pixelKind) (pixelConverter, int64, error) {
-	format := C.cmsUInt32Number(lcmsRGBA)
+	format := uint32(lcmsRGBA)
 	switch pixels {
 	case greyPixels:
 		format = lcmsGreyInRGBA

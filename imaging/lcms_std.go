@@ -11,6 +11,9 @@ func ColourEngine() string {
 	return "pure Go (matrix/TRC and grey profiles; CMYK and other LUT-based profiles are not converted)"
 }
 
+// lcmsBuilt says Little CMS converts profiles in this build.
+const lcmsBuilt = false
+
 // colourBuildCost: the pure-Go converter's tables take 3 KB, and the sRGB encoding table
 // (64 KB) is shared.
 const colourBuildCost = 0

@@ -3,9 +3,9 @@ package imaging
 import (
 	"bytes"
 	"encoding/binary"
+	"image"
 	"path/filepath"
 	"strings"
-	"image"
 	"testing"
 
 	"github.com/photoproc/photoproc/imaging/heiftest"

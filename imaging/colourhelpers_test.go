@@ -262,3 +262,22 @@ func writeColourSources(tb testing.TB, dir string) {
 		}
 	}
 }
+
+// hugeCLUTProfile is a CMYK profile of a few hundred bytes whose A2B0 table (lut16Type)
+// declares 80 grid points per input: 80⁴ × 3 samples of 2 bytes, 246 MB that the data does not
+// hold. Without a limit, Little CMS allocates it before finding the data missing.
+func hugeCLUTProfile() []byte {
+	lut := []byte("mft2\x00\x00\x00\x00")
+	lut = append(lut, 4, 3, 80, 0)
+	for i := range 9 { // the identity matrix
+		v := uint32(0)
+		if i%4 == 0 {
+			v = 1 << 16
+		}
+		lut = binary.BigEndian.AppendUint32(lut, v)
+	}
+	lut = binary.BigEndian.AppendUint16(lut, 2)
+	lut = binary.BigEndian.AppendUint16(lut, 2)
+	lut = append(lut, make([]byte, 64)...)
+	return writeICC("prtr", "CMYK", []iccTag{{"desc", mlucTag("huge")}, {"wtpt", xyzTag(iccD50)}, {"A2B0", lut}})
+}

@@ -15,7 +15,7 @@ package imaging
 // built from legitimate press profiles take a few megabytes. With the limit, any profile costs
 // at most that much; past it, lcms fails cleanly and the profile is ignored.
 typedef struct {
-	size_t used, limit;
+	size_t used, peak, limit;
 	char error[160];
 } lcmsState;
 
@@ -31,7 +31,9 @@ static void *capMalloc(cmsContext id, cmsUInt32Number size) {
 	if (p == NULL)
 		return NULL;
 	*(size_t *)p = size;
-	__atomic_add_fetch(&s->used, size, __ATOMIC_RELAXED);
+	used = __atomic_add_fetch(&s->used, size, __ATOMIC_RELAXED);
+	if (used > s->peak)
+		s->peak = used; // only building a transform allocates: one goroutine
 	return p + HDR;
 }
 
@@ -193,8 +195,9 @@ func (l *lcmsTransform) convert(pix []byte) {
 	}
 }
 
-// bytes is the memory the transform holds.
+// bytes is the memory the transform holds; peak the most it held while it was built.
 func (l *lcmsTransform) bytes() int64 { return int64(l.state.used) }
+func (l *lcmsTransform) peak() int64  { return int64(l.state.peak) }
 
 // close frees the transform, its context and what they hold.
 func (l *lcmsTransform) close() {

@@ -64,3 +64,34 @@ func TestMatrixTransformMatchesLittleCMS(t *testing.T) {
 		}
 	}
 }
+
+// TestLittleCMSMemoryIsBounded: building transforms stays far within Little CMS's limit for real
+// profiles, and a profile that declares tables larger than the limit is refused, not
+// allocated.
+func TestLittleCMSMemoryIsBounded(t *testing.T) {
+	t.Parallel()
+	for name, tc := range map[string]struct {
+		icc    []byte
+		space  string
+		format uint32
+	}{
+		"Display P3": {displayP3Profile(), "RGB ", lcmsRGBA},
+		"ProPhoto":   {readTestdata(t, "icc/ProPhotoRGB.icc"), "RGB ", lcmsRGBA},
+		"press CMYK": {readCMYKProfile(t), "CMYK", lcmsAdobeCMYK},
+	} {
+		l, err := newLCMSTransform(tc.icc, tc.space, tc.format)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		t.Logf("%s (%d bytes): %d KB while built, %d KB kept", name, len(tc.icc), l.peak()>>10, l.bytes()>>10)
+		if l.peak() > lcmsMemoryLimit/4 {
+			t.Errorf("%s: %d bytes while built, a quarter of the limit is %d", name, l.peak(), lcmsMemoryLimit/4)
+		}
+		l.close()
+	}
+	_, err := newLCMSTransform(hugeCLUTProfile(), "CMYK", lcmsAdobeCMYK)
+	if err == nil {
+		t.Fatal("a profile declaring 240 MB of tables was built")
+	}
+	t.Logf("huge tables: %v", err)
+}

@@ -11,25 +11,30 @@ BENCHCOUNT   ?= 6
 SWAGGER_UI   ?= 5.35.0
 BENCHSTAT    := $(GO) run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
 
-# The default build decodes JPEG with libjpeg-turbo and HEIC/AVIF with libheif, both through
-# cgo. Where cgo is on but a header is missing, every go command here (and the builds tests
-# make) leaves that codec out through GOFLAGS, and build and test say so in one line: without
-# turbojpeg.h the purego tag (no cgo codec at all: pure-Go JPEG, HEIC and AVIF refused);
-# without libheif/heif.h the noheif tag (HEIC and AVIF refused, libjpeg-turbo kept).
+# The default build decodes JPEG with libjpeg-turbo and HEIC/AVIF with libheif, and converts
+# colour profiles with Little CMS, all through cgo. Where cgo is on but a header is missing,
+# every go command here (and the builds tests make) leaves that library out through GOFLAGS,
+# and build and test say so: without turbojpeg.h the purego tag (no cgo library at all:
+# pure-Go JPEG, HEIC and AVIF refused, matrix/TRC profiles converted in Go); without
+# libheif/heif.h the noheif tag (HEIC and AVIF refused); without lcms2.h the nolcms tag
+# (matrix/TRC profiles converted in Go, CMYK and other LUT profiles not converted).
 CGO_ON       := $(filter 1,$(shell $(GO) env CGO_ENABLED))
 has-header    = $(shell printf '\043include <$(1)>\n' | $$($(GO) env CC) -E -x c - >/dev/null 2>&1 && echo yes)
 TURBOJPEG    := $(if $(CGO_ON),$(call has-header,turbojpeg.h))
 LIBHEIF      := $(if $(CGO_ON),$(call has-header,libheif/heif.h))
+LCMS         := $(if $(CGO_ON),$(call has-header,lcms2.h))
 PUREGO       := $(if $(CGO_ON),$(if $(TURBOJPEG),,yes))
 NOHEIF       := $(if $(CGO_ON),$(if $(PUREGO),,$(if $(LIBHEIF),,yes)))
-ifdef PUREGO
-export GOFLAGS := $(strip $(GOFLAGS) -tags=purego)
-else ifdef NOHEIF
-export GOFLAGS := $(strip $(GOFLAGS) -tags=noheif)
+NOLCMS       := $(if $(CGO_ON),$(if $(PUREGO),,$(if $(LCMS),,yes)))
+comma        := ,
+TAGS         := $(if $(PUREGO),purego,$(subst $() $(),$(comma),$(strip $(if $(NOHEIF),noheif) $(if $(NOLCMS),nolcms))))
+ifneq ($(TAGS),)
+export GOFLAGS := $(strip $(GOFLAGS) -tags=$(TAGS))
 endif
 PUREGO-WARN  := libjpeg-turbo's header is missing (apt-get install libturbojpeg0-dev): building without cgo codecs, so JPEG is decoded in pure Go (about 6x the CPU per photo) and HEIC/AVIF are refused
 NOHEIF-WARN  := libheif's header is missing (apt-get install libheif-dev): building without libheif, so HEIC and AVIF photos will be refused
-codec-check   = $(if $(PUREGO)$(NOHEIF),@echo "warning: $(if $(PUREGO),$(PUREGO-WARN),$(NOHEIF-WARN))" >&2)
+NOLCMS-WARN  := Little CMS's header is missing (apt-get install liblcms2-dev): building without it, so CMYK and other LUT-based colour profiles will not be converted
+codec-check   = $(if $(PUREGO),@echo "warning: $(PUREGO-WARN)" >&2,$(if $(NOHEIF),@echo "warning: $(NOHEIF-WARN)" >&2)$(if $(NOLCMS),$(if $(NOHEIF),;,@) echo "warning: $(NOLCMS-WARN)" >&2))
 
 .PHONY: swagger-ui build run demo test test-go check-openapi bench bench-e2e bench-compare bench-vs-seed lint fmt openapi fuzz \
         start stop logs create-db psql shell revise-db upgrade-db downgrade-db clean help

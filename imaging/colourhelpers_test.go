@@ -80,11 +80,15 @@ func toSpace(tb testing.TB, img *image.RGBA, icc []byte) *image.RGBA {
 	for c := range 3 {
 		encode[c] = inverseCurve(p.rgb.trc[c])
 	}
+	var decode [256]float64
+	for v := range decode {
+		decode[v] = srgbCurve.eval(float64(v) / 255)
+	}
 	out := image.NewRGBA(img.Rect)
 	for i := 0; i < len(img.Pix); i += 4 {
 		var lin [3]float64
 		for c := range 3 {
-			lin[c] = srgbCurve.eval(float64(img.Pix[i+c]) / 255)
+			lin[c] = decode[img.Pix[i+c]]
 		}
 		v := apply(m, lin)
 		for c := range 3 {

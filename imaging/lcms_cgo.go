@@ -216,7 +216,8 @@ const lcmsBuilt = true
 const colourBuildCost = lcmsMemoryLimit
 
 // newConverter makes the converter of a profile with Little CMS, for pixels of that kind, and
-// says how much memory it holds.
+// says how much memory it holds: for CMYK and other profiles of tables (matrix/TRC profiles
+// are converted in Go, colour.go).
 func newConverter(p *iccProfile, icc []byte, pixels pixelKind) (pixelConverter, int64, error) {
 	format := uint32(lcmsRGBA)
 	switch pixels {

@@ -21,9 +21,10 @@ const colourBuildCost = 0
 // errNeedsLCMS is why this build converts no CMYK or LUT-based profile.
 var errNeedsLCMS = errors.New("a CMYK or LUT-based profile needs Little CMS, which this build of photoproc lacks")
 
-// newConverter makes the pure-Go converter of a matrix/TRC or grey profile. Other profiles
-// (CMYK, printers, LUT-only RGB) keep what builds did before profiles were read: the pixels are
-// taken as sRGB, and CMYK goes through the naive conversion (cmyk.go).
+// newConverter converts, for want of Little CMS, the profiles of both a matrix/TRC model and
+// tables by their matrix (lcms would use the tables, which usually describe the same space).
+// Other profiles (CMYK, printers, RGB of tables alone) keep what builds did before profiles were
+// read: the pixels are taken as sRGB, and CMYK goes through the naive conversion (cmyk.go).
 func newConverter(p *iccProfile, _ []byte, pixels pixelKind) (pixelConverter, int64, error) {
 	switch {
 	case pixels == cmykPixels:

@@ -331,3 +331,12 @@ func TestCMYKProfileIsUsed(t *testing.T) {
 		t.Errorf("CMYK with its profile: %.2f from the sRGB photo, naive %.2f (%+v)", after, was, th.Colour)
 	}
 }
+
+// TestDisplayP3TestProfileIsCommitted: testdata/icc/display-p3.icc, which make bench-compare
+// embeds, is the profile the tests make.
+func TestDisplayP3TestProfileIsCommitted(t *testing.T) {
+	t.Parallel()
+	if !bytes.Equal(readTestdata(t, "icc/display-p3.icc"), displayP3Profile()) {
+		t.Error("testdata/icc/display-p3.icc differs from displayP3Profile(): write it again")
+	}
+}

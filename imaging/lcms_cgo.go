@@ -123,8 +123,9 @@ func ColourEngine() string {
 }
 
 // lcmsMemoryLimit is the most memory Little CMS may take to open one profile and build its
-// transform, and keep for the transform: 20 times what a 2 MB press CMYK profile was measured
-// to take (docs/colour.md). The budget charges it to a photo whose transform must be built.
+// transform, and keep for the transform: 13 times what a press CMYK profile of 187 KB was
+// measured to take while built (docs/colour.md). The budget charges it to a photo whose
+// transform must be built.
 const lcmsMemoryLimit = 16 << 20
 
 // lcmsTransform is a Little CMS transform to 8-bit sRGB RGBA, in a context of its own. One
@@ -140,7 +141,7 @@ type lcmsTransform struct {
 
 // Pixel layouts the transforms read, all 4 bytes a pixel as the decoders give them.
 const (
-	// lcmsRGBA is premultiplied-or-opaque RGBA; only opaque pictures are converted.
+	// lcmsRGBA is RGBA whose alpha is left as it is: thumbnails are converted once opaque.
 	lcmsRGBA = C.TYPE_RGBA_8
 	// lcmsGreyInRGBA reads the grey value of an RGBA pixel whose three channels are equal.
 	lcmsGreyInRGBA = C.GREY_IN_RGBA

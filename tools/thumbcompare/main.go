@@ -16,9 +16,10 @@
 // that large), written into the temporary folder.
 //
 // -p3 adds the 12 MP photo with a Display P3 profile embedded, as iPhones tag theirs, for what
-// converting a profile costs (photoproc and vipsthumbnail convert to sRGB, Pillow does not).
-// Its pixels are the untagged photo's, so its quality columns measure the colour change
-// against the untagged photo's reference, not an error.
+// converting a profile costs: photoproc converts to sRGB; vipsthumbnail 8.14 keeps the profile
+// in its thumbnail instead, and Pillow drops it. Its pixels are the untagged photo's, so its
+// quality columns measure photoproc's colour change against the untagged photo's reference,
+// not an error.
 //
 // Quality: each tool's thumbnail is compared with a reference made from the fully decoded
 // source (Go's image/jpeg) by bild's Lanczos filter, in mean absolute error per channel (0–255)

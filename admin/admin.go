@@ -18,8 +18,8 @@ import (
 	"github.com/photoproc/photoproc/metrics"
 	"github.com/photoproc/photoproc/openapi"
 	"github.com/photoproc/photoproc/queue"
-	"github.com/photoproc/photoproc/storage"
 	"github.com/photoproc/photoproc/store"
+	"github.com/photoproc/photoproc/thumbstore"
 )
 
 // Config configures the admin listener.
@@ -71,10 +71,10 @@ type PoolControl interface {
 	Stats() metrics.PoolStats
 }
 
-// Thumbnails reads stored thumbnails by the URL their row records, from whichever store
+// ThumbStore reads stored thumbnails by the URL their row records, from whichever store
 // holds them.
-type Thumbnails interface {
-	Open(ctx context.Context, url string) (*storage.Object, error)
+type ThumbStore interface {
+	Open(ctx context.Context, url string) (*thumbstore.Object, error)
 }
 
 // History is the last hour of this process's throughput, latency and failures
@@ -92,12 +92,12 @@ type Deps struct {
 	Publisher  Publisher
 	Queue      QueueStats
 	Pool       PoolControl
-	Thumbnails Thumbnails
+	ThumbStore ThumbStore
 	History    History
 	Ready      []api.Check
 	Logger     *slog.Logger
-	// Storage says where thumbnails are stored, for the page.
-	Storage string
+	// ThumbStoreName says where thumbnails are stored, for the page.
+	ThumbStoreName string
 	// Now is the clock History is read by; default time.Now.
 	Now func() time.Time
 }
@@ -119,7 +119,7 @@ type admin struct {
 // New builds the admin listener's handler: the admin page at /, its JSON API under /api
 // (documented at /api/openapi.json and /docs), /metrics, /healthz and /readyz.
 func New(cfg Config, deps Deps) (http.Handler, error) {
-	if deps.Store == nil || deps.Queuer == nil || deps.Thumbnails == nil {
+	if deps.Store == nil || deps.Queuer == nil || deps.ThumbStore == nil {
 		return nil, fmt.Errorf("admin needs a store, a queuer and the thumbnail storage")
 	}
 	if deps.Logger == nil {

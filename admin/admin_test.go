@@ -123,7 +123,7 @@ func (b *bundle) completed(t *testing.T, w, h int, src store.Source, took store.
 	ctx := context.Background()
 	p := b.photo(t, &storetest.PhotoOpts{Status: store.StatusProcessing})
 	data := []byte("\xff\xd8 thumbnail of " + p.UUID.String())
-	url, err := b.storage.Put(ctx, p.UUID.String()+".jpg", data)
+	url, err := b.thumbstore.Put(ctx, p.UUID.String()+".jpg", data)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,8 +11,8 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/photoproc/photoproc/metrics"
-	"github.com/photoproc/photoproc/storage"
 	"github.com/photoproc/photoproc/store"
+	"github.com/photoproc/photoproc/thumbstore"
 )
 
 // GalleryItem is one of the latest thumbnails.
@@ -176,8 +176,8 @@ func (ad *admin) thumbnail(ctx context.Context, in *photoInput) (*huma.StreamRes
 			t = c // the newest is the one the store holds
 		}
 	}
-	obj, err := ad.deps.Thumbnails.Open(ctx, t.URL)
-	if errors.Is(err, storage.ErrNotFound) {
+	obj, err := ad.deps.ThumbStore.Open(ctx, t.URL)
+	if errors.Is(err, thumbstore.ErrNotFound) {
 		ad.logger(ctx).Warn("thumbnail recorded but not in storage", "photo_uuid", p.UUID, "err", err)
 		return nil, huma.Error404NotFound("This photo's thumbnail is recorded but missing from storage.")
 	}

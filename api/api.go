@@ -13,8 +13,8 @@ import (
 
 	"github.com/photoproc/photoproc/metrics"
 	"github.com/photoproc/photoproc/openapi"
-	"github.com/photoproc/photoproc/storage"
 	"github.com/photoproc/photoproc/store"
+	"github.com/photoproc/photoproc/thumbstore"
 )
 
 // Store is what the API reads from the database, and what queueing needs (QueueStore).
@@ -30,9 +30,9 @@ type Publisher interface {
 	Connected() bool
 }
 
-// Thumbnails reads stored thumbnails by the URL their row records.
-type Thumbnails interface {
-	Open(ctx context.Context, url string) (*storage.Object, error)
+// ThumbStore reads stored thumbnails by the URL their row records.
+type ThumbStore interface {
+	Open(ctx context.Context, url string) (*thumbstore.Object, error)
 	// Presign returns a link that fetches the thumbnail without credentials for expiry.
 	Presign(ctx context.Context, url string, expiry time.Duration) (string, error)
 }
@@ -47,7 +47,7 @@ type Check struct {
 type Deps struct {
 	Store      Store
 	Publisher  Publisher
-	Thumbnails Thumbnails
+	ThumbStore ThumbStore
 	Ready      []Check
 	Metrics    *metrics.Metrics
 	Logger     *slog.Logger
@@ -70,7 +70,7 @@ func New(cfg Config, deps Deps) (*API, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	if deps.Thumbnails == nil {
+	if deps.ThumbStore == nil {
 		return nil, errors.New("no thumbnail storage")
 	}
 	return newAPI(cfg, deps), nil

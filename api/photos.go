@@ -13,8 +13,8 @@ import (
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 	"github.com/google/uuid"
 
-	"github.com/photoproc/photoproc/storage"
 	"github.com/photoproc/photoproc/store"
+	"github.com/photoproc/photoproc/thumbstore"
 )
 
 // Photo is a photo as listed.
@@ -179,7 +179,7 @@ func (a *API) getThumbnail(ctx context.Context, in *photoInput) (*huma.StreamRes
 	}
 	// The URL comes from our own database, and the store refuses any that would leave it
 	// (a local directory is read through os.Root), whatever the row says.
-	obj, err := a.deps.Thumbnails.Open(ctx, t.URL)
+	obj, err := a.deps.ThumbStore.Open(ctx, t.URL)
 	if err != nil {
 		return nil, a.storageProblem(ctx, id, err)
 	}
@@ -196,7 +196,7 @@ func (a *API) getThumbnail(ctx context.Context, in *photoInput) (*huma.StreamRes
 // redirectToThumbnail answers 302 with a presigned link. The browser may keep the redirect
 // for half the link's life, so a page reloaded meanwhile reuses the image it already has.
 func (a *API) redirectToThumbnail(ctx context.Context, id uuid.UUID, t store.Thumbnail) (*huma.StreamResponse, error) {
-	link, err := a.deps.Thumbnails.Presign(ctx, t.URL, a.cfg.PresignExpiry)
+	link, err := a.deps.ThumbStore.Presign(ctx, t.URL, a.cfg.PresignExpiry)
 	if err != nil {
 		return nil, a.storageProblem(ctx, id, err)
 	}
@@ -211,7 +211,7 @@ func (a *API) redirectToThumbnail(ctx context.Context, id uuid.UUID, t store.Thu
 // storageProblem turns a store's error into a problem: a thumbnail recorded but missing is
 // 404, a store that cannot be read is 503; the details go to the log only.
 func (a *API) storageProblem(ctx context.Context, id uuid.UUID, err error) error {
-	if errors.Is(err, storage.ErrNotFound) {
+	if errors.Is(err, thumbstore.ErrNotFound) {
 		a.logger(ctx).Warn("thumbnail recorded but not in storage", "photo_uuid", id, "err", err)
 		return huma.Error404NotFound("This photo's thumbnail is recorded but missing from storage.")
 	}

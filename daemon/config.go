@@ -15,8 +15,8 @@ import (
 	"github.com/photoproc/photoproc/imaging"
 	"github.com/photoproc/photoproc/pool"
 	"github.com/photoproc/photoproc/queue"
-	"github.com/photoproc/photoproc/storage"
 	"github.com/photoproc/photoproc/store"
+	"github.com/photoproc/photoproc/thumbstore"
 )
 
 // Roles a serve process may take.
@@ -36,30 +36,30 @@ type Config struct {
 	LogFormat  string   // auto, text or json
 	LogLevel   string   // debug, info, warn or error
 
-	Store   store.Config
-	Storage storage.Config
-	Queue   queue.Config
-	Pool    pool.Config
-	Imaging imaging.Config
-	Fetch   fetch.Config
-	API     api.Config
+	Store      store.Config
+	ThumbStore thumbstore.Config
+	Queue      queue.Config
+	Pool       pool.Config
+	Imaging    imaging.Config
+	Fetch      fetch.Config
+	API        api.Config
 }
 
 // DefaultConfig is the configuration with nothing set: the defaults README.md lists.
 func DefaultConfig() Config {
 	return Config{
-		Role:      RoleAll,
-		HTTPAddr:  ":3000",
-		AdminAddr: "127.0.0.1:9090",
-		LogFormat: "auto",
-		LogLevel:  "info",
-		Store:     store.DefaultConfig(),
-		Storage:   storage.DefaultConfig(),
-		Queue:     queue.DefaultConfig(),
-		Pool:      pool.DefaultConfig(),
-		Imaging:   imaging.DefaultConfig(),
-		Fetch:     fetch.DefaultConfig(),
-		API:       api.DefaultConfig(),
+		Role:       RoleAll,
+		HTTPAddr:   ":3000",
+		AdminAddr:  "127.0.0.1:9090",
+		LogFormat:  "auto",
+		LogLevel:   "info",
+		Store:      store.DefaultConfig(),
+		ThumbStore: thumbstore.DefaultConfig(),
+		Queue:      queue.DefaultConfig(),
+		Pool:       pool.DefaultConfig(),
+		Imaging:    imaging.DefaultConfig(),
+		Fetch:      fetch.DefaultConfig(),
+		API:        api.DefaultConfig(),
 	}
 }
 
@@ -105,24 +105,24 @@ func settings() []setting {
 			if v == "" {
 				return errors.New("must not be empty")
 			}
-			c.Storage.Dir = v
+			c.ThumbStore.Dir = v
 			return nil
 		}},
 		{"PHOTOPROC_STORAGE", "storage", "where thumbnails are stored: a directory, or s3://BUCKET[/PREFIX] (endpoint, region and credentials from the AWS_* settings); empty = PHOTOPROC_THUMBS_DIR", func(c *Config, v string) error {
-			c.Storage.Location = v
-			return storage.ValidateLocation(v)
+			c.ThumbStore.Location = v
+			return thumbstore.ValidateLocation(v)
 		}},
 		{"PHOTOPROC_S3_PATH_STYLE", "s3-path-style", "path-style bucket addressing (default true when AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL is set)", func(c *Config, v string) error {
 			b, err := strconv.ParseBool(v)
 			if err != nil {
 				return fmt.Errorf("want true or false, got %q", v)
 			}
-			c.Storage.S3.PathStyle = &b
+			c.ThumbStore.S3.PathStyle = &b
 			return nil
 		}},
 		{"PHOTOPROC_PUBLIC_BASE_URL", "public-base-url", "base URL recorded before each thumbnail's key (a CDN or public bucket); empty = the storage URL", func(c *Config, v string) error {
-			c.Storage.PublicBaseURL = v
-			return storage.ValidatePublicBaseURL(v)
+			c.ThumbStore.PublicBaseURL = v
+			return thumbstore.ValidatePublicBaseURL(v)
 		}},
 		{"PHOTOPROC_THUMBNAIL_DELIVERY", "thumbnail-delivery", "stream (the API sends the thumbnail) or presigned (a redirect to a short-lived link; S3 only)", func(c *Config, v string) error {
 			return oneOf(&c.API.ThumbnailDelivery, v, api.DeliveryStream, api.DeliveryPresigned)
@@ -218,8 +218,8 @@ func LoadConfig(args []string, getenv func(string) string, fs *flag.FlagSet) (Co
 	if len(errs) > 0 {
 		return cfg, errors.Join(errs...)
 	}
-	if cfg.Storage.Backend() == storage.BackendS3 {
-		if err := awsSettings(&cfg.Storage.S3, getenv); err != nil {
+	if cfg.ThumbStore.Backend() == thumbstore.BackendS3 {
+		if err := awsSettings(&cfg.ThumbStore.S3, getenv); err != nil {
 			return cfg, err
 		}
 	}
@@ -231,14 +231,14 @@ func LoadConfig(args []string, getenv func(string) string, fs *flag.FlagSet) (Co
 
 // awsSettings reads the standard AWS settings of the S3 endpoint and region, for a bucket
 // (other AWS tools' settings never stop a local store's start); the credentials are left to
-// the AWS chain (storage.S3Config), which reads its own variables and files.
-func awsSettings(c *storage.S3Config, getenv func(string) string) error {
+// the AWS chain (thumbstore.S3Config), which reads its own variables and files.
+func awsSettings(c *thumbstore.S3Config, getenv func(string) string) error {
 	name := "AWS_ENDPOINT_URL_S3"
 	if c.Endpoint = getenv(name); c.Endpoint == "" {
 		name, c.Endpoint = "AWS_ENDPOINT_URL", getenv("AWS_ENDPOINT_URL")
 	}
 	c.Region = cmp.Or(getenv("AWS_REGION"), getenv("AWS_DEFAULT_REGION"))
-	if err := storage.ValidateEndpoint(c.Endpoint); err != nil {
+	if err := thumbstore.ValidateEndpoint(c.Endpoint); err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
 	return nil
@@ -259,7 +259,7 @@ func (c Config) Validate() error {
 		err  error
 	}{
 		{"store", c.Store.Validate()},
-		{"storage", c.Storage.Validate()},
+		{"storage", c.ThumbStore.Validate()},
 		{"queue", c.Queue.Validate()},
 		{"pool", c.Pool.Validate()},
 		{"imaging", c.Imaging.Validate()},
@@ -270,7 +270,7 @@ func (c Config) Validate() error {
 			errs = append(errs, fmt.Errorf("%s: %w", v.name, v.err))
 		}
 	}
-	if c.API.ThumbnailDelivery == api.DeliveryPresigned && c.Storage.Backend() == storage.BackendLocal {
+	if c.API.ThumbnailDelivery == api.DeliveryPresigned && c.ThumbStore.Backend() == thumbstore.BackendLocal {
 		errs = append(errs, errors.New("PHOTOPROC_THUMBNAIL_DELIVERY: presigned needs thumbnails in S3 (PHOTOPROC_STORAGE=s3://BUCKET); a local directory can only be streamed"))
 	}
 	return errors.Join(errs...)

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/photoproc/photoproc/api"
-	"github.com/photoproc/photoproc/storage"
+	"github.com/photoproc/photoproc/thumbstore"
 )
 
 // The lease sweeper looks at least twice per lease, so a short PHOTOPROC_LEASE makes abandoned
@@ -57,25 +57,25 @@ func TestStorageSettings(t *testing.T) {
 		problem string // part of the error; "" = valid
 	}{
 		{"default", nil, func(c Config) bool {
-			return c.Storage.Backend() == storage.BackendLocal && c.Storage.Dir == "./thumbs" && c.API.ThumbnailDelivery == api.DeliveryStream
+			return c.ThumbStore.Backend() == thumbstore.BackendLocal && c.ThumbStore.Dir == "./thumbs" && c.API.ThumbnailDelivery == api.DeliveryStream
 		}, ""},
 		{"thumbs dir", map[string]string{"PHOTOPROC_THUMBS_DIR": "/srv/thumbs"}, func(c Config) bool {
-			return c.Storage.Backend() == storage.BackendLocal && c.Storage.Dir == "/srv/thumbs"
+			return c.ThumbStore.Backend() == thumbstore.BackendLocal && c.ThumbStore.Dir == "/srv/thumbs"
 		}, ""},
 		{"bucket behind an endpoint", map[string]string{"PHOTOPROC_STORAGE": "s3://photos/thumbs", "AWS_ENDPOINT_URL": "http://minio:9000",
 			"AWS_ENDPOINT_URL_S3": "http://s3.internal:9000", "AWS_DEFAULT_REGION": "eu-west-1", "PHOTOPROC_THUMBNAIL_DELIVERY": "presigned"}, func(c Config) bool {
-			s := c.Storage.S3
-			return c.Storage.Backend() == storage.BackendS3 && s.Endpoint == "http://s3.internal:9000" && s.Region == "eu-west-1" &&
+			s := c.ThumbStore.S3
+			return c.ThumbStore.Backend() == thumbstore.BackendS3 && s.Endpoint == "http://s3.internal:9000" && s.Region == "eu-west-1" &&
 				s.PathStyle == nil && c.API.ThumbnailDelivery == api.DeliveryPresigned
 		}, ""},
 		{"path style off", map[string]string{"PHOTOPROC_STORAGE": "s3://photos", "PHOTOPROC_S3_PATH_STYLE": "false", "AWS_REGION": "us-west-2"}, func(c Config) bool {
-			return c.Storage.S3.PathStyle != nil && !*c.Storage.S3.PathStyle && c.Storage.S3.Region == "us-west-2"
+			return c.ThumbStore.S3.PathStyle != nil && !*c.ThumbStore.S3.PathStyle && c.ThumbStore.S3.Region == "us-west-2"
 		}, ""},
 		{"public base URL", map[string]string{"PHOTOPROC_PUBLIC_BASE_URL": "https://cdn.example.com/t"}, func(c Config) bool {
-			return c.Storage.PublicBaseURL == "https://cdn.example.com/t"
+			return c.ThumbStore.PublicBaseURL == "https://cdn.example.com/t"
 		}, ""},
 		{"an endpoint of other tools, local storage", map[string]string{"AWS_ENDPOINT_URL": "not a url"}, func(c Config) bool {
-			return c.Storage.Backend() == storage.BackendLocal
+			return c.ThumbStore.Backend() == thumbstore.BackendLocal
 		}, ""},
 		{"bad bucket", map[string]string{"PHOTOPROC_STORAGE": "s3://No_Such"}, nil, "PHOTOPROC_STORAGE: "},
 		{"another scheme", map[string]string{"PHOTOPROC_STORAGE": "gs://photos"}, nil, "PHOTOPROC_STORAGE: "},
@@ -92,7 +92,7 @@ func TestStorageSettings(t *testing.T) {
 		case c.problem != "" && (err == nil || !strings.Contains(err.Error(), c.problem)):
 			t.Errorf("%s: error %v, want one containing %q", c.name, err, c.problem)
 		case c.check != nil && !c.check(cfg):
-			t.Errorf("%s: config %+v %+v", c.name, cfg.Storage, cfg.API)
+			t.Errorf("%s: config %+v %+v", c.name, cfg.ThumbStore, cfg.API)
 		}
 	}
 }

@@ -22,7 +22,7 @@ import (
 	"github.com/photoproc/photoproc/daemon"
 	"github.com/photoproc/photoproc/queue"
 	"github.com/photoproc/photoproc/queue/queuetest"
-	"github.com/photoproc/photoproc/storage/s3test"
+	"github.com/photoproc/photoproc/thumbstore/s3test"
 	"github.com/photoproc/photoproc/store"
 	"github.com/photoproc/photoproc/store/storetest"
 )
@@ -32,7 +32,7 @@ import (
 type services struct {
 	uri    string // the test database
 	db     *pgxpool.Pool
-	store  *store.Store
+	store  *store.DB
 	queue  queue.Config // unique names; deleted when the test ends
 	thumbs string
 	photos *photoServer
@@ -107,9 +107,9 @@ func launchDaemon(t *testing.T, svc *services, mutate func(*daemon.Config)) *har
 	cfg.Store.URI = svc.uri
 	cfg.Queue = svc.queue
 	cfg.HTTPAddr, cfg.AdminAddr = "127.0.0.1:0", "127.0.0.1:0"
-	cfg.Storage.Dir = svc.thumbs
+	cfg.ThumbStore.Dir = svc.thumbs
 	if svc.s3 != nil {
-		cfg.Storage = svc.s3.Config(svc.bucket, s3Prefix)
+		cfg.ThumbStore = svc.s3.Config(svc.bucket, s3Prefix)
 	}
 	cfg.Pool.Workers = 2
 	cfg.Fetch.AllowPrivate = true // the photo server is on 127.0.0.1

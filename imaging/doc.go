@@ -1,5 +1,5 @@
 // Package imaging turns the bytes of a photo into the bytes of a small, upright JPEG
-// thumbnail. Where thumbnails are kept is package storage's business.
+// thumbnail. Where thumbnails are kept is package thumbstore's business.
 //
 // A [Maker] sniffs the format from the bytes (JPEG, PNG, GIF, WebP, BMP, TIFF, HEIC, AVIF),
 // refuses images with more pixels than allowed before decoding them, decodes, applies the EXIF

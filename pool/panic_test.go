@@ -21,7 +21,7 @@ func TestPanickingTaskIsRetriedThenDeadLettered(t *testing.T) {
 			case "download":
 				b.pool.fetch = panicking
 			case "thumbnail":
-				b.pool.thumbs = panicking
+				b.pool.thumbnailer = panicking
 			case "write":
 				panicking = &b.store.complete
 			}

@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/photoproc/photoproc/store"
+	"github.com/photoproc/photoproc/thumbstore"
 )
 
 // download claims the photo of an attempt and fetches its bytes. It returns errNothingToDo
@@ -104,7 +105,7 @@ func (p *Pool) thumbnail(ctx context.Context, a *attempt) error {
 		return err
 	}
 	start := time.Now()
-	thumb, err := p.thumbs.Make(a.src)
+	thumb, err := p.thumbnailer.Make(a.src)
 	a.took.Thumbnail = time.Since(start)
 	// Nothing keeps a part of the source, made or not.
 	p.fetch.Release(a.src)
@@ -129,7 +130,7 @@ func (p *Pool) write(ctx context.Context, a *attempt) error {
 		return err
 	}
 	start := time.Now()
-	url, err := p.storage.Put(ctx, a.photo.UUID.String()+".jpg", a.thumb.JPEG)
+	url, err := p.thumbstore.Put(ctx, thumbstore.Key(a.photo.UUID, p.thumbnailer.Config().Size, "jpeg", true), a.thumb.JPEG)
 	a.took.Store = time.Since(start)
 	if err != nil {
 		return &storageError{fmt.Errorf("store thumbnail: %w", err)}
@@ -146,7 +147,7 @@ func (p *Pool) complete(ctx context.Context, a *attempt) error {
 		PhotoUUID: a.photo.UUID,
 		Width:     a.thumb.Width,
 		Height:    a.thumb.Height,
-		Size:      p.thumbs.Config().Size,
+		Size:      p.thumbnailer.Config().Size,
 		URL:       a.url,
 		Source: store.Source{Bytes: int64(a.size), Width: a.thumb.SourceWidth, Height: a.thumb.SourceHeight,
 			Format: a.thumb.Format},

@@ -42,7 +42,7 @@ RETURNING uuid`
 // as the Python service left them), pushing each lease forward by lease and marking it
 // requeued, so that the caller can republish them and the next Claim acquires them at once.
 // A second call returns them again only after the new lease runs out.
-func (s *Store) ExpiredLeases(ctx context.Context, lease time.Duration, limit int) ([]uuid.UUID, error) {
+func (s *DB) ExpiredLeases(ctx context.Context, lease time.Duration, limit int) ([]uuid.UUID, error) {
 	ctx, cancel := s.call(ctx)
 	defer cancel()
 	if lease <= 0 {
@@ -58,7 +58,7 @@ func (s *Store) ExpiredLeases(ctx context.Context, lease time.Duration, limit in
 // StuckPhotos is ExpiredLeases for the admin's "requeue stuck" action: up to limit photos in
 // processing whose row has not changed for olderThan, live lease or not. Their lease is pushed
 // by olderThan, so that they count as stuck again only after as long.
-func (s *Store) StuckPhotos(ctx context.Context, olderThan time.Duration, limit int) ([]uuid.UUID, error) {
+func (s *DB) StuckPhotos(ctx context.Context, olderThan time.Duration, limit int) ([]uuid.UUID, error) {
 	ctx, cancel := s.call(ctx)
 	defer cancel()
 	if olderThan < 0 {
@@ -71,7 +71,7 @@ func (s *Store) StuckPhotos(ctx context.Context, olderThan time.Duration, limit 
 	return ids, nil
 }
 
-func (s *Store) requeue(ctx context.Context, sql string, d time.Duration, limit int) ([]uuid.UUID, error) {
+func (s *DB) requeue(ctx context.Context, sql string, d time.Duration, limit int) ([]uuid.UUID, error) {
 	if limit < 1 {
 		return nil, fmt.Errorf("limit %d: must be positive", limit)
 	}
@@ -86,7 +86,7 @@ func (s *Store) requeue(ctx context.Context, sql string, d time.Duration, limit 
 // now()+lease, in one statement, and returns the claims that no longer do (taken over, or
 // settled meanwhile). It leaves updated_at alone: a lease kept alive is no progress, and
 // StuckPhotos still finds a photo that makes none.
-func (s *Store) ExtendLeases(ctx context.Context, lease time.Duration, claims []Claim) ([]Claim, error) {
+func (s *DB) ExtendLeases(ctx context.Context, lease time.Duration, claims []Claim) ([]Claim, error) {
 	ctx, cancel := s.call(ctx)
 	defer cancel()
 	if lease <= 0 {
@@ -145,7 +145,7 @@ RETURNING uuid`
 // marks each one requeued, so that a second call returns it again only after another grace.
 // The caller publishes a message for each; a late original then finds the photo claimed or
 // done, and is dropped.
-func (s *Store) LostRetries(ctx context.Context, grace time.Duration, limit int) ([]uuid.UUID, error) {
+func (s *DB) LostRetries(ctx context.Context, grace time.Duration, limit int) ([]uuid.UUID, error) {
 	ctx, cancel := s.call(ctx)
 	defer cancel()
 	if grace < 0 {

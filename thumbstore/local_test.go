@@ -1,4 +1,4 @@
-package storage_test
+package thumbstore_test
 
 import (
 	"bytes"
@@ -13,14 +13,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/photoproc/photoproc/storage"
+	"github.com/photoproc/photoproc/thumbstore"
 )
 
-func openLocal(t *testing.T, dir string) *storage.Store {
+func openLocal(t *testing.T, dir string) *thumbstore.Store {
 	t.Helper()
-	cfg := storage.DefaultConfig()
+	cfg := thumbstore.DefaultConfig()
 	cfg.Dir = dir
-	s, err := storage.Open(cfg, storage.Deps{})
+	s, err := thumbstore.Open(cfg, thumbstore.Deps{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +58,7 @@ func TestLocalPutRefusesPaths(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	s := openLocal(t, dir)
-	for _, name := range []string{"", ".", "..", "../x.jpg", "sub/x.jpg", `sub\x.jpg`, "/etc/passwd", storage.TempPrefix + "x"} {
+	for _, name := range []string{"", ".", "..", "../x.jpg", "sub/x.jpg", `sub\x.jpg`, "/etc/passwd", thumbstore.TempPrefix + "x"} {
 		if _, err := s.Put(context.Background(), name, []byte("x")); err == nil {
 			t.Errorf("Put(%q) succeeded, want an error", name)
 		}
@@ -82,10 +82,10 @@ func TestLocalMissingDirIsUnavailable(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err := s.Put(context.Background(), "a.jpg", []byte("x"))
-	if !errors.Is(err, storage.ErrUnavailable) || !strings.Contains(err.Error(), "a.jpg") {
+	if !errors.Is(err, thumbstore.ErrUnavailable) || !strings.Contains(err.Error(), "a.jpg") {
 		t.Errorf("Put = %v, want ErrUnavailable naming the file", err)
 	}
-	if err := s.Check(context.Background()); !errors.Is(err, storage.ErrUnavailable) {
+	if err := s.Check(context.Background()); !errors.Is(err, thumbstore.ErrUnavailable) {
 		t.Errorf("Check = %v, want ErrUnavailable", err)
 	}
 }
@@ -174,11 +174,11 @@ func TestLocalOpenAndStat(t *testing.T) {
 		t.Errorf("ETag %s after a new write, %v; want a new one", again.ETag, err)
 	}
 	for _, missing := range []string{"b.jpg", "s3://bucket/a.jpg", "https://cdn.example/a.jpg"} {
-		if _, err := s.Open(ctx, missing); !errors.Is(err, storage.ErrNotFound) {
+		if _, err := s.Open(ctx, missing); !errors.Is(err, thumbstore.ErrNotFound) {
 			t.Errorf("Open(%q) = %v, want ErrNotFound", missing, err)
 		}
 	}
-	if _, err := s.Presign(ctx, url, time.Minute); !errors.Is(err, storage.ErrNotSupported) {
+	if _, err := s.Presign(ctx, url, time.Minute); !errors.Is(err, thumbstore.ErrNotSupported) {
 		t.Errorf("Presign = %v, want ErrNotSupported", err)
 	}
 }
@@ -202,9 +202,9 @@ func TestLocalOpenStaysInsideItsDirectory(t *testing.T) {
 
 func TestLocalPublicBaseURL(t *testing.T) {
 	t.Parallel()
-	cfg := storage.DefaultConfig()
+	cfg := thumbstore.DefaultConfig()
 	cfg.Dir, cfg.PublicBaseURL = t.TempDir(), "https://cdn.example.com/thumbs/"
-	s, err := storage.Open(cfg, storage.Deps{})
+	s, err := thumbstore.Open(cfg, thumbstore.Deps{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -226,8 +226,8 @@ func TestLocalRemoveLeftovers(t *testing.T) {
 	s := openLocal(t, dir)
 	now := time.Now()
 	files := map[string]time.Time{
-		storage.TempPrefix + "old.jpg.123": now.Add(-2 * time.Hour),
-		storage.TempPrefix + "new.jpg.456": now,
+		thumbstore.TempPrefix + "old.jpg.123": now.Add(-2 * time.Hour),
+		thumbstore.TempPrefix + "new.jpg.456": now,
 		"keep.jpg":                         now.Add(-2 * time.Hour),
 	}
 	// More thumbnails than are read at once, so that the old temporary file may be in any
@@ -244,14 +244,14 @@ func TestLocalRemoveLeftovers(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := os.Mkdir(filepath.Join(dir, storage.TempPrefix+"dir"), 0o755); err != nil {
+	if err := os.Mkdir(filepath.Join(dir, thumbstore.TempPrefix+"dir"), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	n, err := s.RemoveLeftovers(context.Background(), now.Add(-time.Hour))
 	if err != nil || n != 1 {
 		t.Fatalf("RemoveLeftovers = %d, %v; want 1, nil", n, err)
 	}
-	for name, wantKept := range map[string]bool{storage.TempPrefix + "old.jpg.123": false, storage.TempPrefix + "new.jpg.456": true, "keep.jpg": true, storage.TempPrefix + "dir": true} {
+	for name, wantKept := range map[string]bool{thumbstore.TempPrefix + "old.jpg.123": false, thumbstore.TempPrefix + "new.jpg.456": true, "keep.jpg": true, thumbstore.TempPrefix + "dir": true} {
 		_, err := os.Stat(filepath.Join(dir, name))
 		if kept := err == nil; kept != wantKept {
 			t.Errorf("%s kept = %v, want %v", name, kept, wantKept)
@@ -266,7 +266,7 @@ func assertNoTemp(tb testing.TB, dir string) {
 		tb.Fatal(err)
 	}
 	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), storage.TempPrefix) {
+		if strings.HasPrefix(e.Name(), thumbstore.TempPrefix) {
 			tb.Errorf("temporary file left: %s", e.Name())
 		}
 	}

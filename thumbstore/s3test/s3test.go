@@ -29,7 +29,7 @@ import (
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
 
-	"github.com/photoproc/photoproc/storage"
+	"github.com/photoproc/photoproc/thumbstore"
 )
 
 // Version is the versitygw release the tests run.
@@ -248,13 +248,13 @@ func (s *Server) RemoveOnCleanup(tb testing.TB, name string) {
 
 // Config is a storage configuration for the bucket, under prefix (may be empty), with the
 // server's credentials.
-func (s *Server) Config(bucket, prefix string) storage.Config {
-	cfg := storage.DefaultConfig()
+func (s *Server) Config(bucket, prefix string) thumbstore.Config {
+	cfg := thumbstore.DefaultConfig()
 	cfg.Location = "s3://" + bucket
 	if prefix != "" {
 		cfg.Location += "/" + prefix
 	}
-	cfg.S3 = storage.S3Config{Endpoint: s.Endpoint, Region: Region, AccessKeyID: s.AccessKey, SecretAccessKey: s.SecretKey}
+	cfg.S3 = thumbstore.S3Config{Endpoint: s.Endpoint, Region: Region, AccessKeyID: s.AccessKey, SecretAccessKey: s.SecretKey}
 	return cfg
 }
 

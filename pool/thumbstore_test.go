@@ -7,8 +7,8 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/photoproc/photoproc/storage"
 	"github.com/photoproc/photoproc/store"
+	"github.com/photoproc/photoproc/thumbstore"
 )
 
 // A thumbnail that cannot be stored never fails its photo because the store is unusable: a
@@ -25,13 +25,13 @@ func TestStorageFailures(t *testing.T) {
 	}{
 		{"store answers, one put failed", transient, nil, false},
 		{"store does not answer", transient, errors.New("connection refused"), true},
-		{"bucket missing", fmt.Errorf("%w: bucket gone", storage.ErrUnavailable), fmt.Errorf("%w: bucket gone", storage.ErrUnavailable), true},
-		{"write refused, bucket readable", fmt.Errorf("%w: credentials refused", storage.ErrUnavailable), nil, true},
+		{"bucket missing", fmt.Errorf("%w: bucket gone", thumbstore.ErrUnavailable), fmt.Errorf("%w: bucket gone", thumbstore.ErrUnavailable), true},
+		{"write refused, bucket readable", fmt.Errorf("%w: credentials refused", thumbstore.ErrUnavailable), nil, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			b := newBundle(t, nil)
-			b.storage.failWith(tc.put, tc.check)
+			b.thumbstore.failWith(tc.put, tc.check)
 			id := uuid.New()
 			b.deliver(id, false)
 			if !tc.unusable {
@@ -53,7 +53,7 @@ func TestStorageFailures(t *testing.T) {
 
 			// The store is back: the photo is handed back with its attempt given back, and
 			// intake resumes by itself.
-			b.storage.failWith(nil, nil)
+			b.thumbstore.failWith(nil, nil)
 			if got := b.next(t); got.how != "requeue" {
 				t.Fatalf("settled with %+v once the store answered, want the message handed back", got)
 			}
@@ -73,11 +73,11 @@ func TestStorageFailures(t *testing.T) {
 }
 
 // localStorage is a thumbnails directory of the test's own.
-func localStorage(tb testing.TB) *storage.Store {
+func localStorage(tb testing.TB) *thumbstore.Store {
 	tb.Helper()
-	cfg := storage.DefaultConfig()
+	cfg := thumbstore.DefaultConfig()
 	cfg.Dir = tb.TempDir()
-	s, err := storage.Open(cfg, storage.Deps{})
+	s, err := thumbstore.Open(cfg, thumbstore.Deps{})
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 
-	"github.com/photoproc/photoproc/storage"
+	"github.com/photoproc/photoproc/thumbstore"
 )
 
-// Storage keeps the thumbnails: the pool stores each one and, when that fails, asks whether
+// ThumbStore keeps the thumbnails: the pool stores each one and, when that fails, asks whether
 // the store can be used at all.
-type Storage interface {
+type ThumbStore interface {
 	// Put stores a thumbnail whole or not at all and returns the URL to record.
 	Put(ctx context.Context, name string, data []byte) (url string, err error)
 	// Check is nil while thumbnails can be stored.
@@ -33,9 +33,9 @@ func (e *storageError) Unwrap() error { return e.err }
 // passes its check had a passing failure (a timeout, a 5xx), retried like any transient one.
 func (p *Pool) storageCause(a *attempt, err error) (cause, bool) {
 	ctx, cancel := context.WithTimeout(p.work, settleTimeout)
-	checkErr := p.storage.Check(ctx)
+	checkErr := p.thumbstore.Check(ctx)
 	cancel()
-	if !errors.Is(err, storage.ErrUnavailable) && checkErr == nil {
+	if !errors.Is(err, thumbstore.ErrUnavailable) && checkErr == nil {
 		return cause{}, false
 	}
 	if checkErr == nil {
@@ -43,5 +43,5 @@ func (p *Pool) storageCause(a *attempt, err error) (cause, bool) {
 	}
 	a.log.Warn("thumbnail storage unavailable: holding the photo until it answers, then handing it back",
 		"err", checkErr)
-	return cause{reason: reasonStorage, probe: p.storage.Check}, true
+	return cause{reason: reasonStorage, probe: p.thumbstore.Check}, true
 }

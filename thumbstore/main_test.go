@@ -1,11 +1,11 @@
-package storage_test
+package thumbstore_test
 
 import (
 	"testing"
 
 	"go.uber.org/goleak"
 
-	"github.com/photoproc/photoproc/storage/s3test"
+	"github.com/photoproc/photoproc/thumbstore/s3test"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(stopAfter{m}) }

@@ -1,4 +1,4 @@
-package storage_test
+package thumbstore_test
 
 import (
 	"context"
@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/photoproc/photoproc/storage"
+	"github.com/photoproc/photoproc/thumbstore"
 )
 
 // FuzzValidateLocation: any PHOTOPROC_STORAGE value is either refused or names one backend,
@@ -18,15 +18,15 @@ func FuzzValidateLocation(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, loc string) {
-		cfg := storage.DefaultConfig()
+		cfg := thumbstore.DefaultConfig()
 		cfg.Location = loc
-		err := storage.ValidateLocation(loc)
+		err := thumbstore.ValidateLocation(loc)
 		switch b := cfg.Backend(); {
 		case err != nil && b != "":
 			t.Fatalf("%q refused (%v) but has backend %q", loc, err, b)
-		case err == nil && b != storage.BackendLocal && b != storage.BackendS3:
+		case err == nil && b != thumbstore.BackendLocal && b != thumbstore.BackendS3:
 			t.Fatalf("%q accepted with backend %q", loc, b)
-		case err == nil && b == storage.BackendS3 && !strings.HasPrefix(loc, "s3://"):
+		case err == nil && b == thumbstore.BackendS3 && !strings.HasPrefix(loc, "s3://"):
 			t.Fatalf("%q is a bucket without s3://", loc)
 		}
 	})
@@ -43,9 +43,9 @@ func FuzzLocalOpen(f *testing.F) {
 	if err := os.WriteFile(filepath.Join(parent, "secret.txt"), []byte("secret"), 0o600); err != nil {
 		f.Fatal(err)
 	}
-	cfg := storage.DefaultConfig()
+	cfg := thumbstore.DefaultConfig()
 	cfg.Dir = dir
-	s, err := storage.Open(cfg, storage.Deps{})
+	s, err := thumbstore.Open(cfg, thumbstore.Deps{})
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package storage_test
+package thumbstore_test
 
 import (
 	"bytes"
@@ -15,16 +15,16 @@ import (
 
 	"github.com/minio/minio-go/v7"
 
-	"github.com/photoproc/photoproc/storage"
-	"github.com/photoproc/photoproc/storage/s3test"
+	"github.com/photoproc/photoproc/thumbstore"
+	"github.com/photoproc/photoproc/thumbstore/s3test"
 )
 
 // Every test here runs against a real S3-compatible server (versitygw), each in a bucket of
 // its own.
 
-func openS3(t *testing.T, cfg storage.Config, obs storage.Observer) *storage.Store {
+func openS3(t *testing.T, cfg thumbstore.Config, obs thumbstore.Observer) *thumbstore.Store {
 	t.Helper()
-	s, err := storage.Open(cfg, storage.Deps{Metrics: obs})
+	s, err := thumbstore.Open(cfg, thumbstore.Deps{Metrics: obs})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +68,7 @@ func TestS3PutOpenStat(t *testing.T) {
 	if err != nil || info.ETag != obj.ETag || info.Size != obj.Size {
 		t.Errorf("Stat = %+v, %v; want %+v", info, err, obj.Info)
 	}
-	if _, err := s.Open(ctx, "s3://"+bucket+"/thumbs/missing.jpg"); !errors.Is(err, storage.ErrNotFound) {
+	if _, err := s.Open(ctx, "s3://"+bucket+"/thumbs/missing.jpg"); !errors.Is(err, thumbstore.ErrNotFound) {
 		t.Errorf("Open of a missing key = %v, want ErrNotFound", err)
 	}
 	// A row written while thumbnails were in a local directory reads the key under the prefix.
@@ -77,10 +77,10 @@ func TestS3PutOpenStat(t *testing.T) {
 	} else {
 		legacy.Close()
 	}
-	if _, err := s.Open(ctx, "s3://another-bucket/thumbs/a.jpg"); !errors.Is(err, storage.ErrNotFound) {
+	if _, err := s.Open(ctx, "s3://another-bucket/thumbs/a.jpg"); !errors.Is(err, thumbstore.ErrNotFound) {
 		t.Errorf("Open of another bucket's URL = %v, want ErrNotFound", err)
 	}
-	if obs.count("put", "") != 1 || obs.count("open", "") != 2 || obs.count("open", storage.KindNotFound) != 2 {
+	if obs.count("put", "") != 1 || obs.count("open", "") != 2 || obs.count("open", thumbstore.KindNotFound) != 2 {
 		t.Errorf("observed %v", obs.seen)
 	}
 }
@@ -190,16 +190,16 @@ func TestS3Unavailable(t *testing.T) {
 	missing := srv.Config(srv.BucketName(), "")
 	badKey := srv.Config(srv.Bucket(t), "")
 	badKey.S3.SecretAccessKey = "wrong"
-	for name, cfg := range map[string]storage.Config{"missing bucket": missing, "wrong secret": badKey} {
+	for name, cfg := range map[string]thumbstore.Config{"missing bucket": missing, "wrong secret": badKey} {
 		obs := &observer{}
 		s := openS3(t, cfg, obs)
-		if err := s.Check(ctx); !errors.Is(err, storage.ErrUnavailable) {
+		if err := s.Check(ctx); !errors.Is(err, thumbstore.ErrUnavailable) {
 			t.Errorf("%s: Check = %v, want ErrUnavailable", name, err)
 		}
-		if _, err := s.Put(ctx, "a.jpg", []byte("x")); !errors.Is(err, storage.ErrUnavailable) {
+		if _, err := s.Put(ctx, "a.jpg", []byte("x")); !errors.Is(err, thumbstore.ErrUnavailable) {
 			t.Errorf("%s: Put = %v, want ErrUnavailable", name, err)
 		}
-		if obs.count("put", storage.KindUnavailable) != 1 {
+		if obs.count("put", thumbstore.KindUnavailable) != 1 {
 			t.Errorf("%s: observed %v, want one unavailable put", name, obs.seen)
 		}
 	}
@@ -217,11 +217,11 @@ func TestS3StoppedAndRestarted(t *testing.T) {
 	}
 	srv.Stop(t)
 	_, err := s.Put(ctx, "b.jpg", []byte("while stopped"))
-	if err == nil || errors.Is(err, storage.ErrUnavailable) || errors.Is(err, storage.ErrNotFound) {
+	if err == nil || errors.Is(err, thumbstore.ErrUnavailable) || errors.Is(err, thumbstore.ErrNotFound) {
 		t.Fatalf("Put with the store stopped = %v, want a transient error", err)
 	}
-	if k := storage.Kind(err); k != storage.KindUnreachable {
-		t.Errorf("Kind(%v) = %s, want %s", err, k, storage.KindUnreachable)
+	if k := thumbstore.Kind(err); k != thumbstore.KindUnreachable {
+		t.Errorf("Kind(%v) = %s, want %s", err, k, thumbstore.KindUnreachable)
 	}
 	if err := s.Check(ctx); err == nil {
 		t.Error("Check with the store stopped = nil")
@@ -289,7 +289,7 @@ func TestS3PutDeadline(t *testing.T) {
 	cfg.Timeout = 300 * time.Millisecond
 	s := openS3(t, cfg, nil)
 	_, err = s.Put(context.Background(), "a.jpg", []byte("x"))
-	if err == nil || errors.Is(err, storage.ErrUnavailable) || storage.Kind(err) != storage.KindTimeout {
-		t.Fatalf("Put to a server that never answers = %v (kind %s), want a timeout", err, storage.Kind(err))
+	if err == nil || errors.Is(err, thumbstore.ErrUnavailable) || thumbstore.Kind(err) != thumbstore.KindTimeout {
+		t.Fatalf("Put to a server that never answers = %v (kind %s), want a timeout", err, thumbstore.Kind(err))
 	}
 }

@@ -86,7 +86,8 @@ func (c *codec) close() {
 // 3 MB). Its header must agree with Go's, which the pixel limit was checked against; the
 // structure limits (jpegscan.go) were checked before, and TJFLAG_LIMITSCANS stays on as a
 // second guard. It cannot be stopped midway, so ctx is not used: those limits bound its work.
-// CMYK and YCCK are decoded to CMYK and converted here, with the photo's profile if it has one. A warning is judged by turboWarning.
+// CMYK and YCCK are decoded to CMYK and converted here, with the photo's profile if it has
+// one. A warning is judged by turboWarning.
 func (c *codec) decodeJPEG(_ context.Context, data []byte, stored, atLeast image.Point) (image.Image, error) {
 	if len(data) == 0 {
 		return nil, errors.New("libjpeg-turbo: no data")

@@ -1,3 +1,10 @@
+//go:build !race
+
+// The colour tests compare thumbnails' pixels with references, which the race detector makes
+// minutes long without checking anything more: they are built without it, and make test runs
+// them on their own without -race, besides the pure-Go run (as TestMakeCloseToLanczos).
+// Concurrent use of the colour cache is TestMakeConcurrent's.
+
 package imaging
 
 import (
@@ -34,10 +41,10 @@ var photoFormats = []struct {
 	{"TIFF", func(_ testing.TB, img *image.RGBA, icc []byte) []byte { return rgbTIFF(img, icc) }},
 }
 
-// TestProfilesAreConvertedToSRGB: a photo converted into another space and tagged with its
+// TestColourProfilesAreConvertedToSRGB: a photo converted into another space and tagged with its
 // profile makes the thumbnail the sRGB photo makes, within the profile's tolerance; the same
 // pixels with the profile dropped (what photoproc did before) do not.
-func TestProfilesAreConvertedToSRGB(t *testing.T) {
+func TestColourProfilesAreConvertedToSRGB(t *testing.T) {
 	t.Parallel()
 	m := newMaker(t, nil)
 	defer m.Close()
@@ -63,9 +70,9 @@ func TestProfilesAreConvertedToSRGB(t *testing.T) {
 	}
 }
 
-// TestSRGBAndUntaggedAreLeftAsTheyWere: a photo without a profile, or with any of the usual
+// TestColourSRGBAndUntaggedAreLeftAsTheyWere: a photo without a profile, or with any of the usual
 // sRGB profiles, comes out with exactly the pixels it had before profiles were read.
-func TestSRGBAndUntaggedAreLeftAsTheyWere(t *testing.T) {
+func TestColourSRGBAndUntaggedAreLeftAsTheyWere(t *testing.T) {
 	t.Parallel()
 	m := newMaker(t, nil)
 	defer m.Close()
@@ -92,9 +99,9 @@ func TestSRGBAndUntaggedAreLeftAsTheyWere(t *testing.T) {
 	}
 }
 
-// TestPNGChunksDeclareSpaces: PNG's sRGB, cHRM and gAMA, and cICP chunks are read as browsers
+// TestColourPNGChunksDeclareSpaces: PNG's sRGB, cHRM and gAMA, and cICP chunks are read as browsers
 // read them.
-func TestPNGChunksDeclareSpaces(t *testing.T) {
+func TestColourPNGChunksDeclareSpaces(t *testing.T) {
 	t.Parallel()
 	m := newMaker(t, nil)
 	defer m.Close()
@@ -153,9 +160,9 @@ func mean(img *image.RGBA) float64 {
 	return s / float64(len(img.Pix)*3/4)
 }
 
-// TestBadProfilesAreIgnored: a profile that cannot be used never fails the photo: it is
+// TestColourBadProfilesAreIgnored: a profile that cannot be used never fails the photo: it is
 // ignored, saying why, and the pixels come out as they did without it.
-func TestBadProfilesAreIgnored(t *testing.T) {
+func TestColourBadProfilesAreIgnored(t *testing.T) {
 	t.Parallel()
 	m := newMaker(t, nil)
 	defer m.Close()
@@ -207,45 +214,10 @@ func cmykOnRGB(t *testing.T, plain []byte) []byte {
 	return withJPEGProfile(plain, readCMYKProfile(t), 60000)
 }
 
-// TestColourCacheKeepsOneTransformPerProfile: the same profile is read and built once, and the
-// cache stays within its bounds.
-func TestColourCacheKeepsOneTransformPerProfile(t *testing.T) {
-	t.Parallel()
-	var c colourCache
-	defer c.close()
-	jpg := func(icc []byte) *jpegInfo {
-		j := inspectJPEG(withJPEGProfile(encodeJPEGTest(t, quadrants(16, 16, upright)), icc, 60000))
-		return &j
-	}
-	p3 := jpg(displayP3Profile())
-	first := c.find(formatJPEG, nil, p3)
-	first.prepare()
-	second := c.find(formatJPEG, nil, p3)
-	if second.entry != first.entry || second.cost() != 0 {
-		t.Fatalf("the second photo of a profile did not find its transform")
-	}
-	first.release()
-	second.release()
-	for i := range maxCachedTransforms + 5 {
-		icc := rgbProfile(primaries{xy{0.55 + float64(i)/500, 0.33}, xy{0.3, 0.6}, xy{0.15, 0.06}, d65}, srgbCurve, "test")
-		u := c.find(formatJPEG, nil, jpg(icc))
-		u.prepare()
-		if !u.info().Converted {
-			t.Fatalf("profile %d: %+v", i, u.info())
-		}
-		u.release()
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.lru.Len() != maxCachedTransforms || len(c.entries) != maxCachedTransforms {
-		t.Errorf("cache holds %d entries (%d in the map), bound %d", c.lru.Len(), len(c.entries), maxCachedTransforms)
-	}
-}
-
-// TestFormatSamplesAreConverted: WebP with an ICC profile, HEIC and AVIF with an ICC profile
+// TestColourFormatSamplesAreConverted: WebP with an ICC profile, HEIC and AVIF with an ICC profile
 // and with an nclx box of Display P3, made by cwebp and heif-enc from the same photo in
 // Display P3 (testdata/colour), come out as the same encoders' sRGB files do.
-func TestFormatSamplesAreConverted(t *testing.T) {
+func TestColourFormatSamplesAreConverted(t *testing.T) {
 	if *colourSamples != "" {
 		writeColourSources(t, *colourSamples)
 		return
@@ -303,12 +275,12 @@ func withNCLX(tb testing.TB, src []byte, prim, transfer int) []byte {
 	return f.Bytes()
 }
 
-// TestCMYKProfileIsUsed: a CMYK JPEG with its press profile (made from the photo by Little
+// TestColourCMYKProfileIsUsed: a CMYK JPEG with its press profile (made from the photo by Little
 // CMS's jpgicc, relative colorimetric with black point compensation, as Photoshop converts)
 // comes out close to the sRGB photo with Little CMS; without it the naive conversion stays.
 // Close is 6, not 4: a press profile's gamut (SWOP) holds fewer colours than sRGB's, so the
 // round trip through CMYK loses the photo's most saturated ones.
-func TestCMYKProfileIsUsed(t *testing.T) {
+func TestColourCMYKProfileIsUsed(t *testing.T) {
 	t.Parallel()
 	m := newMaker(t, nil)
 	defer m.Close()
@@ -329,14 +301,5 @@ func TestCMYKProfileIsUsed(t *testing.T) {
 	}
 	if !th.Colour.Converted || after > 6 || after >= was {
 		t.Errorf("CMYK with its profile: %.2f from the sRGB photo, naive %.2f (%+v)", after, was, th.Colour)
-	}
-}
-
-// TestDisplayP3TestProfileIsCommitted: testdata/icc/display-p3.icc, which make bench-compare
-// embeds, is the profile the tests make.
-func TestDisplayP3TestProfileIsCommitted(t *testing.T) {
-	t.Parallel()
-	if !bytes.Equal(readTestdata(t, "icc/display-p3.icc"), displayP3Profile()) {
-		t.Error("testdata/icc/display-p3.icc differs from displayP3Profile(): write it again")
 	}
 }

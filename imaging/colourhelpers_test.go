@@ -50,19 +50,14 @@ func rgbTestProfiles(tb testing.TB) []testProfile {
 	}
 }
 
-// srgbPhoto is the repository's 2 MP camera photo shrunk to 800x600 (a box of 2x2), in sRGB;
-// to 400x300 under the race detector, which makes the tests' own pixel loops ten times slower.
+// srgbPhoto is the repository's 2 MP camera photo shrunk to 800x600 (a box of 2x2), in sRGB.
 func srgbPhoto(tb testing.TB) *image.RGBA {
 	tb.Helper()
 	img, err := jpeg.Decode(bytes.NewReader(testphotos.Read(tb, "camera-1600x1200.jpg")))
 	if err != nil {
 		tb.Fatal(err)
 	}
-	k := 2
-	if raceEnabled {
-		k = 4
-	}
-	out, _ := reduceBox(nil, toRGBA(img), k, nil)
+	out, _ := reduceBox(nil, toRGBA(img), 2, nil)
 	return out
 }
 
@@ -250,7 +245,7 @@ func readCMYKProfile(tb testing.TB) []byte {
 	return b
 }
 
-// colourSamples, when set, names a folder where TestFormatSamplesAreConverted writes the PNGs
+// colourSamples, when set, names a folder where TestColourFormatSamplesAreConverted writes the PNGs
 // that testdata/colour's WebP, HEIC and AVIF files are made from (testdata/README.md).
 var colourSamples = flag.String("colour-samples", "", "write the sources of testdata/colour into this folder")
 

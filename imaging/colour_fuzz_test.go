@@ -10,7 +10,7 @@ import (
 // pixels: nothing may crash, and a converter made must convert.
 func FuzzColourProfile(f *testing.F) {
 	f.Add(displayP3Profile())
-	f.Add(greyProfile(2.2))
+	f.Add(greyGamma(2.2))
 	f.Add(hugeCLUTProfile())
 	for _, name := range []string{"icc/AdobeRGB1998.icc", "icc/sRGB-v2.icc", "icc/Rec709-colord.icc"} {
 		f.Add(readTestdata(f, name))

@@ -148,6 +148,15 @@ func TestColourPNGChunksDeclareSpaces(t *testing.T) {
 	if !th.Colour.Converted || got.Pix[0] < 2 || got.Pix[0] > 4 {
 		t.Errorf("gAMA 1/2.2: level 10 came out %d, want 3 (%+v)", got.Pix[0], th.Colour)
 	}
+	// The same on a grey PNG: its curve applies, and greys stay grey.
+	grey := image.NewGray(dark.Rect)
+	for i := range grey.Pix {
+		grey.Pix[i] = 10
+	}
+	got, th = thumbPixels(t, m, withPNGChunk(encodePNG(t, grey), "gAMA", u32(45455)))
+	if p := got.Pix[:3]; !th.Colour.Converted || p[0] < 2 || p[0] > 4 || p[1] != p[0] || p[2] != p[0] {
+		t.Errorf("gAMA 1/2.2 on grey: level 10 came out %v, want grey 3 (%+v)", p, th.Colour)
+	}
 }
 
 func mean(img *image.RGBA) float64 {
@@ -186,7 +195,7 @@ func TestColourBadProfilesAreIgnored(t *testing.T) {
 		{"larger than read", withJPEGProfile(plain, huge, 65000)},
 		{"a segment missing", withJPEGProfile(plain, p3, 100)[:0]},
 		{"CMYK profile on RGB pixels", cmykOnRGB(t, plain)},
-		{"grey profile on RGB pixels", withJPEGProfile(plain, greyProfile(1.8), 60000)},
+		{"grey profile on RGB pixels", withJPEGProfile(plain, greyGamma(1.8), 60000)},
 	} {
 		if len(tc.src) == 0 {
 			src := withJPEGProfile(plain, p3, 100)

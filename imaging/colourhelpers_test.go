@@ -225,11 +225,8 @@ func colourSample(tb testing.TB, name string) []byte {
 	return b
 }
 
-// greyProfile is a grey profile of a pure gamma curve.
-func greyProfile(gamma float64) []byte {
-	return writeICC("mntr", "GRAY", []iccTag{{"desc", mlucTag("grey")}, {"wtpt", xyzTag(iccD50)},
-		{"kTRC", paraTag(paraCurve{g: gamma, a: 1})}})
-}
+// greyGamma is a grey profile of a pure gamma curve.
+func greyGamma(gamma float64) []byte { return greyProfile(paraCurve{g: gamma, a: 1}, "grey") }
 
 // readCMYKProfile reads the press CMYK profile, which CI installs (.ci/packages); elsewhere a
 // test needing it is skipped when it is missing.

@@ -197,11 +197,12 @@ func pngChromaSource(s colourSource, chrm, gama []byte) colourSource {
 	return spaceSource(s, p, curve)
 }
 
-// spaceSource makes the profile of a space described by primaries and a curve.
+// spaceSource makes the profile of a space described by primaries and a curve; for grey
+// pixels, of the curve alone (greys stay grey).
 func spaceSource(s colourSource, p primaries, c paraCurve) colourSource {
 	if s.pixels == greyPixels {
-		// A grey picture keeps its greys: only the curve applies.
-		p = bt709
+		s.icc = greyProfile(c, s.label)
+		return s
 	}
 	if s.icc = rgbProfile(p, c, s.label); s.icc == nil {
 		s.ignored = "its primaries do not make a colour space"

@@ -133,6 +133,11 @@ func rgbProfile(p primaries, c paraCurve, name string) []byte {
 	return writeICC("mntr", "RGB ", tags)
 }
 
+// greyProfile returns an ICC profile (version 4, display class) of grey pixels of curve c.
+func greyProfile(c paraCurve, name string) []byte {
+	return writeICC("mntr", "GRAY", []iccTag{{"desc", mlucTag(name)}, {"wtpt", xyzTag(iccD50)}, {"kTRC", paraTag(c)}})
+}
+
 type iccTag struct {
 	sig  string
 	data []byte

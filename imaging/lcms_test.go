@@ -11,7 +11,7 @@ import (
 // profiles, parsed and applied by two codes.
 func TestMatrixTransformMatchesLittleCMS(t *testing.T) {
 	t.Parallel()
-	profiles := map[string][]byte{"grey gamma 1.8": greyProfile(1.8), "Rec. 2020 (nclx)": rgbProfile(bt2020, bt709Curve, "BT.2020")}
+	profiles := map[string][]byte{"grey gamma 1.8": greyGamma(1.8), "Rec. 2020 (nclx)": rgbProfile(bt2020, bt709Curve, "BT.2020")}
 	for _, p := range rgbTestProfiles(t) {
 		profiles[p.name] = p.icc
 	}

@@ -12,11 +12,13 @@ BENCHCOUNT   ?= 6
 SWAGGER_UI   ?= 5.35.0
 BENCHSTAT    := $(GO) run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
 
-# The default build decodes JPEG with libjpeg-turbo and HEIC/AVIF with libheif, both through
-# cgo. Where cgo is on but a header is missing, every go command here (and the builds tests
-# make) leaves that codec out through GOFLAGS, and build and test say so in one line: without
-# turbojpeg.h the purego tag (no cgo codec at all: pure-Go JPEG, HEIC and AVIF refused);
-# without libheif/heif.h the noheif tag (HEIC and AVIF refused, libjpeg-turbo kept).
+# The default build decodes JPEG with libjpeg-turbo and HEIC/AVIF with libheif, and converts
+# colour profiles with Little CMS, all through cgo. Where cgo is on but a header is missing,
+# every go command here (and the builds tests make) leaves that library out through GOFLAGS,
+# and build and test say so: without turbojpeg.h the purego tag (no cgo library at all:
+# pure-Go JPEG, HEIC and AVIF refused, matrix/TRC profiles converted in Go); without
+# libheif/heif.h the noheif tag (HEIC and AVIF refused); without lcms2.h the nolcms tag
+# (matrix/TRC profiles converted in Go, CMYK and other LUT profiles not converted).
 # The GOFLAGS this make was given, before the codec tags below: `make test` hands them to the
 # make that runs the suite once .ci/setup may have installed the headers.
 GOFLAGS_IN   := $(GOFLAGS)
@@ -24,16 +26,19 @@ CGO_ON       := $(filter 1,$(shell $(GO) env CGO_ENABLED))
 has-header    = $(shell printf '\043include <$(1)>\n' | $$($(GO) env CC) -E -x c - >/dev/null 2>&1 && echo yes)
 TURBOJPEG    := $(if $(CGO_ON),$(call has-header,turbojpeg.h))
 LIBHEIF      := $(if $(CGO_ON),$(call has-header,libheif/heif.h))
+LCMS         := $(if $(CGO_ON),$(call has-header,lcms2.h))
 PUREGO       := $(if $(CGO_ON),$(if $(TURBOJPEG),,yes))
 NOHEIF       := $(if $(CGO_ON),$(if $(PUREGO),,$(if $(LIBHEIF),,yes)))
-ifdef PUREGO
-export GOFLAGS := $(strip $(GOFLAGS) -tags=purego)
-else ifdef NOHEIF
-export GOFLAGS := $(strip $(GOFLAGS) -tags=noheif)
+NOLCMS       := $(if $(CGO_ON),$(if $(PUREGO),,$(if $(LCMS),,yes)))
+comma        := ,
+TAGS         := $(if $(PUREGO),purego,$(subst $() $(),$(comma),$(strip $(if $(NOHEIF),noheif) $(if $(NOLCMS),nolcms))))
+ifneq ($(TAGS),)
+export GOFLAGS := $(strip $(GOFLAGS) -tags=$(TAGS))
 endif
 PUREGO-WARN  := libjpeg-turbo's header is missing (apt-get install libturbojpeg0-dev): building without cgo codecs, so JPEG is decoded in pure Go (about 6x the CPU per photo) and HEIC/AVIF are refused
 NOHEIF-WARN  := libheif's header is missing (apt-get install libheif-dev): building without libheif, so HEIC and AVIF photos will be refused
-codec-check   = $(if $(PUREGO)$(NOHEIF),@echo "warning: $(if $(PUREGO),$(PUREGO-WARN),$(NOHEIF-WARN))" >&2)
+NOLCMS-WARN  := Little CMS's header is missing (apt-get install liblcms2-dev): building without it, so CMYK and other LUT-based colour profiles will not be converted
+codec-check   = $(if $(PUREGO),@echo "warning: $(PUREGO-WARN)" >&2,$(if $(NOHEIF),@echo "warning: $(NOHEIF-WARN)" >&2)$(if $(NOLCMS),$(if $(NOHEIF),;,@) echo "warning: $(NOLCMS-WARN)" >&2))
 
 .PHONY: swagger-ui build run demo services test test-suite check-openapi config-docs check-config-docs bench bench-e2e bench-compare bench-vs-seed lint fmt openapi fuzz \
         start stop logs create-db psql shell revise-db upgrade-db downgrade-db clean help
@@ -65,7 +70,7 @@ test-suite: ## vet, all tests against real Postgres and RabbitMQ with the cgo co
 	$(GO) vet ./...
 	CGO_ENABLED=0 $(GO) vet ./...
 	$(GO) test -race -count=1 -timeout 12m ./...
-	$(GO) test -count=1 -run '^TestMakeCloseToLanczos$$' ./imaging/
+	$(GO) test -count=1 -run '^(TestMakeCloseToLanczos|TestColour.*)$$' ./imaging/
 	CGO_ENABLED=0 $(GO) test -count=1 -timeout 12m ./...
 	$(MAKE) check-openapi
 	$(MAKE) check-config-docs
@@ -106,7 +111,7 @@ bench-vs-seed: build ## the Python service's own consumer, then photoproc end to
 	$(GO) run ./tools/benche2e -photoproc $(BIN) -n 200 -server python
 
 bench-compare: build ## CPU and quality per thumbnail against Pillow and vipsthumbnail (apt: python3-pil libvips-tools)
-	$(GO) run ./tools/thumbcompare -photoproc $(BIN) -24mp $(addprefix testdata/photos/,camera-4032x3024.jpg phone-3264x2448.jpg phone-4608x1976.jpg camera-1600x1200.jpg camera-1704x2272-portrait.jpg)
+	$(GO) run ./tools/thumbcompare -photoproc $(BIN) -24mp -p3 $(addprefix testdata/photos/,camera-4032x3024.jpg phone-3264x2448.jpg phone-4608x1976.jpg camera-1600x1200.jpg camera-1704x2272-portrait.jpg)
 
 lint: ## gofmt and go vet
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi

@@ -2,6 +2,7 @@ package imaging
 
 import (
 	"bytes"
+	"os"
 	"sync"
 	"testing"
 
@@ -18,6 +19,11 @@ func TestMakeConcurrent(t *testing.T) {
 		testphotos.Read(t, "small-canon40d.jpg"),
 		encodePNG(t, withTransparency(500, 400)),
 		readTestdata(t, "lossy-alpha.webp"),
+		colourSample(t, "p3-icc.webp"), // the Go converter, shared
+	}
+	if cmyk, err := os.ReadFile(cmykProfilePath); err == nil {
+		// Little CMS's transform, shared (TestColourCMYKProfileIsUsed requires the profile in CI).
+		sources = append(sources, withJPEGProfile(colourSample(t, "cmyk.jpg"), cmyk, 60000))
 	}
 	want := make([][]byte, len(sources))
 	for i, src := range sources {

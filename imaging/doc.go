@@ -14,10 +14,18 @@
 // JPEG's structure (scans and marker segments, jpegscan.go), and the memory its decode takes
 // (cost.go), reserved from a budget all decodes share.
 //
-// The package keeps no state between calls but reusable buffers and codec handles: one Maker
-// may be used from many goroutines. It does not download, write files, store records, retry or
-// log; it does not keep metadata (EXIF, ICC profiles) in the thumbnail, and does not convert
-// colour profiles (pixels are taken as sRGB).
+// Thumbnails are sRGB with no profile embedded. A source that declares another colour space (an
+// ICC profile in any format that carries one, HEIF's nclx, PNG's cICP, cHRM and gAMA) has its
+// pixels converted to sRGB (colour.go, docs/colour.md): matrix/TRC and grey profiles by the
+// package's own converter in every build, CMYK and other profiles of tables by Little CMS
+// through cgo (lcms_cgo.go; Debian package liblcms2-dev), which builds without it leave as
+// before. A source that declares nothing, or sRGB, is left exactly as decoded. A profile that
+// cannot be used is ignored, never an error; Thumbnail.Colour says what was found and done.
+//
+// The package keeps no state between calls but reusable buffers, codec handles and the colour
+// transforms of the profiles seen last: one Maker may be used from many goroutines. It does not
+// download, write files, store records, retry or log; it keeps no metadata (EXIF, ICC profiles)
+// in the thumbnail.
 //
 // JPEG, the common case, has two codecs, chosen when building (see [JPEGCodec]). With cgo
 // (the default; Debian package libturbojpeg0-dev) libjpeg-turbo decodes at 1/8, 1/4 or 1/2 of

@@ -20,6 +20,7 @@ func FuzzMake(f *testing.F) {
 	f.Add([]byte{})
 	f.Add([]byte("<html>"))
 	f.Add(encodeJPEGTest(f, tiny))
+	f.Add(withJPEGProfile(encodeJPEGTest(f, tiny), displayP3Profile(), 100))
 	f.Add(withJPEGExif(encodeJPEGTest(f, tiny), exifBlock(binary.LittleEndian, 6)))
 	f.Add(encodePNG(f, withTransparency(24, 16)))
 	f.Add(withPNGExif(encodePNG(f, tiny), exifBlock(binary.BigEndian, 8)))

@@ -31,6 +31,10 @@ type heifInfo struct {
 	alpha bool
 	// tiles is the number of images a grid is made of; 0 for other kinds.
 	tiles int
+	// icc and nclx are the colour properties (colr) of the primary image, or of its first
+	// coded input when it has none: an ICC profile, and the body of an nclx description
+	// (primaries, transfer, matrix, range). Strings keep heifInfo comparable.
+	icc, nclx string
 }
 
 // heifFormat names the format of a file that starts with an ftyp box from its brands: HEIC or
@@ -277,6 +281,17 @@ func (m *heifMeta) property(id uint32, typ string) ([]byte, bool) {
 	return nil, false
 }
 
+// properties returns the bodies of every property of type typ associated with item id.
+func (m *heifMeta) properties(id uint32, typ string) [][]byte {
+	var out [][]byte
+	for _, index := range m.assoc[id] {
+		if index >= 1 && int(index) <= len(m.props) && m.props[index-1].typ == typ {
+			out = append(out, m.props[index-1].body)
+		}
+	}
+	return out
+}
+
 // referenced returns the items that item from refers to with references of type typ.
 func (m *heifMeta) referenced(from uint32, typ string) []uint32 {
 	for _, r := range m.refs {
@@ -332,6 +347,19 @@ func (m *heifMeta) primaryInfo(f format) (heifInfo, error) {
 		return corrupt("its size (ispe) is %dx%d", info.size.X, info.size.Y)
 	}
 	info.depth = m.depth(m.primary, coded)
+	colr := m.properties(m.primary, "colr")
+	if colr == nil {
+		colr = m.properties(coded, "colr")
+	}
+	for _, c := range colr {
+		switch {
+		case len(c) < 4:
+		case string(c[:4]) == "prof" || string(c[:4]) == "rICC":
+			info.icc = string(c[4:])
+		case string(c[:4]) == "nclx":
+			info.nclx = string(c[4:])
+		}
+	}
 	info.alpha = m.hasAlpha(m.primary)
 	return info, nil
 }

@@ -10,8 +10,9 @@ import (
 // JPEGCodec names the JPEG codec built in: "libjpeg-turbo" with cgo, "image/jpeg" without.
 const JPEGCodec = "image/jpeg"
 
-// codec is the JPEG codec's state kept by a worker: none for Go's.
-type codec struct{}
+// codec is the JPEG codec's state kept by a worker: none for Go's. cmyk is never set in this
+// build, which converts no CMYK profile (lcms_std.go).
+type codec struct{ cmyk pixelConverter }
 
 func (*codec) close()   {}
 func (*codec) release() {}

@@ -54,6 +54,9 @@ type codec struct {
 	pix      []uint8
 	out      *C.uchar
 	outSize  C.ulong
+	// cmyk converts the CMYK pixels of the photo being decoded with its profile; nil for
+	// none, and then the naive conversion applies (cmyk.go).
+	cmyk pixelConverter
 }
 
 // close frees the handles and the output buffer.
@@ -83,7 +86,8 @@ func (c *codec) close() {
 // 3 MB). Its header must agree with Go's, which the pixel limit was checked against; the
 // structure limits (jpegscan.go) were checked before, and TJFLAG_LIMITSCANS stays on as a
 // second guard. It cannot be stopped midway, so ctx is not used: those limits bound its work.
-// CMYK and YCCK are decoded to CMYK and converted here. A warning is judged by turboWarning.
+// CMYK and YCCK are decoded to CMYK and converted here, with the photo's profile if it has
+// one. A warning is judged by turboWarning.
 func (c *codec) decodeJPEG(_ context.Context, data []byte, stored, atLeast image.Point) (image.Image, error) {
 	if len(data) == 0 {
 		return nil, errors.New("libjpeg-turbo: no data")
@@ -120,14 +124,19 @@ func (c *codec) decodeJPEG(_ context.Context, data []byte, stored, atLeast image
 	case 2:
 		return nil, fmt.Errorf("libjpeg-turbo: %s", C.GoString(&msg[0]))
 	}
-	if cmyk {
+	switch {
+	case cmyk && c.cmyk != nil:
+		c.cmyk.convert(dst.Pix)
+	case cmyk:
 		cmykToRGBA(dst.Pix)
 	}
 	return dst, nil
 }
 
-// release drops the decoded picture when it is too large to keep between photos.
+// release drops the decoded picture when it is too large to keep between photos, and the
+// photo's CMYK converter.
 func (c *codec) release() {
+	c.cmyk = nil
 	if cap(c.pix) > maxKeptBuffer {
 		c.pix = nil
 	}

@@ -41,6 +41,9 @@ type jpegInfo struct {
 	scanComponents int  // components in all scans together
 	segments       int  // marker segments with a length, scans included
 	complete       bool // the end-of-image marker follows the last scan
+	// iccChunks are the payloads of the APP2 "ICC_PROFILE" segments after their name: each a
+	// sequence number, the count of segments, and a part of the profile (colourread.go).
+	iccChunks [][]byte
 }
 
 // jpegComponent is one colour component of the frame and its sampling factors (1..4).
@@ -70,6 +73,8 @@ func inspectJPEG(data []byte) jpegInfo {
 		case marker == 0xee && len(p) >= 12 && bytes.HasPrefix(p, []byte("Adobe")):
 			// Both decoders take the last APP14 they see.
 			j.adobe, j.adobeTransform = true, p[11]
+		case marker == 0xe2 && len(p) >= 14 && bytes.HasPrefix(p, []byte("ICC_PROFILE\x00")):
+			j.iccChunks = append(j.iccChunks, p[12:])
 		case marker == 0xda && len(p) > 0:
 			if j.scans++; j.scans == 1 {
 				j.firstScan = int(p[0])

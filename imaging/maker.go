@@ -24,6 +24,8 @@ type Maker struct {
 	// daemon to 1.5 GB, and 8 on 48 MP progressive JPEGs of 385 KB to 1.1 GB.
 	mem    *semaphore.Weighted
 	budget int64
+	// colours keeps the colour transforms of the profiles seen last (colour.go).
+	colours colourCache
 }
 
 // New returns a Maker for cfg, or the problems of cfg.
@@ -37,7 +39,10 @@ func New(cfg Config) (*Maker, error) {
 
 // Close frees the codec handles and buffers that m keeps between calls. A Make after Close still
 // works, and frees what it used when it ends.
-func (m *Maker) Close() { m.idle.close() }
+func (m *Maker) Close() {
+	m.idle.close()
+	m.colours.close()
+}
 
 // Config returns the settings m was made with.
 func (m *Maker) Config() Config { return m.cfg }
@@ -57,6 +62,9 @@ type Thumbnail struct {
 	// Orientation is the EXIF orientation (1..8) applied; 1 when the source has none, and for
 	// HEIC and AVIF, whose own rotation and mirror libheif applies instead (heif.go).
 	Orientation int
+	// Colour says what colour space the source declared and whether its pixels were
+	// converted to sRGB, which thumbnails always are.
+	Colour ColourInfo
 	// Decode is the time spent reading the header and decoding the pixels into RGBA; Resize the
 	// time spent resizing, orienting and flattening; Encode the time spent encoding the JPEG.
 	Decode, Resize, Encode time.Duration
@@ -114,11 +122,15 @@ func (m *Maker) render(w *worker, src []byte) (Thumbnail, *image.RGBA, error) {
 	}
 
 	stored := image.Pt(hdr.Width, hdr.Height)
-	release, err := m.reserve(f, src, j, stored, need)
+	colour := m.colours.find(f, src, j)
+	defer colour.release()
+	release, err := m.reserve(f, src, j, stored, need, colour.cost())
 	if err != nil {
 		return Thumbnail{}, nil, err
 	}
 	defer release()
+	colour.prepare()
+	w.codec.cmyk = colour.cmyk()
 	ctx, cancel := context.WithTimeout(context.Background(), m.cfg.DecodeTimeout)
 	defer cancel()
 	pixels, opaque, err := decodePixels(ctx, &w.codec, f, src, stored, need)
@@ -131,15 +143,16 @@ func (m *Maker) render(w *worker, src []byte) (Thumbnail, *image.RGBA, error) {
 	if !opaque {
 		flatten(small)
 	}
+	t.Colour = colour.apply(small)
 	t.Decode, t.Resize = decoded.Sub(start), time.Since(decoded)
 	return t, small, nil
 }
 
-// reserve takes the memory decoding and resizing the source needs from the budget, waiting
-// for other decodes to return theirs, and returns the function that gives it back. A source
-// that would need more than the whole budget is refused.
-func (m *Maker) reserve(f format, src []byte, j *jpegInfo, stored, need image.Point) (func(), error) {
-	cost := decodeCost(f, src, j, stored, need)
+// reserve takes the memory decoding and resizing the source needs from the budget, with extra
+// for its colour transform, waiting for other decodes to return theirs, and returns the
+// function that gives it back. A source that would need more than the whole budget is refused.
+func (m *Maker) reserve(f format, src []byte, j *jpegInfo, stored, need image.Point, extra int64) (func(), error) {
+	cost := decodeCost(f, src, j, stored, need) + extra
 	if cost > m.budget {
 		kind := f.label()
 		if j != nil {

@@ -123,29 +123,12 @@ type tiffValue struct {
 // tiffTags reads the first value of each SHORT or LONG tag of IFD0, or returns nil when the
 // directory cannot be read.
 func tiffTags(data []byte) map[uint16]tiffValue {
-	if len(data) < 8 {
+	order, entries := tiffIFD0(data)
+	if order == nil {
 		return nil
 	}
-	var order binary.ByteOrder
-	switch string(data[:4]) {
-	case "II*\x00":
-		order = binary.LittleEndian
-	case "MM\x00*":
-		order = binary.BigEndian
-	default:
-		return nil
-	}
-	ifd := uint64(order.Uint32(data[4:]))
-	if ifd < 8 || ifd+2 > uint64(len(data)) {
-		return nil
-	}
-	n := uint64(order.Uint16(data[ifd:]))
-	if ifd+2+12*n > uint64(len(data)) {
-		return nil
-	}
-	tags := make(map[uint16]tiffValue, n)
-	for i := range n {
-		e := data[ifd+2+12*i : ifd+2+12*i+12]
+	tags := make(map[uint16]tiffValue, len(entries))
+	for _, e := range entries {
 		typ, count := order.Uint16(e[2:]), order.Uint32(e[4:])
 		var width uint64
 		switch typ {
@@ -176,4 +159,65 @@ func tiffTags(data []byte) map[uint16]tiffValue {
 		tags[order.Uint16(e)] = v
 	}
 	return tags
+}
+
+// tiffICCProfile is the tag holding an embedded ICC profile (TIFF/EP, Photoshop).
+const tiffICCProfile = 34675
+
+// tiffProfile returns the ICC profile of IFD0 (nil when none or out of the data), and whether
+// its pixels are grey (photometric 0 or 1).
+func tiffProfile(data []byte) (icc []byte, grey bool) {
+	tags := tiffTags(data)
+	if p, ok := tags[tiffPhotometric]; ok {
+		grey = p.first <= 1
+	}
+	order, entries := tiffIFD0(data)
+	for _, e := range entries {
+		if order.Uint16(e) != tiffICCProfile {
+			continue
+		}
+		typ, count := order.Uint16(e[2:]), uint64(order.Uint32(e[4:]))
+		if typ != 1 && typ != 7 { // BYTE or UNDEFINED
+			return nil, grey
+		}
+		if count <= 4 {
+			return nil, grey // no profile is that short
+		}
+		off := uint64(order.Uint32(e[8:]))
+		if count > maxProfileBytes || off+count > uint64(len(data)) {
+			return nil, grey
+		}
+		return data[off : off+count], grey
+	}
+	return nil, grey
+}
+
+// tiffIFD0 returns the byte order of a TIFF and the 12-byte entries of its first directory,
+// or none when they cannot be read.
+func tiffIFD0(data []byte) (binary.ByteOrder, [][]byte) {
+	if len(data) < 8 {
+		return nil, nil
+	}
+	var order binary.ByteOrder
+	switch string(data[:4]) {
+	case "II*\x00":
+		order = binary.LittleEndian
+	case "MM\x00*":
+		order = binary.BigEndian
+	default:
+		return nil, nil
+	}
+	ifd := uint64(order.Uint32(data[4:]))
+	if ifd < 8 || ifd+2 > uint64(len(data)) {
+		return nil, nil
+	}
+	n := uint64(order.Uint16(data[ifd:]))
+	if ifd+2+12*n > uint64(len(data)) {
+		return nil, nil
+	}
+	entries := make([][]byte, n)
+	for i := range entries {
+		entries[i] = data[ifd+2+12*uint64(i) : ifd+2+12*uint64(i)+12]
+	}
+	return order, entries
 }

@@ -116,6 +116,9 @@ func (p *Pool) thumbnail(ctx context.Context, a *attempt) error {
 	p.metrics.DecodeDuration.Observe(thumb.Decode.Seconds())
 	p.metrics.ResizeDuration.Observe(thumb.Resize.Seconds())
 	p.metrics.EncodeDuration.Observe(thumb.Encode.Seconds())
+	if c := thumb.Colour; c.Profile != "" {
+		a.log.Debug("colour profile", "profile", c.Profile, "converted", c.Converted, "ignored", c.Ignored)
+	}
 	a.thumb = thumb
 	return nil
 }

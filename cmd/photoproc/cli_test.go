@@ -154,7 +154,8 @@ func TestThumbnailCommandInParallel(t *testing.T) {
 func TestVersionAndOpenAPICommands(t *testing.T) {
 	t.Parallel()
 	if code, out, _ := runCLI(t, nil, "version"); code != 0 || !strings.Contains(out, "go1.") ||
-		!strings.Contains(out, "JPEG codec "+imaging.JPEGCodec) || !strings.Contains(out, "HEIF codec "+imaging.HEIFSupport()) {
+		!strings.Contains(out, "JPEG codec "+imaging.JPEGCodec) || !strings.Contains(out, "HEIF codec "+imaging.HEIFSupport()) ||
+		!strings.Contains(out, "colour profiles "+imaging.ColourEngine()) {
 		t.Fatalf("version = %d %q", code, out)
 	}
 	code, out, _ := runCLI(t, nil, "openapi")

@@ -15,6 +15,12 @@
 // -24mp adds the repository's 12 MP photo enlarged to 24 MP (6000x4000; the corpus has none
 // that large), written into the temporary folder.
 //
+// -p3 adds the 12 MP photo with a Display P3 profile embedded, as iPhones tag theirs, for what
+// converting a profile costs: photoproc converts to sRGB; vipsthumbnail 8.14 keeps the profile
+// in its thumbnail instead, and Pillow drops it. Its pixels are the untagged photo's, so its
+// quality columns measure photoproc's colour change against the untagged photo's reference,
+// not an error.
+//
 // Quality: each tool's thumbnail is compared with a reference made from the fully decoded
 // source (Go's image/jpeg) by bild's Lanczos filter, in mean absolute error per channel (0–255)
 // and PSNR. Use files without an EXIF orientation: Pillow's thumbnail() does not apply it.
@@ -24,6 +30,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/binary"
 	"flag"
 	"fmt"
 	"image"
@@ -63,6 +70,7 @@ func main() {
 	bin := flag.String("photoproc", "bin/photoproc", "the photoproc binary to measure")
 	python := flag.String("python", "/usr/bin/python3", "a Python with PIL (Debian: python3-pil)")
 	big := flag.Bool("24mp", false, "also measure testdata/photos/camera-4032x3024.jpg enlarged to 24 MP")
+	p3 := flag.Bool("p3", false, "also measure testdata/photos/camera-4032x3024.jpg tagged with a Display P3 profile")
 	flag.Parse()
 	if flag.NArg() == 0 || *n < 2 {
 		fmt.Fprintln(os.Stderr, "usage: thumbcompare [-n N>=2] [-runs R] [-photoproc BIN] FILE...")
@@ -81,13 +89,13 @@ func main() {
 			return c
 		}},
 	}
-	if err := run(tools, flag.Args(), *n, *runs, *big); err != nil {
+	if err := run(tools, flag.Args(), *n, *runs, *big, *p3); err != nil {
 		fmt.Fprintln(os.Stderr, "thumbcompare:", err)
 		os.Exit(1)
 	}
 }
 
-func run(tools []tool, files []string, n, runs int, big bool) error {
+func run(tools []tool, files []string, n, runs int, big, p3 bool) error {
 	work, err := os.MkdirTemp("", "thumbcompare")
 	if err != nil {
 		return err
@@ -95,6 +103,13 @@ func run(tools []tool, files []string, n, runs int, big bool) error {
 	defer os.RemoveAll(work)
 	if big {
 		file, err := enlarged(work)
+		if err != nil {
+			return err
+		}
+		files = append(files, file)
+	}
+	if p3 {
+		file, err := displayP3(work)
 		if err != nil {
 			return err
 		}
@@ -172,6 +187,24 @@ func enlarged(work string) (string, error) {
 	}
 	file := filepath.Join(work, "camera-6000x4000-enlarged.jpg")
 	return file, os.WriteFile(file, big, 0o644)
+}
+
+// displayP3 writes the 12 MP test photo with imaging's Display P3 test profile in an APP2
+// segment into work, and returns its path. The pixels stay as they are: converting costs the
+// same whatever they are.
+func displayP3(work string) (string, error) {
+	src, err := os.ReadFile(filepath.Join("testdata", "photos", "camera-4032x3024.jpg"))
+	if err != nil {
+		return "", fmt.Errorf("%w (run from the repository root)", err)
+	}
+	icc, err := os.ReadFile(filepath.Join("imaging", "testdata", "icc", "display-p3.icc"))
+	if err != nil {
+		return "", err
+	}
+	seg := append([]byte("\xff\xe2\x00\x00ICC_PROFILE\x00\x01\x01"), icc...)
+	binary.BigEndian.PutUint16(seg[2:], uint16(len(seg)-2))
+	file := filepath.Join(work, "camera-4032x3024-p3.jpg")
+	return file, os.WriteFile(file, slices.Concat(src[:2], seg, src[2:]), 0o644)
 }
 
 // reference is the source fully decoded and fitted into 320x320 with Lanczos.

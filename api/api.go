@@ -41,6 +41,10 @@ type ThumbStore interface {
 type Check struct {
 	Name  string
 	Check func(ctx context.Context) error
+	// Reason says in a word what a failure of Check is (thumbnail storage: "full",
+	// "read_only", "refused"…), safe to show anyone: no paths, hosts or messages. nil:
+	// "unavailable".
+	Reason func(error) string
 }
 
 // Deps are the API's collaborators. Publisher may be nil when this process does not publish.

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -120,42 +121,58 @@ func ReadOnly(tb testing.TB, dir string, ro bool) {
 	}
 }
 
-// Replace puts a new tmpfs of size bytes at dir, holding a copy of the files the old one held,
+// Replace puts a new tmpfs of size bytes at dir, holding a copy of what the old one held,
 // and detaches the old one, as a volume restored from a backup is: same path, another
 // directory. A process that opened the old one keeps it, deleted.
 func Replace(tb testing.TB, dir string, size int64) {
 	tb.Helper()
 	saved := tb.TempDir()
-	copyFiles(tb, dir, saved)
+	copyTree(tb, dir, saved)
 	if err := syscall.Unmount(dir, syscall.MNT_DETACH); err != nil {
 		tb.Fatalf("unmount %s: %v", dir, err)
 	}
 	if err := mount(dir, size); err != nil {
 		tb.Fatalf("mount a new tmpfs at %s: %v", dir, err)
 	}
-	copyFiles(tb, saved, dir)
+	copyTree(tb, saved, dir)
 }
 
-// copyFiles copies the regular files of from into to, keeping their mode and owner.
-func copyFiles(tb testing.TB, from, to string) {
+// copyTree copies the directories and regular files under from into to, keeping their modes
+// and owners.
+func copyTree(tb testing.TB, from, to string) {
 	tb.Helper()
-	entries, err := os.ReadDir(from)
+	err := filepath.WalkDir(from, func(path string, e fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(from, path)
+		if err != nil {
+			return err
+		}
+		target := filepath.Join(to, rel)
+		switch {
+		case e.IsDir():
+			return copyDir(path, target)
+		case e.Type().IsRegular():
+			return copyFile(path, target)
+		}
+		return nil
+	})
 	if err != nil {
-		tb.Fatal(err)
+		tb.Fatalf("copy %s to %s: %v", from, to, err)
 	}
-	for _, e := range entries {
-		if !e.Type().IsRegular() {
-			continue
-		}
-		if err := copyFile(filepath.Join(from, e.Name()), filepath.Join(to, e.Name())); err != nil {
-			tb.Fatal(err)
-		}
+}
+
+func copyDir(from, to string) error {
+	st, err := os.Stat(from)
+	if err != nil {
+		return err
 	}
-	if st, err := os.Stat(from); err == nil {
-		sys := st.Sys().(*syscall.Stat_t)
-		_ = os.Chown(to, int(sys.Uid), int(sys.Gid))
-		_ = os.Chmod(to, st.Mode().Perm())
+	if err := os.Mkdir(to, st.Mode().Perm()); err != nil && !errors.Is(err, fs.ErrExist) {
+		return err
 	}
+	sys := st.Sys().(*syscall.Stat_t)
+	return errors.Join(os.Chown(to, int(sys.Uid), int(sys.Gid)), os.Chmod(to, st.Mode().Perm()))
 }
 
 func copyFile(from, to string) error {

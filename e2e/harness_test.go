@@ -22,9 +22,9 @@ import (
 	"github.com/photoproc/photoproc/daemon"
 	"github.com/photoproc/photoproc/queue"
 	"github.com/photoproc/photoproc/queue/queuetest"
-	"github.com/photoproc/photoproc/thumbstore/s3test"
 	"github.com/photoproc/photoproc/store"
 	"github.com/photoproc/photoproc/store/storetest"
+	"github.com/photoproc/photoproc/thumbstore/s3test"
 )
 
 // services are one test's own database, queues, thumbnails directory (or bucket) and photo

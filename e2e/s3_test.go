@@ -21,8 +21,8 @@ import (
 	"github.com/photoproc/photoproc/admin"
 	"github.com/photoproc/photoproc/api"
 	"github.com/photoproc/photoproc/daemon"
-	"github.com/photoproc/photoproc/thumbstore/s3test"
 	"github.com/photoproc/photoproc/store"
+	"github.com/photoproc/photoproc/thumbstore/s3test"
 )
 
 // Whole daemons storing thumbnails in an S3-compatible bucket: a real versitygw on loopback

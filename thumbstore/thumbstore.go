@@ -130,18 +130,23 @@ func (s *Store) Probe(ctx context.Context) (err error) {
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
 	defer cancel()
 	err = s.b.probe(ctx)
-	s.wrote(err)
+	s.setWriteErr(err)
 	if err != nil {
 		return fmt.Errorf("probe %s: %w", s, err)
 	}
 	return nil
 }
 
-// wrote remembers whether the store is unavailable to writes, for Check.
+// wrote remembers a put's failure for Check when it was the store's own state.
 func (s *Store) wrote(err error) {
 	if err != nil && !errors.Is(err, ErrUnavailable) {
-		return // one write's bad luck says nothing of the next
+		return // one put's bad luck says nothing of the next
 	}
+	s.setWriteErr(err)
+}
+
+// setWriteErr remembers whether writes work, for Check: a probe's answer is what they do.
+func (s *Store) setWriteErr(err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.writeErr = err

@@ -26,7 +26,7 @@ import (
 )
 
 // Whole daemons storing thumbnails in an S3-compatible bucket: a real versitygw on loopback
-// (storage/s3test), each test in a bucket of its own.
+// (thumbstore/s3test), each test in a bucket of its own.
 
 // The whole pipeline on S3: each thumbnail is an object in the bucket, its row says
 // s3://BUCKET/KEY, and the API serves it streamed (with ETag and 304) and, from an API

@@ -90,7 +90,7 @@ func TestStorageFaultBucketRefusesWrites(t *testing.T) {
 	t.Parallel()
 	srv := s3test.Start(t)
 	svc := newS3Services(t, srv, "")
-	c := startCommand(t, exec.Command(photoprocBinary(t), "serve"), "", svc.childEnv())
+	c := startCommand(t, exec.Command(faultBinary(t), "serve"), "", svc.childEnv())
 	addrs := c.waitStarted(t)
 	urls, ids := svc.startBatch(t, addrs.HTTP, "s3refused", faultBatch, faultDone)
 
@@ -114,7 +114,7 @@ func runDirectoryFault(t *testing.T, name, kind string, asNobody bool, fault sto
 	}
 	svc := newServices(t)
 	svc.thumbs = dir
-	cmd := exec.Command(photoprocBinary(t), "serve")
+	cmd := exec.Command(faultBinary(t), "serve")
 	if asNobody {
 		runAsNobody(t, cmd, dir)
 	}
@@ -133,6 +133,11 @@ func runDirectoryFault(t *testing.T, name, kind string, asNobody bool, fault sto
 
 	reportFault(t, name, svc, addrs.HTTP, urls, ids, cpu)
 }
+
+// faultBinary is the photoproc these tests run: without the race detector, whose cost would
+// be most of the CPU measured during a fault (the code these tests go through runs under it
+// in the thumbstore and pool tests).
+func faultBinary(t *testing.T) string { return buildPhotoproc(t, false) }
 
 // holdFault lets the held downloads through into the fault, waits until the daemon holds the
 // photos with intake paused and says why, keeps the fault for faultHeld and returns the CPU

@@ -10,7 +10,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 
@@ -209,7 +211,9 @@ func TestLocalDirectoryReplaced(t *testing.T) {
 
 // Puts and reads run while the directory is replaced again and again under them: none fails
 // (a root closed under an operation is looked up again), the race detector sees nothing, and
-// every put made after the last replacement is in the directory the path names.
+// every put made after the last replacement is in the directory the path names. Each
+// replacement waits until every writer has finished a put after the one before, so that no
+// put meets more than one of them.
 func TestLocalDirectoryReplacedUnderLoad(t *testing.T) {
 	t.Parallel()
 	base := t.TempDir()
@@ -221,6 +225,7 @@ func TestLocalDirectoryReplacedUnderLoad(t *testing.T) {
 		wg   sync.WaitGroup
 		stop = make(chan struct{})
 		errs = make(chan error, writers)
+		done [writers]atomic.Int64 // puts each writer has finished
 	)
 	for w := range writers {
 		wg.Go(func() {
@@ -235,6 +240,7 @@ func TestLocalDirectoryReplacedUnderLoad(t *testing.T) {
 					errs <- err
 					return
 				}
+				done[w].Add(1)
 				if obj, err := s.Open(ctx, name); err == nil {
 					obj.Close()
 				} else if !errors.Is(err, thumbstore.ErrNotFound) { // replaced since the put
@@ -254,6 +260,13 @@ func TestLocalDirectoryReplacedUnderLoad(t *testing.T) {
 		}
 		if err := os.Rename(filepath.Join(base, "next"), filepath.Join(base, fmt.Sprintf("old-%d", i))); err != nil {
 			t.Fatal(err)
+		}
+		for w := range writers {
+			// Until the put the writer is in (or starts next) has finished: the next
+			// replacement then meets only a put begun after this one.
+			for after := done[w].Load(); done[w].Load() == after && len(errs) == 0; {
+				runtime.Gosched()
+			}
 		}
 	}
 	close(stop)

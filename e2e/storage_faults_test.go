@@ -98,7 +98,7 @@ func TestStorageFaultBucketRefusesWrites(t *testing.T) {
 	cpu := holdFault(t, c, svc, addrs.Admin, ids, thumbstore.KindRefused)
 	srv.SetReadOnly(t, false)
 
-	reportFault(t, "bucket refuses PutObject", svc, addrs.HTTP, urls, ids, cpu)
+	reportFault(t, "bucket refuses PutObject", svc, addrs.HTTP, urls, ids, cpu.String())
 }
 
 // runDirectoryFault runs a batch through a photoproc process whose thumbnails directory is
@@ -123,9 +123,9 @@ func runDirectoryFault(t *testing.T, name, kind string, asNobody bool, fault sto
 	urls, ids := svc.startBatch(t, addrs.HTTP, strings.ReplaceAll(name, " ", "-"), faultBatch, faultDone)
 
 	mend := fault(t, mnt, dir)
-	var cpu time.Duration
+	cpu := "not paused"
 	if kind != "" {
-		cpu = holdFault(t, c, svc, addrs.Admin, ids, kind)
+		cpu = holdFault(t, c, svc, addrs.Admin, ids, kind).String()
 	} else {
 		svc.photos.releaseAll()
 	}
@@ -173,8 +173,8 @@ func holdFault(t *testing.T, c *child, svc *services, adminAddr string, ids []uu
 
 // reportFault waits for the batch to settle, checks that every photo completed once, after one
 // attempt and one download, with its file stored and served by the API at httpAddr, and logs
-// the fault table's row.
-func reportFault(t *testing.T, name string, svc *services, httpAddr string, urls []string, ids []uuid.UUID, cpu time.Duration) {
+// the fault table's row with cpu, the daemon's CPU during the fault.
+func reportFault(t *testing.T, name string, svc *services, httpAddr string, urls []string, ids []uuid.UUID, cpu string) {
 	t.Helper()
 	photos := svc.waitSettled(t, ids, batchTimeout)
 	o := svc.checkOutcome(t, name, ids)

@@ -46,6 +46,12 @@ type Store interface {
 	RecentThumbnails(ctx context.Context, limit int) ([]store.Thumbnail, error)
 }
 
+// Counts counts photos by status, cheaply: the daemon passes a cache shared with /metrics
+// (the page asks every 2 s per open tab, and counting scans every photo).
+type Counts interface {
+	CountByStatus(ctx context.Context) (map[store.Status]int64, error)
+}
+
 // Queuer queues photos as PUT /photos/process does (enqueue.Queuer).
 type Queuer interface {
 	Queue(ctx context.Context, ids []uuid.UUID) (enqueue.Result, error)
@@ -86,6 +92,7 @@ type History interface {
 type Deps struct {
 	Gatherer   prometheus.Gatherer
 	Store      Store
+	Counts     Counts // default Store, uncached
 	Queuer     Queuer
 	Publisher  Publisher
 	Queue      QueueStats
@@ -126,6 +133,9 @@ func New(cfg Config, deps Deps) (http.Handler, error) {
 	}
 	if deps.Now == nil {
 		deps.Now = time.Now
+	}
+	if deps.Counts == nil {
+		deps.Counts = deps.Store
 	}
 	ad := &admin{cfg: cfg, deps: deps, log: deps.Logger.With("component", "admin")}
 	// No caching: a retried photo gets a new thumbnail.

@@ -98,7 +98,7 @@ func (ad *admin) register(h huma.API) {
 
 func (ad *admin) status(ctx context.Context, _ *struct{}) (*statusOutput, error) {
 	st := Status{Time: time.Now().UTC(), Storage: ad.deps.ThumbStoreName, Counts: map[string]int64{}, Processed: map[string]float64{}, RecentFailures: []FailedPhoto{}}
-	counts, err := ad.deps.Store.CountByStatus(ctx)
+	counts, err := ad.deps.Counts.CountByStatus(ctx)
 	if err != nil {
 		return nil, ad.internal(ctx, "count photos", err)
 	}

@@ -95,7 +95,7 @@ func variables() []variable {
 			usage:   "where thumbnails are stored: a directory, or s3://BUCKET[/PREFIX] for an S3-compatible bucket (endpoint, region and credentials from the standard AWS_* settings, below)"},
 		{env: "PHOTOPROC_S3_PATH_STYLE", flag: "s3-path-style", field: "ThumbStore.S3.PathStyle",
 			defNote: "true when an endpoint URL is set, else false",
-			usage:   "path-style bucket addressing (host/BUCKET/KEY), which most S3-compatible servers want"},
+			usage:   "path-style bucket addressing (host/BUCKET/KEY), which most S3-compatible servers want; a bucket name with a dot always goes by path over HTTPS"},
 		{env: "PHOTOPROC_PUBLIC_BASE_URL", flag: "public-base-url", field: "ThumbStore.PublicBaseURL",
 			defNote: "empty: the storage URL",
 			usage:   "when set, photo_thumbnails.url is this http(s) base + the thumbnail's key (a CDN or public bucket)"},

@@ -60,8 +60,11 @@ func Serve(ctx context.Context, cfg Config, log *slog.Logger, started func(Addrs
 	}
 	lc.onStop("store", func(context.Context) error { st.Close(); return nil })
 	metrics.RegisterDBPool(reg, st.Stat)
+	// Counting photos scans them all: the admin page and /metrics share one count every 15s.
+	photoCounts := store.NewCountCache(st, 15*time.Second)
+	lc.onStop("photo counts", func(context.Context) error { photoCounts.Close(); return nil })
 	metrics.RegisterPhotoCounts(reg, func(ctx context.Context) (map[string]int64, error) {
-		counts, err := st.CountByStatus(ctx)
+		counts, err := photoCounts.CountByStatus(ctx)
 		out := make(map[string]int64, len(counts))
 		for s, n := range counts {
 			out[string(s)] = n
@@ -86,7 +89,7 @@ func Serve(ctx context.Context, cfg Config, log *slog.Logger, started func(Addrs
 	checks := []httpx.Check{
 		{Name: "postgres", Check: st.Ping},
 		{Name: "rabbitmq", Check: connected(pub.Connected)},
-		{Name: "storage", Check: thumbStore.Check},
+		{Name: "storage", Check: thumbStore.Check, Reason: thumbstore.Kind},
 	}
 
 	var workers *pool.Pool
@@ -115,7 +118,7 @@ func Serve(ctx context.Context, cfg Config, log *slog.Logger, started func(Addrs
 		}
 	}
 	adminHandler, err := admin.New(admin.Config{Token: cfg.AdminToken, Loopback: loopback(cfg.AdminAddr), Hosts: adminHosts(cfg)}, admin.Deps{
-		Gatherer: reg, Store: st, Queuer: queuer, Publisher: pub, Queue: pub,
+		Gatherer: reg, Store: st, Counts: photoCounts, Queuer: queuer, Publisher: pub, Queue: pub,
 		Pool: workerControl(workers), ThumbStore: thumbStore, History: hist, Ready: checks, Logger: log,
 		ThumbStoreName: thumbStore.String(),
 	})

@@ -115,8 +115,15 @@ func startChildIn(t *testing.T, dir string, env []string, args ...string) *child
 // startBinary is startChildIn with a binary of buildPhotoproc's.
 func startBinary(t *testing.T, bin, dir string, env []string, args ...string) *child {
 	t.Helper()
-	c := &child{logs: &logBuffer{}, done: make(chan struct{})}
-	c.cmd = exec.Command(bin, args...)
+	return startCommand(t, exec.Command(bin, args...), dir, env)
+}
+
+// startCommand runs cmd (photoproc, set up as the test wants: another user, say) in dir with
+// env on top of this process's environment without any photoproc setting, and kills it if it
+// is still running when the test ends.
+func startCommand(t *testing.T, cmd *exec.Cmd, dir string, env []string) *child {
+	t.Helper()
+	c := &child{cmd: cmd, logs: &logBuffer{}, done: make(chan struct{})}
 	c.cmd.Dir = dir
 	c.cmd.Env = append(inheritedEnv(), env...)
 	c.cmd.Stdout, c.cmd.Stderr = c.logs, c.logs
@@ -135,7 +142,7 @@ func startBinary(t *testing.T, bin, dir string, env []string, args ...string) *c
 			<-c.done
 		}
 		if t.Failed() {
-			t.Logf("photoproc %s (pid %d) logged:\n%s", strings.Join(args, " "), c.cmd.Process.Pid, c.logs)
+			t.Logf("%s (pid %d) logged:\n%s", strings.Join(c.cmd.Args, " "), c.cmd.Process.Pid, c.logs)
 		}
 	})
 	return c

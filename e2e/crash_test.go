@@ -14,9 +14,9 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/photoproc/photoproc/daemon"
-	"github.com/photoproc/photoproc/thumbstore"
 	"github.com/photoproc/photoproc/store"
 	"github.com/photoproc/photoproc/store/storetest"
+	"github.com/photoproc/photoproc/thumbstore"
 )
 
 // Crash, stop and scale-out tests, on real photoproc processes (see child_test.go).

@@ -178,8 +178,15 @@ func (h *harness) readyz() int {
 // status reads the admin /api/status; false when it does not answer 200 (it needs Postgres).
 func (h *harness) status(t *testing.T) (admin.Status, bool) {
 	t.Helper()
+	return adminStatus(t, h.http, h.addrs.Admin)
+}
+
+// adminStatus reads /api/status of the admin listener at addr; false when it does not answer
+// 200.
+func adminStatus(t *testing.T, c *http.Client, addr string) (admin.Status, bool) {
+	t.Helper()
 	var st admin.Status
-	resp, err := h.http.Get("http://" + h.addrs.Admin + "/api/status")
+	resp, err := c.Get("http://" + addr + "/api/status")
 	if err != nil {
 		return st, false
 	}

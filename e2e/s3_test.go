@@ -159,8 +159,8 @@ func TestS3ScaleOut(t *testing.T) {
 
 // The store is stopped mid-batch, with photos completed, downloading and queued, and started
 // again later: the photos whose thumbnails could not be stored are held, intake pauses and
-// /readyz says not ready while the store is down; once it is back they are handed back with
-// no attempt spent, and every photo completes, none failed, none twice.
+// /readyz says not ready while the store is down; once it is back they are stored with no
+// attempt spent, and every photo completes, none failed, none twice.
 func TestFaultS3StoppedMidBatch(t *testing.T) {
 	t.Parallel()
 	srv := s3test.Start(t) // stopped by this test only
@@ -196,8 +196,8 @@ func TestFaultS3StoppedMidBatch(t *testing.T) {
 }
 
 // The bucket does not exist (yet): the daemon starts, says not ready, takes photos and holds
-// them with a clear line instead of failing them, and pauses; once the bucket exists it hands
-// them back, resumes by itself and completes them all.
+// them with a clear line instead of failing them, and pauses; once the bucket exists it stores
+// them, resumes by itself and completes them all.
 func TestFaultS3MissingBucket(t *testing.T) {
 	t.Parallel()
 	srv := s3test.Shared(t)
@@ -241,7 +241,13 @@ func TestFaultS3MissingBucket(t *testing.T) {
 // readyChecks is the admin listener's /readyz checks by name; nil when it does not answer.
 func (h *harness) readyChecks(t *testing.T) map[string]string {
 	t.Helper()
-	resp, err := h.http.Get("http://" + h.addrs.Admin + "/readyz")
+	return readyChecksAt(h.http, h.addrs.Admin)
+}
+
+// readyChecksAt is the /readyz checks by name of the listener at addr; nil when it does not
+// answer.
+func readyChecksAt(c *http.Client, addr string) map[string]string {
+	resp, err := c.Get("http://" + addr + "/readyz")
 	if err != nil {
 		return nil
 	}
@@ -277,8 +283,8 @@ func httpGet(t *testing.T, c *http.Client, url string, header http.Header) (*htt
 
 // The store answers 503 and 500 to the first uploads of each thumbnail, more often than the
 // S3 client retries by itself: the photo's attempt fails as a transient error, is retried
-// through the delay queue, and completes on its next attempt. The store answered its check
-// throughout, so intake never paused.
+// through the delay queue, and completes on its next attempt. The probe written after each
+// failure went through, so intake never paused.
 func TestFaultS3ServerErrors(t *testing.T) {
 	t.Parallel()
 	svc := newS3Services(t, s3test.Shared(t), "")
@@ -302,7 +308,8 @@ func TestFaultS3ServerErrors(t *testing.T) {
 }
 
 // newFailingPuts is a reverse proxy to an S3 server that answers the first n uploads of each
-// key with a 5xx S3 error (503 SlowDown, then 500 InternalError) and passes everything else.
+// thumbnail with a 5xx S3 error (503 SlowDown, then 500 InternalError) and passes everything
+// else, the storage probe's writes included: the store fails some writes, not all.
 func newFailingPuts(t *testing.T, target string, n int) *httptest.Server {
 	t.Helper()
 	u, err := url.Parse(target)
@@ -313,7 +320,7 @@ func newFailingPuts(t *testing.T, target string, n int) *httptest.Server {
 	var mu sync.Mutex
 	puts := map[string]int{}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodPut {
+		if r.Method == http.MethodPut && !strings.Contains(r.URL.Path, "/.photoproc-probe/") {
 			mu.Lock()
 			puts[r.URL.Path]++
 			k := puts[r.URL.Path]
@@ -344,7 +351,7 @@ func TestFaultS3CredentialsRefused(t *testing.T) {
 	wrong := launchDaemon(t, svc, func(c *daemon.Config) { c.ThumbStore.S3.SecretAccessKey = "not-the-secret" })
 	eventually(t, time.Minute, "the broker connections up and the storage check failing", func() bool {
 		checks := wrong.readyChecks(t)
-		return checks["rabbitmq"] == "ok" && checks["rabbitmq-consume"] == "ok" && checks["storage"] == "unavailable"
+		return checks["rabbitmq"] == "ok" && checks["rabbitmq-consume"] == "ok" && checks["storage"] == "refused"
 	})
 	ids := wrong.addPhotos(t, wrong.photos.batch("badkey", 6))
 	wrong.mustProcess(t, ids)

@@ -2,7 +2,9 @@ package e2e
 
 import (
 	"context"
+	"errors"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -30,12 +32,25 @@ func (s *services) thumbnailURL(id uuid.UUID) string {
 // readStored reads the thumbnail a row's url names.
 func (s *services) readStored(t *testing.T, url string) []byte {
 	t.Helper()
+	data, ok := s.tryReadStored(t, url)
+	if !ok {
+		t.Fatalf("no thumbnail at %s", url)
+	}
+	return data
+}
+
+// tryReadStored reads the thumbnail a row's url names; false when there is none.
+func (s *services) tryReadStored(t *testing.T, url string) ([]byte, bool) {
+	t.Helper()
 	if s.s3 == nil {
 		data, err := os.ReadFile(filepath.Join(s.thumbs, url))
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, false
+		}
 		if err != nil {
 			t.Fatalf("thumbnail file: %v", err)
 		}
-		return data
+		return data, true
 	}
 	key, ok := strings.CutPrefix(url, "s3://"+s.bucket+"/")
 	if !ok {
@@ -49,10 +64,13 @@ func (s *services) readStored(t *testing.T, url string) []byte {
 	}
 	defer obj.Close()
 	data, err := io.ReadAll(obj)
+	if minio.ToErrorResponse(err).Code == "NoSuchKey" {
+		return nil, false
+	}
 	if err != nil {
 		t.Fatalf("thumbnail object %s: %v", key, err)
 	}
-	return data
+	return data, true
 }
 
 // stored lists the store's content: temporary files unfinished writes left (a bucket has

@@ -12,12 +12,12 @@ var storageBuckets = []float64{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.2
 func newStorageMetrics() (*prometheus.HistogramVec, *prometheus.CounterVec) {
 	return prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "photoproc_storage_duration_seconds",
-			Help:    "Time of one thumbnail storage operation (put, open, stat, check, presign, cleanup), successful or not.",
+			Help:    "Time of one thumbnail storage operation (put, probe, open, stat, check, presign, cleanup), successful or not.",
 			Buckets: storageBuckets,
 		}, []string{"operation"}),
 		prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "photoproc_storage_errors_total",
-			Help: "Failed thumbnail storage operations, by operation and kind (not_found, unavailable, timeout, unreachable, server, canceled, other).",
+			Help: "Failed thumbnail storage operations, by operation and kind (not_found, full, read_only, refused, unavailable, timeout, unreachable, server, canceled, other).",
 		}, []string{"operation", "kind"})
 }
 

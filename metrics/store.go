@@ -2,7 +2,6 @@ package metrics
 
 import (
 	"context"
-	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -41,11 +40,8 @@ func (c *dbPoolCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(dbWaitSecs, prometheus.CounterValue, s.EmptyAcquireWaitTime().Seconds())
 }
 
-// countsTTL bounds how often a scrape may run the count query; scrapes in between get the
-// last answer.
-const countsTTL = 15 * time.Second
-
-// RegisterPhotoCounts exports photos by status from count, a query cached for countsTTL so
+// RegisterPhotoCounts exports photos by status from count, read at scrape time. count must be
+// cheap: the daemon passes a cache (store.CountCache, 15s) that the admin page shares, so
 // frequent scrapes never load the database.
 func RegisterPhotoCounts(reg prometheus.Registerer, count func(ctx context.Context) (map[string]int64, error)) {
 	reg.MustRegister(&countsCollector{count: count})
@@ -55,26 +51,18 @@ var photosDesc = prometheus.NewDesc("photoproc_photos", "Photos in the database 
 
 type countsCollector struct {
 	count func(ctx context.Context) (map[string]int64, error)
-
-	mu   sync.Mutex
-	at   time.Time
-	last map[string]int64
 }
 
 func (c *countsCollector) Describe(ch chan<- *prometheus.Desc) { ch <- photosDesc }
 
 func (c *countsCollector) Collect(ch chan<- prometheus.Metric) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if time.Since(c.at) > countsTTL {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		counts, err := c.count(ctx)
-		cancel()
-		if err == nil {
-			c.last, c.at = counts, time.Now()
-		}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	counts, err := c.count(ctx)
+	if err != nil {
+		return // not counted yet: the series appear with the first count
 	}
-	for status, n := range c.last {
+	for status, n := range counts {
 		ch <- prometheus.MustNewConstMetric(photosDesc, prometheus.GaugeValue, float64(n), status)
 	}
 }

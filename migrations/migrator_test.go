@@ -17,22 +17,24 @@ import (
 func TestUpDownUp(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	all := []string{"001_create_photos.sql", "002_processing.sql", "003_retry_at.sql", "004_thumbnail_details.sql"}
+	all := []string{"001_create_photos.sql", "002_processing.sql", "003_retry_at.sql", "004_thumbnail_details.sql",
+		"005_failed_photos_index.sql"}
+	latest := int32(len(all))
 
-	steps := []struct {
+	type step struct {
 		name string
 		do   func(context.Context) error
 		want migrations.Status
-	}{
-		{"fresh", nil, migrations.Status{Current: 0, Latest: 4, Pending: all}},
-		{"up", b.m.Up, migrations.Status{Current: 4, Latest: 4}},
-		{"up again is a no-op", b.m.Up, migrations.Status{Current: 4, Latest: 4}},
-		{"down", b.m.Down, migrations.Status{Current: 3, Latest: 4, Pending: all[3:]}},
-		{"up after down", b.m.Up, migrations.Status{Current: 4, Latest: 4}},
-		{"down", b.m.Down, migrations.Status{Current: 3, Latest: 4, Pending: all[3:]}},
-		{"down", b.m.Down, migrations.Status{Current: 2, Latest: 4, Pending: all[2:]}},
-		{"down", b.m.Down, migrations.Status{Current: 1, Latest: 4, Pending: all[1:]}},
-		{"down to zero", b.m.Down, migrations.Status{Current: 0, Latest: 4, Pending: all}},
+	}
+	steps := []step{
+		{"fresh", nil, migrations.Status{Current: 0, Latest: latest, Pending: all}},
+		{"up", b.m.Up, migrations.Status{Current: latest, Latest: latest}},
+		{"up again is a no-op", b.m.Up, migrations.Status{Current: latest, Latest: latest}},
+		{"down", b.m.Down, migrations.Status{Current: latest - 1, Latest: latest, Pending: all[latest-1:]}},
+		{"up after down", b.m.Up, migrations.Status{Current: latest, Latest: latest}},
+	}
+	for v := latest - 1; v >= 0; v-- {
+		steps = append(steps, step{"down", b.m.Down, migrations.Status{Current: v, Latest: latest, Pending: all[v:]}})
 	}
 	for _, s := range steps {
 		if s.do != nil {

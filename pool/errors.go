@@ -22,7 +22,7 @@ const (
 	classStopping               // the daemon is stopping: hand the message back untouched
 	classMissing                // the photo is not in the database: nothing to mark, dead-letter
 	classExhausted              // no attempt left: the last ones died with their worker
-	classStorage                // storing the thumbnail failed: held while the store is unusable, else retried
+	classStorage                // storing the thumbnail failed while the store takes writes: retried
 )
 
 // Permanent marks err as not worth retrying: the photo is failed with err as its reason.

@@ -186,7 +186,7 @@ type fakePhoto struct {
 	attempts  int
 	reason    string
 	waiting   bool          // pending, with a retry not yet due
-	token     uuid.UUID     // of the claim that holds it
+	token     uuid.UUID     // of the claim that holds it, or held it last
 	retryIn   time.Duration // of the last Release
 	completed store.Thumbnail
 }
@@ -267,7 +267,7 @@ func (s *fakeStore) Claim(_ context.Context, id uuid.UUID, o store.ClaimOpts) (s
 	}
 	photo := func() store.Photo {
 		return store.Photo{UUID: id, URL: "http://photos.example/" + id.String(), Status: p.status,
-			Attempts: p.attempts, FailureReason: p.reason}
+			Attempts: p.attempts, FailureReason: p.reason, ClaimToken: p.token}
 	}
 	was := p.status
 	switch {
@@ -284,8 +284,11 @@ func (s *fakeStore) Claim(_ context.Context, id uuid.UUID, o store.ClaimOpts) (s
 	case p.attempts >= o.MaxAttempts:
 		return photo(), store.ClaimExhausted, nil
 	}
+	if o.Token == uuid.Nil {
+		o.Token = uuid.New()
+	}
 	p.status, p.attempts, p.reason, p.token = store.StatusProcessing, p.attempts+1, "", o.Token
-	s.claims = append(s.claims, store.Claim{Photo: id, Attempt: p.attempts})
+	s.claims = append(s.claims, photo().Claim())
 	if s.lostClaims > 0 {
 		s.lostClaims--
 		return store.Photo{}, 0, fmt.Errorf("claim: %w: i/o timeout", store.ErrUnavailable)
@@ -314,7 +317,8 @@ func (s *fakeStore) held(c store.Claim, pending bool) (*fakePhoto, error) {
 	switch {
 	case p == nil:
 		return nil, store.ErrNotFound
-	case p.attempts != c.Attempt, p.status != store.StatusProcessing && !(pending && p.status == store.StatusPending):
+	case p.token != c.Token, p.attempts != c.Attempt,
+		p.status != store.StatusProcessing && !(pending && p.status == store.StatusPending):
 		return nil, store.ErrNotClaimed
 	}
 	return p, nil
@@ -388,6 +392,13 @@ func (s *fakeStore) PingWrite(context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.call("pingWrite")
+}
+
+// acquired returns the claims made so far, in order.
+func (s *fakeStore) acquired() []store.Claim {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]store.Claim(nil), s.claims...)
 }
 
 // extended reports whether ExtendLeases was asked, n times or more, to extend c.
@@ -520,11 +531,11 @@ func (f *fakeFetcher) count(id uuid.UUID) int {
 	return f.fetches[id]
 }
 
-// fakeThumbStore keeps thumbnails in memory; Put and Check fail with the errors set for them.
+// fakeThumbStore keeps thumbnails in memory; Put and Probe fail with the errors set for them.
 type fakeThumbStore struct {
 	mu               sync.Mutex
-	putErr, checkErr error
-	puts, checks     int
+	putErr, probeErr error
+	puts, probes     int
 	stored           map[string][]byte
 }
 
@@ -542,17 +553,24 @@ func (s *fakeThumbStore) Put(_ context.Context, name string, data []byte) (strin
 	return "mem://" + name, nil
 }
 
-func (s *fakeThumbStore) Check(context.Context) error {
+func (s *fakeThumbStore) Probe(context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.checks++
-	return s.checkErr
+	s.probes++
+	return s.probeErr
 }
 
-func (s *fakeThumbStore) failWith(put, check error) {
+func (s *fakeThumbStore) failWith(put, probe error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.putErr, s.checkErr = put, check
+	s.putErr, s.probeErr = put, probe
+}
+
+// counts returns how many puts and probes were made.
+func (s *fakeThumbStore) counts() (puts, probes int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.puts, s.probes
 }
 
 // fakeThumbnailer makes a 1×1 thumbnail of anything, for a 320 box.

@@ -24,9 +24,11 @@ const (
 )
 
 // cause is something that keeps outcomes from being recorded or published: while it holds,
-// intake is paused, and probe (nil for an operator's pause) says when it is gone.
+// intake is paused, and probe (nil for an operator's pause) says when it is gone. detail, if
+// any, says more than reason: the error that raised it, for the log and the admin page.
 type cause struct {
 	reason string
+	detail string
 	probe  func(context.Context) error
 }
 
@@ -37,6 +39,7 @@ type gate struct {
 
 	mu      sync.Mutex
 	reasons map[string]chan struct{} // the reasons that hold; each channel closes when it ends
+	details map[string]string        // the latest detail of a reason that holds
 	delays  map[string]time.Duration // the first probe delay of a cause's next outage
 	ctx     context.Context
 	cancel  context.CancelFunc
@@ -45,8 +48,8 @@ type gate struct {
 
 func newGate(intake Intake, log *slog.Logger) *gate {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &gate{intake: intake, log: log, reasons: map[string]chan struct{}{}, delays: map[string]time.Duration{},
-		ctx: ctx, cancel: cancel}
+	return &gate{intake: intake, log: log, reasons: map[string]chan struct{}{}, details: map[string]string{},
+		delays: map[string]time.Duration{}, ctx: ctx, cancel: cancel}
 }
 
 // set raises or lowers a reason that has no probe (an operator's pause).
@@ -66,6 +69,9 @@ func (g *gate) set(reason string, on bool) {
 func (g *gate) down(c cause) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	if c.detail != "" {
+		g.details[c.reason] = c.detail
+	}
 	if _, held := g.reasons[c.reason]; held || g.ctx.Err() != nil {
 		return
 	}
@@ -96,11 +102,15 @@ func (g *gate) cleared(reason string) <-chan struct{} {
 
 var closed = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
 
+// paused reports whether intake is paused, and why: each reason, followed by its detail.
 func (g *gate) paused() (bool, []string) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	rs := make([]string, 0, len(g.reasons))
 	for r := range g.reasons {
+		if d := g.details[r]; d != "" {
+			r += ": " + d
+		}
 		rs = append(rs, r)
 	}
 	sort.Strings(rs)
@@ -116,10 +126,10 @@ func (g *gate) raise(reason string) chan struct{} {
 	ended := make(chan struct{})
 	g.reasons[reason] = ended
 	if len(g.reasons) == 1 {
-		g.log.Warn("intake paused", "reason", reason)
+		g.log.Warn("intake paused", "reason", reason, "detail", g.details[reason])
 		g.intake.Pause()
 	} else {
-		g.log.Warn("intake stays paused", "reason", reason)
+		g.log.Warn("intake stays paused", "reason", reason, "detail", g.details[reason])
 	}
 	return ended
 }
@@ -131,6 +141,7 @@ func (g *gate) lower(reason string) {
 		return
 	}
 	delete(g.reasons, reason)
+	delete(g.details, reason)
 	close(ended)
 	if len(g.reasons) == 0 {
 		g.log.Info("intake resumed", "after", reason)
@@ -161,6 +172,11 @@ func (g *gate) probe(c cause, delay time.Duration, ended chan struct{}) {
 			return
 		}
 		g.log.Debug("still down", "reason", c.reason, "err", err)
+		if c.detail != "" {
+			g.mu.Lock()
+			g.details[c.reason] = err.Error()
+			g.mu.Unlock()
+		}
 		delay = min(2*delay, probeMax)
 	}
 }

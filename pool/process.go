@@ -47,7 +47,7 @@ func (p *Pool) claim(ctx context.Context, a *attempt) error {
 	a.photo = photo
 	switch res {
 	case store.ClaimAcquired, store.ClaimTakenOver:
-		a.claim = store.Claim{Photo: photo.UUID, Attempt: photo.Attempts}
+		a.claim = photo.Claim()
 		a.log = a.log.With("attempt", photo.Attempts)
 		p.leases.add(a.claim)
 		if res == store.ClaimTakenOver {
@@ -130,12 +130,11 @@ func (p *Pool) write(ctx context.Context, a *attempt) error {
 		return err
 	}
 	start := time.Now()
-	url, err := p.thumbstore.Put(ctx, thumbstore.Key(a.photo.UUID, p.thumbnailer.Config().Size, "jpeg", true), a.thumb.JPEG)
+	url, err := p.put(ctx, a, thumbstore.Key(a.photo.UUID, p.thumbnailer.Config().Size, "jpeg", true))
 	a.took.Store = time.Since(start)
 	if err != nil {
-		return &storageError{fmt.Errorf("store thumbnail: %w", err)}
+		return err
 	}
-	p.gate.healthy(reasonStorage)
 	a.url = url
 	return p.complete(ctx, a)
 }

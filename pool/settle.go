@@ -17,9 +17,10 @@ import (
 //  2. Record it in the database, then publish what it needs (a retry's or a dead letter's copy),
 //     then ack. Attempts are spent only on what the photo did: the claim counted it, and a
 //     failure of ours never adds one.
-//  3. When the database or the broker cannot take a step, the delivery is held — not acked, not
-//     handed back — and the step tried again with a backoff; intake pauses for that cause and
-//     resumes once a probe finds it gone. Nothing is redelivered in a loop meanwhile.
+//  3. When the database or the broker cannot take a step, or the thumbnail storage cannot take
+//     the thumbnail (pool/thumbstore.go), the delivery is held — not acked, not handed back —
+//     and the step tried again with a backoff; intake pauses for that cause and resumes once a
+//     probe finds it gone. Nothing is redelivered in a loop meanwhile.
 //  4. A delivery held when the pool stops is handed back to the queue, its claim undone.
 //
 // Failing to ack is not a failure to settle: the broker redelivers the message, and its next
@@ -100,12 +101,8 @@ func (p *Pool) plan(a *attempt, err error) settlement {
 		return settlement{outcome: metrics.OutcomeFailed, publish: p.deadLetter(a, reason, 0)}
 	case classExhausted:
 		a.log.Warn("photo failed: no attempt left; dead-lettering", "reason", reason, "attempts", a.photo.Attempts)
-		c := store.Claim{Photo: a.photo.UUID, Attempt: a.photo.Attempts}
+		c := a.photo.Claim()
 		return settlement{outcome: metrics.OutcomeFailed, record: p.fail(c, reason), publish: p.deadLetter(a, reason, c.Attempt)}
-	case classStorage:
-		if c, unusable := p.storageCause(a, err); unusable {
-			return settlement{handBack: true, after: &c}
-		}
 	}
 	if !a.claimed() {
 		// It failed before its photo was claimed (a panic in the claim): nothing to record, and

@@ -348,22 +348,30 @@ func TestRetryPublishedOnceWhenItsAckIsLost(t *testing.T) {
 }
 
 // An attempt whose claim was taken over meanwhile (its lease ran out while it hung) does not
-// record its outcome over the new holder's, and drops its message.
+// record its outcome over the new holder's, and drops its message — even when the new claim
+// has the same attempt number (the photo was unclaimed or reopened in between): claims are
+// told apart by their token.
 func TestOutcomeOfAClaimTakenOverIsDropped(t *testing.T) {
 	t.Parallel()
-	b := newBundle(t, nil)
-	id := uuid.New()
-	release := b.fetch.hold(id)
-	b.fetch.failWith(id, errTransient)
-	b.deliver(id, false)
-	eventually(t, "the download to start", func() bool { return b.fetch.inFlight(id) })
-	b.store.put(id, fakePhoto{status: store.StatusProcessing, attempts: 2}) // another worker's claim
-	release()
-	if got := b.next(t); got.how != "ack" || got.published != "" {
-		t.Fatalf("settled %+v, want a plain ack", got)
-	}
-	if p := b.store.get(id); p.status != store.StatusProcessing || p.attempts != 2 {
-		t.Errorf("photo %+v, want the new holder's claim untouched", p)
+	for name, attempts := range map[string]int{"a later attempt": 2, "the same attempt number": 1} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			b := newBundle(t, nil)
+			id := uuid.New()
+			release := b.fetch.hold(id)
+			b.fetch.failWith(id, errTransient)
+			b.deliver(id, false)
+			eventually(t, "the download to start", func() bool { return b.fetch.inFlight(id) })
+			newer := uuid.New()
+			b.store.put(id, fakePhoto{status: store.StatusProcessing, attempts: attempts, token: newer}) // another worker's claim
+			release()
+			if got := b.next(t); got.how != "ack" || got.published != "" {
+				t.Fatalf("settled %+v, want a plain ack", got)
+			}
+			if p := b.store.get(id); p.status != store.StatusProcessing || p.attempts != attempts || p.token != newer {
+				t.Errorf("photo %+v, want the new holder's claim untouched", p)
+			}
+		})
 	}
 }
 
@@ -374,7 +382,8 @@ func TestLeasesOfPhotosInFlightAreExtended(t *testing.T) {
 	id := uuid.New()
 	release := b.fetch.hold(id)
 	b.deliver(id, false)
-	claim := store.Claim{Photo: id, Attempt: 1}
+	eventually(t, "the photo to be claimed", func() bool { return len(b.store.acquired()) == 1 })
+	claim := b.store.acquired()[0]
 	eventually(t, "the lease to be extended twice", func() bool { return b.store.extended(claim, 2) })
 	release()
 	b.next(t)

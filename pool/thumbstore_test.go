@@ -3,6 +3,7 @@ package pool
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/google/uuid"
@@ -11,30 +12,36 @@ import (
 	"github.com/photoproc/photoproc/thumbstore"
 )
 
-// A thumbnail that cannot be stored never fails its photo because the store is unusable: a
-// store that does not pass its check (or says it is unavailable) gets the photo held, intake
-// paused and no attempt spent until the check passes, then handed back; a store that passes
-// its check had a passing failure, and the photo is retried through the delay queue.
+// A thumbnail that cannot be stored never fails its photo because the store cannot take
+// writes: when the put says so (full, read-only, refused, gone) or a probe — a real write —
+// fails after it, the delivery is held with its thumbnail, intake pauses with the reason and
+// the error, and no attempt is spent; once a probe passes the put is tried again and the photo
+// completes, downloaded and made once. It is never handed back to the queue, so it cannot loop:
+// a put refused while the probe's write passes is tried again in place, no faster than the
+// longest probe delay. A store that takes the probe had a passing failure, and the photo is
+// retried through the delay queue.
 func TestStorageFailures(t *testing.T) {
 	t.Parallel()
 	transient := errors.New("503 Service Unavailable")
+	full := fmt.Errorf("%w: write: no space left on device", thumbstore.ErrFull)
+	refused := fmt.Errorf("%w: AccessDenied", thumbstore.ErrRefused)
 	for _, tc := range []struct {
 		name       string
-		put, check error
-		unusable   bool
+		put, probe error
+		held       bool
 	}{
 		{"store answers, one put failed", transient, nil, false},
 		{"store does not answer", transient, errors.New("connection refused"), true},
-		{"bucket missing", fmt.Errorf("%w: bucket gone", thumbstore.ErrUnavailable), fmt.Errorf("%w: bucket gone", thumbstore.ErrUnavailable), true},
-		{"write refused, bucket readable", fmt.Errorf("%w: credentials refused", thumbstore.ErrUnavailable), nil, true},
+		{"store full", full, full, true},
+		{"put refused, the probe's write not", refused, nil, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			b := newBundle(t, nil)
-			b.thumbstore.failWith(tc.put, tc.check)
+			b.thumbstore.failWith(tc.put, tc.probe)
 			id := uuid.New()
 			b.deliver(id, false)
-			if !tc.unusable {
+			if !tc.held {
 				if got := b.next(t); got.how != "ack" || got.published != "retry" {
 					t.Fatalf("settled with %+v, want a retry", got)
 				}
@@ -43,30 +50,45 @@ func TestStorageFailures(t *testing.T) {
 				}
 				return
 			}
-			eventually(t, "intake paused for the store", func() bool {
+			eventually(t, "intake paused for the store, saying why", func() bool {
 				paused, reasons := b.pool.Paused()
-				return paused && len(reasons) == 1 && reasons[0] == reasonStorage && b.intake.isPaused()
+				return paused && len(reasons) == 1 && strings.HasPrefix(reasons[0], reasonStorage+": ") &&
+					b.intake.isPaused()
 			})
-			if p := b.store.get(id); p.status != store.StatusProcessing {
-				t.Fatalf("photo %+v while the store is unusable, want held in processing", p)
+			// Held, and tried again only once a probe passes: the store is probed again and
+			// again meanwhile, and the photo is never handed back.
+			eventually(t, "probes while held", func() bool {
+				puts, probes := b.thumbstore.counts()
+				return probes >= 3 && (tc.probe != nil || puts >= 3)
+			})
+			if puts, _ := b.thumbstore.counts(); tc.probe != nil && puts != 1 {
+				t.Errorf("%d puts while the probe failed, want the first only", puts)
+			}
+			select {
+			case got := <-b.settled:
+				t.Fatalf("settled with %+v while the store cannot take writes, want held", got)
+			default:
+			}
+			if p := b.store.get(id); p.status != store.StatusProcessing || p.attempts != 1 {
+				t.Fatalf("photo %+v while the store cannot take writes, want held in processing", p)
 			}
 
-			// The store is back: the photo is handed back with its attempt given back, and
-			// intake resumes by itself.
+			// The store is back: the held put goes through, the photo completes on its first
+			// attempt and download, and intake resumes by itself.
 			b.thumbstore.failWith(nil, nil)
-			if got := b.next(t); got.how != "requeue" {
-				t.Fatalf("settled with %+v once the store answered, want the message handed back", got)
+			if got := b.next(t); got.how != "ack" || got.published != "" {
+				t.Fatalf("settled with %+v once the store took writes, want an ack", got)
 			}
-			if p := b.store.get(id); p.status != store.StatusPending || p.attempts != 0 {
-				t.Fatalf("photo %+v, want pending with no attempt spent", p)
+			p := b.store.get(id)
+			if p.status != store.StatusCompleted || p.attempts != 1 || p.completed.URL != "mem://"+id.String()+".jpg" {
+				t.Fatalf("photo %+v, want completed after one attempt with the URL the store gave", p)
+			}
+			if n := b.fetch.count(id); n != 1 {
+				t.Errorf("%d downloads, want 1", n)
 			}
 			eventually(t, "intake resumed", func() bool { return !b.intake.isPaused() })
-			b.deliver(id, true)
-			if got := b.next(t); got.how != "ack" || got.published != "" {
-				t.Fatalf("with the store back: settled with %+v, want an ack", got)
-			}
-			if p := b.store.get(id); p.status != store.StatusCompleted || p.completed.URL != "mem://"+id.String()+".jpg" {
-				t.Fatalf("photo %+v, want completed with the URL the store gave", p)
+			if paused, reasons := b.pool.Paused(); paused {
+				t.Errorf("paused for %v once the store took writes", reasons)
 			}
 		})
 	}

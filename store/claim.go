@@ -66,19 +66,22 @@ type ClaimOpts struct {
 	// MaxAttempts is how many claims a photo may have: a claim that would be one more gives
 	// ClaimExhausted. Must be positive.
 	MaxAttempts int
-	// Token identifies the claim, for trying it again when its answer was lost: a claim with
-	// the token of the claim holding the photo gets it back (ClaimAcquired) without counting
-	// another attempt. uuid.Nil: none.
+	// Token identifies the claim: settling it checks it, and a claim whose answer was lost is
+	// tried again with it: a claim with the token of the claim holding the photo gets it back
+	// (ClaimAcquired) without counting another attempt. uuid.Nil: a new one. Each claim must
+	// have its own.
 	Token uuid.UUID
 }
 
-// A Claim names one claim on a photo: the photo and the attempt number the claim gave it.
-// Calls that settle a claim change the photo only while that claim still holds it (processing,
-// with the same attempt number), so a worker whose claim was taken over cannot undo the new
-// holder's work: they return ErrNotClaimed instead.
+// A Claim names one claim on a photo: the photo, the attempt number the claim gave it and the
+// claim's token (Photo.Claim). Calls that settle a claim change the photo only while that
+// claim still holds it (the same token and attempt number), so a worker whose claim was taken
+// over cannot undo the new holder's work, even when the photo's attempt number came round to
+// its own again after an Unclaim or a Reopen: they return ErrNotClaimed instead.
 type Claim struct {
 	Photo   uuid.UUID
 	Attempt int
+	Token   uuid.UUID
 }
 
 // claimSQL claims in one statement. cur locks the photo's row, so concurrent claims of one
@@ -90,7 +93,7 @@ type Claim struct {
 // tell why it was not taken.
 const claimSQL = `
 WITH cur AS (
-    SELECT uuid, url, status, created_at, updated_at, attempts, failure_reason, retry_at,
+    SELECT uuid, url, status, created_at, updated_at, attempts, failure_reason, retry_at, claim_token,
         coalesce(status = 'processing' AND claim_token = $5, false) AS ours,
         (status = 'pending' AND retry_at > now()) AS waiting,
         ((status = 'pending' AND (retry_at IS NULL OR retry_at <= now()))
@@ -107,14 +110,14 @@ WITH cur AS (
     FROM cur
     WHERE p.uuid = cur.uuid AND (cur.ours OR (cur.claimable AND cur.attempts < $4))
     RETURNING p.uuid, p.url, p.status, p.created_at, p.updated_at, p.attempts, p.failure_reason,
-        p.retry_at, CASE WHEN cur.ours THEN 'pending' ELSE cur.status END AS was
+        p.retry_at, p.claim_token, CASE WHEN cur.ours THEN 'pending' ELSE cur.status END AS was
 )
 SELECT true, was, false, false, uuid, url, status, created_at, updated_at, attempts,
-    coalesce(failure_reason, ''), retry_at
+    coalesce(failure_reason, ''), retry_at, claim_token
 FROM claimed
 UNION ALL
 SELECT false, status, waiting, claimable, uuid, url, status, created_at, updated_at, attempts,
-    coalesce(failure_reason, ''), retry_at
+    coalesce(failure_reason, ''), retry_at, claim_token
 FROM cur
 WHERE NOT EXISTS (SELECT FROM claimed)`
 
@@ -138,16 +141,19 @@ func (s *DB) Claim(ctx context.Context, id uuid.UUID, o ClaimOpts) (Photo, Claim
 		was                          Status
 		p                            Photo
 		retryAt                      *time.Time
+		token                        *uuid.UUID
 	)
-	var token *uuid.UUID
-	if o.Token != uuid.Nil {
-		token = &o.Token
+	if o.Token == uuid.Nil {
+		o.Token = uuid.New()
 	}
-	err := s.pool.QueryRow(ctx, claimSQL, id, interval(o.Lease), o.Takeover, o.MaxAttempts, token).Scan(
+	err := s.pool.QueryRow(ctx, claimSQL, id, interval(o.Lease), o.Takeover, o.MaxAttempts, o.Token).Scan(
 		&acquired, &was, &waiting, &claimable,
-		&p.UUID, &p.URL, &p.Status, &p.CreatedAt, &p.UpdatedAt, &p.Attempts, &p.FailureReason, &retryAt)
+		&p.UUID, &p.URL, &p.Status, &p.CreatedAt, &p.UpdatedAt, &p.Attempts, &p.FailureReason, &retryAt, &token)
 	if retryAt != nil {
 		p.RetryAt = *retryAt
+	}
+	if token != nil {
+		p.ClaimToken = *token
 	}
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):

@@ -82,10 +82,13 @@ func (s *DB) requeue(ctx context.Context, sql string, d time.Duration, limit int
 	return pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
 }
 
-// ExtendLeases pushes the lease of every claim in claims that still holds its photo to
-// now()+lease, in one statement, and returns the claims that no longer do (taken over, or
-// settled meanwhile). It leaves updated_at alone: a lease kept alive is no progress, and
-// StuckPhotos still finds a photo that makes none.
+// ExtendLeases pushes the lease of every claim in claims that still holds its photo (its token
+// is the photo's) to now()+lease, in one statement, and returns the claims that no longer do
+// (taken over, or settled meanwhile). It leaves updated_at alone: a lease kept alive is no
+// progress, and StuckPhotos still finds a photo that makes none. It leaves requeued_at alone
+// too: a photo ExpiredLeases or StuckPhotos requeued stays claimable by the message published
+// for it, which takes it over; the claim extended here then settles nothing (ErrNotClaimed)
+// and its next extension reports it lost.
 func (s *DB) ExtendLeases(ctx context.Context, lease time.Duration, claims []Claim) ([]Claim, error) {
 	ctx, cancel := s.call(ctx)
 	defer cancel()
@@ -96,30 +99,31 @@ func (s *DB) ExtendLeases(ctx context.Context, lease time.Duration, claims []Cla
 		return nil, nil
 	}
 	ids := make([]uuid.UUID, len(claims))
-	attempts := make([]int32, len(claims))
+	tokens := make([]uuid.UUID, len(claims))
 	for i, c := range claims {
-		ids[i], attempts[i] = c.Photo, int32(c.Attempt)
+		ids[i], tokens[i] = c.Photo, c.Token
 	}
 	rows, err := s.pool.Query(ctx, `
 UPDATE photos p
 SET lease_until = now() + $1::bigint * interval '1 microsecond'
-FROM unnest($2::uuid[], $3::int[]) AS c(uuid, attempts)
-WHERE p.uuid = c.uuid AND p.attempts = c.attempts AND p.status = 'processing'
-RETURNING p.uuid`, interval(lease), ids, attempts)
+FROM unnest($2::uuid[], $3::uuid[]) AS c(uuid, token)
+WHERE p.uuid = c.uuid AND p.claim_token = c.token AND p.status = 'processing'
+RETURNING p.uuid, p.claim_token`, interval(lease), ids, tokens)
 	if err != nil {
 		return nil, fmt.Errorf("extend leases: %w", s.fail(err))
 	}
-	held, err := pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
-	if err != nil {
+	type held struct{ photo, token uuid.UUID }
+	kept := map[held]bool{}
+	var h held
+	if _, err := pgx.ForEachRow(rows, []any{&h.photo, &h.token}, func() error {
+		kept[h] = true
+		return nil
+	}); err != nil {
 		return nil, fmt.Errorf("extend leases: %w", s.fail(err))
-	}
-	kept := make(map[uuid.UUID]bool, len(held))
-	for _, id := range held {
-		kept[id] = true
 	}
 	var lost []Claim
 	for _, c := range claims {
-		if !kept[c.Photo] {
+		if !kept[held{c.Photo, c.Token}] {
 			lost = append(lost, c)
 		}
 	}

@@ -165,13 +165,17 @@ func TestSweepLimits(t *testing.T) {
 func TestExtendLeases(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	expired := b.photo(t, &storetest.PhotoOpts{Status: store.StatusProcessing, LeaseUntil: time.Now().Add(-time.Minute), UpdatedAt: time.Now().Add(-time.Hour)})
-	live := b.photo(t, &storetest.PhotoOpts{Status: store.StatusProcessing})
-	takenOver := b.photo(t, &storetest.PhotoOpts{Status: store.StatusProcessing, Attempts: 2})
-	done := b.photo(t, &storetest.PhotoOpts{Status: store.StatusCompleted})
+	ours := uuid.New()
+	expired := b.photo(t, &storetest.PhotoOpts{Status: store.StatusProcessing, LeaseUntil: time.Now().Add(-time.Minute),
+		UpdatedAt: time.Now().Add(-time.Hour), ClaimToken: ours})
+	live := b.photo(t, &storetest.PhotoOpts{Status: store.StatusProcessing, ClaimToken: ours})
+	// Taken over by a claim of the same attempt number (after an Unclaim): only the token differs.
+	takenOver := b.photo(t, &storetest.PhotoOpts{Status: store.StatusProcessing, ClaimToken: uuid.New()})
+	done := b.photo(t, &storetest.PhotoOpts{Status: store.StatusCompleted, ClaimToken: ours})
 	claims := []store.Claim{
-		{Photo: expired.UUID, Attempt: 1}, {Photo: live.UUID, Attempt: 1},
-		{Photo: takenOver.UUID, Attempt: 1}, {Photo: done.UUID, Attempt: 1}, {Photo: uuid.New(), Attempt: 1},
+		{Photo: expired.UUID, Attempt: 1, Token: ours}, {Photo: live.UUID, Attempt: 1, Token: ours},
+		{Photo: takenOver.UUID, Attempt: 1, Token: ours}, {Photo: done.UUID, Attempt: 1, Token: ours},
+		{Photo: uuid.New(), Attempt: 1, Token: ours},
 	}
 	lost, err := b.s.ExtendLeases(ctx(t), lease, claims)
 	if err != nil {

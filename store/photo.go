@@ -36,7 +36,13 @@ type Photo struct {
 	Attempts      int       // claims so far, of the attempts it has now (Reopen starts them over)
 	FailureReason string    // why the last attempt failed; "" when none
 	RetryAt       time.Time // pending: when its retry is due, a message for it on its way; zero when it waits for none
+	// ClaimToken names the claim that holds the photo (processing) or held it last; uuid.Nil
+	// if none did. Settling a claim checks it (see Claim).
+	ClaimToken uuid.UUID
 }
+
+// Claim is the claim that holds p, or held it last: what settles it.
+func (p Photo) Claim() Claim { return Claim{Photo: p.UUID, Attempt: p.Attempts, Token: p.ClaimToken} }
 
 // Thumbnail is a row of photo_thumbnails.
 type Thumbnail struct {
@@ -69,16 +75,20 @@ type Timings struct {
 
 // photoColumns is what scanPhoto reads, in order. Columns are named, never *, so that a
 // migration adding a column cannot break a cached statement.
-const photoColumns = `uuid, url, status, created_at, updated_at, attempts, coalesce(failure_reason, ''), retry_at`
+const photoColumns = `uuid, url, status, created_at, updated_at, attempts, coalesce(failure_reason, ''), retry_at, claim_token`
 
 func scanPhoto(row pgx.CollectableRow) (Photo, error) {
 	var (
 		p       Photo
 		retryAt *time.Time
+		token   *uuid.UUID
 	)
-	err := row.Scan(&p.UUID, &p.URL, &p.Status, &p.CreatedAt, &p.UpdatedAt, &p.Attempts, &p.FailureReason, &retryAt)
+	err := row.Scan(&p.UUID, &p.URL, &p.Status, &p.CreatedAt, &p.UpdatedAt, &p.Attempts, &p.FailureReason, &retryAt, &token)
 	if retryAt != nil {
 		p.RetryAt = *retryAt
+	}
+	if token != nil {
+		p.ClaimToken = *token
 	}
 	return p, err
 }

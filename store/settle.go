@@ -68,18 +68,20 @@ SET width = excluded.width, height = excluded.height, url = excluded.url,
 }
 
 // Fail marks the photo of claim c failed for good, with reason, and ends its lease. The claim
-// must still hold the photo, or have been refused as ClaimExhausted (the photo is then pending
-// or processing with attempt c.Attempt, which a later claim would have changed): otherwise
-// nothing changes and the error is ErrNotClaimed (a photo completed by a worker that took it
-// over stays completed). ErrNotFound when there is no such photo.
+// must still hold the photo, or be the last claim of a photo refused as ClaimExhausted (the
+// Photo.Claim that answer returned; the photo is then pending or processing, and a later claim
+// would have changed its token): otherwise nothing changes and the error is ErrNotClaimed (a
+// photo completed by a worker that took it over stays completed). ErrNotFound when there is
+// no such photo.
 func (s *DB) Fail(ctx context.Context, c Claim, reason string) error {
 	ctx, cancel := s.call(ctx)
 	defer cancel()
 	if err := s.settle(ctx, c, `
 UPDATE photos
-SET status = 'failed', failure_reason = nullif($3, ''), lease_until = NULL, requeued_at = NULL,
+SET status = 'failed', failure_reason = nullif($4, ''), lease_until = NULL, requeued_at = NULL,
     retry_at = NULL, updated_at = now()
-WHERE uuid = $1 AND attempts = $2 AND status IN ('processing', 'pending')`, cleanReason(reason)); err != nil {
+WHERE uuid = $1 AND claim_token IS NOT DISTINCT FROM $2 AND attempts = $3
+    AND status IN ('processing', 'pending')`, cleanReason(reason)); err != nil {
 		return fmt.Errorf("fail %s: %w", c.Photo, s.fail(err))
 	}
 	return nil
@@ -94,9 +96,10 @@ func (s *DB) Release(ctx context.Context, c Claim, reason string, retryIn time.D
 	defer cancel()
 	if err := s.settle(ctx, c, `
 UPDATE photos
-SET status = 'pending', failure_reason = nullif($3, ''), lease_until = NULL, requeued_at = NULL,
-    retry_at = now() + $4::bigint * interval '1 microsecond', updated_at = now()
-WHERE uuid = $1 AND attempts = $2 AND status = 'processing'`, cleanReason(reason), interval(max(retryIn, 0))); err != nil {
+SET status = 'pending', failure_reason = nullif($4, ''), lease_until = NULL, requeued_at = NULL,
+    retry_at = now() + $5::bigint * interval '1 microsecond', updated_at = now()
+WHERE uuid = $1 AND claim_token IS NOT DISTINCT FROM $2 AND attempts = $3 AND status = 'processing'`,
+		cleanReason(reason), interval(max(retryIn, 0))); err != nil {
 		return fmt.Errorf("release %s: %w", c.Photo, s.fail(err))
 	}
 	return nil
@@ -113,16 +116,20 @@ func (s *DB) Unclaim(ctx context.Context, c Claim) error {
 UPDATE photos
 SET status = 'pending', attempts = attempts - 1, lease_until = NULL, requeued_at = NULL,
     retry_at = now(), updated_at = now()
-WHERE uuid = $1 AND attempts = $2 AND status = 'processing'`); err != nil {
+WHERE uuid = $1 AND claim_token IS NOT DISTINCT FROM $2 AND attempts = $3 AND status = 'processing'`); err != nil {
 		return fmt.Errorf("unclaim %s: %w", c.Photo, s.fail(err))
 	}
 	return nil
 }
 
-// settle runs update, which changes photo $1 only while claim $2 holds it, with further
-// arguments args.
+// settle runs update, which changes photo $1 only while the claim of token $2 and attempt $3
+// holds it, with further arguments args.
 func (s *DB) settle(ctx context.Context, c Claim, update string, args ...any) error {
-	changed, err := s.changePhoto(ctx, c.Photo, update, append([]any{c.Attempt}, args...)...)
+	var token *uuid.UUID // NULL: the photo's last claim had none (it predates tokens)
+	if c.Token != uuid.Nil {
+		token = &c.Token
+	}
+	changed, err := s.changePhoto(ctx, c.Photo, update, append([]any{token, c.Attempt}, args...)...)
 	if err == nil && !changed {
 		return ErrNotClaimed
 	}

@@ -49,7 +49,9 @@ type S3Config struct {
 	// us-east-1 on an endpoint of your own, asked of Amazon S3 otherwise.
 	Region string
 	// PathStyle addresses the bucket as host/BUCKET/KEY instead of BUCKET.host/KEY
-	// (PHOTOPROC_S3_PATH_STYLE); nil means true when Endpoint is set, else false.
+	// (PHOTOPROC_S3_PATH_STYLE); nil means true when Endpoint is set, else false. Without it,
+	// a bucket name with a dot is still addressed by path over HTTPS, where no certificate
+	// could match it as a host name (what minio-go's BucketLookupAuto does on Amazon S3).
 	PathStyle *bool
 	// AccessKeyID, SecretAccessKey and SessionToken are static credentials; empty means the
 	// AWS chain: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, the shared config and credentials

@@ -228,7 +228,7 @@ func TestLocalRemoveLeftovers(t *testing.T) {
 	files := map[string]time.Time{
 		thumbstore.TempPrefix + "old.jpg.123": now.Add(-2 * time.Hour),
 		thumbstore.TempPrefix + "new.jpg.456": now,
-		"keep.jpg":                         now.Add(-2 * time.Hour),
+		"keep.jpg":                            now.Add(-2 * time.Hour),
 	}
 	// More thumbnails than are read at once, so that the old temporary file may be in any
 	// batch.

@@ -6,6 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -26,34 +31,46 @@ const cacheControl = "public, max-age=86400"
 // s3 keeps thumbnails as objects in one bucket, through minio-go (chosen over aws-sdk-go-v2
 // by binary size and dependencies: ARCHITECTURE.md).
 type s3 struct {
-	client *minio.Client
-	bucket string
+	client  *minio.Client
+	bucket  string
+	prefix  string        // of every key, "" or ending in a slash
+	timeout time.Duration // until a GET's headers arrive
+	log     *slog.Logger
 }
 
-func newS3(loc location, cfg S3Config) (*s3, error) {
+func newS3(loc location, cfg S3Config, timeout time.Duration, log *slog.Logger) (*s3, error) {
 	host, secure, err := cfg.endpoint()
 	if err != nil {
 		return nil, err
-	}
-	lookup := minio.BucketLookupDNS
-	if cfg.pathStyle() {
-		lookup = minio.BucketLookupPath
 	}
 	region := cfg.Region
 	if region == "" && cfg.Endpoint != "" {
 		region = "us-east-1" // what S3-compatible servers expect when told nothing
 	}
 	client, err := minio.New(host, &minio.Options{
-		Creds:        credentialChain(cfg),
-		Secure:       secure,
-		Region:       region,
-		BucketLookup: lookup,
-		MaxRetries:   s3Retries,
+		Creds:              credentialChain(cfg),
+		Secure:             secure,
+		Region:             region,
+		BucketLookupViaURL: bucketLookup(cfg.pathStyle()),
+		MaxRetries:         s3Retries,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("s3 client: %w", err)
 	}
-	return &s3{client: client, bucket: loc.bucket}, nil
+	return &s3{client: client, bucket: loc.bucket, prefix: loc.prefix, timeout: timeout, log: log}, nil
+}
+
+// bucketLookup addresses the bucket by path when pathStyle, else by virtual host
+// (BUCKET.host) — except a bucket whose name has a dot over HTTPS, which no certificate of the
+// host can cover (*.s3.amazonaws.com does not match a.b.s3.amazonaws.com): that one goes by
+// path, as minio-go's BucketLookupAuto does on Amazon S3.
+func bucketLookup(pathStyle bool) func(url.URL, string) minio.BucketLookupType {
+	return func(u url.URL, bucket string) minio.BucketLookupType {
+		if pathStyle || (u.Scheme == "https" && strings.Contains(bucket, ".")) {
+			return minio.BucketLookupPath
+		}
+		return minio.BucketLookupDNS
+	}
 }
 
 // credentialChain is the static credentials when given, else the AWS SDKs' chain in their
@@ -82,17 +99,50 @@ func (s *s3) put(ctx context.Context, key string, data []byte) error {
 	return s.err(err)
 }
 
+// probePrefix holds the sentinels probes write, under the store's prefix so that the policies
+// and encryption rules of the thumbnails apply to them too. A probe deletes its own; one left
+// (a crash, a policy without s3:DeleteObject) is a few KB that a lifecycle rule on this
+// prefix may expire.
+const probePrefix = ".photoproc-probe/"
+
+// probe puts a sentinel the size of a thumbnail as thumbnails are put, then deletes it.
+func (s *s3) probe(ctx context.Context) error {
+	key := s.prefix + probePrefix + strconv.FormatUint(rand.Uint64(), 36)
+	if err := s.put(ctx, key, make([]byte, probeSize)); err != nil {
+		return err
+	}
+	if err := s.client.RemoveObject(ctx, s.bucket, key, minio.RemoveObjectOptions{}); err != nil {
+		// Writes work, which is what the probe asks; the sentinel stays.
+		s.log.Warn("removing the storage probe's sentinel failed; allow s3:DeleteObject on "+s.prefix+probePrefix+"* or expire it with a lifecycle rule",
+			"key", key, "err", err)
+	}
+	return nil
+}
+
+// open GETs the object. Its headers must come within the store's timeout, retries included
+// (a server that accepts the connection and never answers would otherwise hold the request
+// for minutes); the body is then read for as long as ctx allows.
 func (s *s3) open(ctx context.Context, key string) (*Object, error) {
-	obj, err := s.client.GetObject(ctx, s.bucket, key, minio.GetObjectOptions{})
+	get, cancel := context.WithCancel(ctx)
+	deadline := time.AfterFunc(s.timeout, cancel)
+	obj, err := s.client.GetObject(get, s.bucket, key, minio.GetObjectOptions{})
+	var st minio.ObjectInfo
+	if err == nil {
+		st, err = obj.Stat() // sends the GET; its body is what the first Read returns
+	}
+	if !deadline.Stop() {
+		err = fmt.Errorf("no answer within %s: %w", s.timeout, context.DeadlineExceeded)
+	}
 	if err != nil {
+		if obj != nil {
+			obj.Close()
+		}
+		cancel()
+		ctx, cancel := context.WithTimeout(ctx, s.timeout)
+		defer cancel()
 		return nil, s.notFound(ctx, s.err(err))
 	}
-	st, err := obj.Stat() // sends the GET; its body is what the first Read returns
-	if err != nil {
-		obj.Close()
-		return nil, s.notFound(ctx, s.err(err))
-	}
-	return &Object{ReadSeekCloser: &lazySeeker{obj: obj, size: st.Size}, Info: objectInfo(st)}, nil
+	return &Object{ReadSeekCloser: &lazySeeker{obj: obj, size: st.Size, cancel: cancel}, Info: objectInfo(st)}, nil
 }
 
 func (s *s3) stat(ctx context.Context, key string) (Info, error) {
@@ -139,27 +189,39 @@ func (s *s3) keyOf(url string) (string, bool) {
 
 func (s *s3) close() error { return nil }
 
-// err sorts an S3 error: a missing key is ErrNotFound; a missing bucket or refused
-// credentials are ErrUnavailable, since no retry helps until an operator acts. Anything else
-// (timeouts, resets, 5xx) is returned as it is: worth another try.
+// err sorts an S3 error: a missing key is ErrNotFound; a missing bucket, a full store or a
+// refusal (credentials, a policy, encryption, KMS) is ErrUnavailable, since no retry helps
+// until the store or an operator acts. Anything else (timeouts, resets, 5xx) is returned as it
+// is: worth another try.
 func (s *s3) err(err error) error {
 	var resp minio.ErrorResponse
 	if err == nil || !errors.As(err, &resp) {
 		return err
 	}
-	switch resp.Code {
-	case "NoSuchKey", "NotFound":
+	switch {
+	case resp.Code == "NoSuchKey", resp.Code == "NotFound":
 		return fmt.Errorf("%w: %w", ErrNotFound, err)
-	case "NoSuchBucket":
+	case resp.Code == "NoSuchBucket":
 		return fmt.Errorf("%w: bucket %s does not exist", ErrUnavailable, s.bucket)
-	case "AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken",
-		"InvalidToken", "TokenRefreshRequired", "AuthorizationHeaderMalformed", "AccountProblem":
-		return fmt.Errorf("%w: credentials refused for bucket %s: %s", ErrUnavailable, s.bucket, resp.Code)
-	}
-	if resp.StatusCode == 401 || resp.StatusCode == 403 {
-		return fmt.Errorf("%w: credentials refused for bucket %s: %w", ErrUnavailable, s.bucket, err)
+	case resp.StatusCode == http.StatusInsufficientStorage, resp.Code == "XMinioStorageFull",
+		resp.Code == "XMinioAdminBucketQuotaExceeded", resp.Code == "QuotaExceeded":
+		return fmt.Errorf("%w: bucket %s: %d %s: %s", ErrFull, s.bucket, resp.StatusCode, resp.Code, resp.Message)
+	case credentialCodes[resp.Code]:
+		return fmt.Errorf("%w: credentials refused for bucket %s: %s", ErrRefused, s.bucket, resp.Code)
+	case resp.Code == "AccessDenied", resp.Code == "AllAccessDisabled",
+		strings.HasPrefix(resp.Code, "KMS.") && resp.Code != "KMS.ThrottlingException",
+		resp.StatusCode == http.StatusUnauthorized, resp.StatusCode == http.StatusForbidden:
+		// A policy (s3:PutObject not granted, encryption headers required), a KMS key we may
+		// not use: the message says which.
+		return fmt.Errorf("%w: bucket %s refused the request: %s: %s", ErrRefused, s.bucket, resp.Code, resp.Message)
 	}
 	return fmt.Errorf("%d %s: %w", resp.StatusCode, resp.Code, err) // the message alone may not say
+}
+
+// credentialCodes are the S3 error codes of credentials that are wrong, expired or malformed.
+var credentialCodes = map[string]bool{
+	"InvalidAccessKeyId": true, "SignatureDoesNotMatch": true, "ExpiredToken": true, "InvalidToken": true,
+	"TokenRefreshRequired": true, "AuthorizationHeaderMalformed": true, "AccountProblem": true,
 }
 
 // notFound tells a missing key from a missing bucket, which some servers (and every HEAD)
@@ -179,11 +241,12 @@ func (s *s3) notFound(ctx context.Context, err error) error {
 // request: minio's Object would fetch again on the next Read after any seek. Only a Read at
 // another position than the stream's seeks the object (a range request).
 type lazySeeker struct {
-	mu   sync.Mutex
-	obj  *minio.Object
-	size int64
-	pos  int64 // where the next Read reads
-	at   int64 // where the object's stream is
+	mu     sync.Mutex
+	obj    *minio.Object
+	cancel context.CancelFunc // of the GET
+	size   int64
+	pos    int64 // where the next Read reads
+	at     int64 // where the object's stream is
 }
 
 func (l *lazySeeker) Read(p []byte) (int, error) {
@@ -217,4 +280,7 @@ func (l *lazySeeker) Seek(offset int64, whence int) (int64, error) {
 	return offset, nil
 }
 
-func (l *lazySeeker) Close() error { return l.obj.Close() }
+func (l *lazySeeker) Close() error {
+	defer l.cancel()
+	return l.obj.Close()
+}

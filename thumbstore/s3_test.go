@@ -4,10 +4,14 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -190,17 +194,153 @@ func TestS3Unavailable(t *testing.T) {
 	missing := srv.Config(srv.BucketName(), "")
 	badKey := srv.Config(srv.Bucket(t), "")
 	badKey.S3.SecretAccessKey = "wrong"
-	for name, cfg := range map[string]thumbstore.Config{"missing bucket": missing, "wrong secret": badKey} {
+	for _, tc := range []struct {
+		name string
+		cfg  thumbstore.Config
+		kind string
+	}{
+		{"missing bucket", missing, thumbstore.KindUnavailable},
+		{"wrong secret", badKey, thumbstore.KindRefused},
+	} {
 		obs := &observer{}
-		s := openS3(t, cfg, obs)
-		if err := s.Check(ctx); !errors.Is(err, thumbstore.ErrUnavailable) {
-			t.Errorf("%s: Check = %v, want ErrUnavailable", name, err)
+		s := openS3(t, tc.cfg, obs)
+		if err := s.Check(ctx); !errors.Is(err, thumbstore.ErrUnavailable) || thumbstore.Kind(err) != tc.kind {
+			t.Errorf("%s: Check = %v, want ErrUnavailable of kind %s", tc.name, err, tc.kind)
 		}
 		if _, err := s.Put(ctx, "a.jpg", []byte("x")); !errors.Is(err, thumbstore.ErrUnavailable) {
-			t.Errorf("%s: Put = %v, want ErrUnavailable", name, err)
+			t.Errorf("%s: Put = %v, want ErrUnavailable", tc.name, err)
 		}
-		if obs.count("put", thumbstore.KindUnavailable) != 1 {
-			t.Errorf("%s: observed %v, want one unavailable put", name, obs.seen)
+		if obs.count("put", tc.kind) != 1 {
+			t.Errorf("%s: observed %v, want one %s put", tc.name, obs.seen, tc.kind)
+		}
+	}
+}
+
+// A bucket that refuses writes while it answers HeadBucket and reads — a policy with
+// s3:ListBucket but not s3:PutObject, here versitygw in read-only mode, which answers
+// AccessDenied as Amazon S3 does — is refused for Put and Probe, and Check (what /readyz asks)
+// says so, though the bucket is there. Thumbnails stored before are still read. Once writes
+// are accepted again the probe passes, and leaves no sentinel behind.
+func TestS3WritesRefused(t *testing.T) {
+	t.Parallel()
+	srv := s3test.Start(t)
+	bucket := srv.Bucket(t)
+	obs := &observer{}
+	s := openS3(t, srv.Config(bucket, "thumbs"), obs)
+	ctx := context.Background()
+	url, err := s.Put(ctx, "before.jpg", []byte("before"))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	srv.SetReadOnly(t, true)
+	_, err = s.Put(ctx, "during.jpg", []byte("during"))
+	if !errors.Is(err, thumbstore.ErrRefused) || !strings.Contains(err.Error(), "AccessDenied") {
+		t.Fatalf("Put to a bucket refusing writes = %v, want ErrRefused saying AccessDenied", err)
+	}
+	if err := s.Probe(ctx); !errors.Is(err, thumbstore.ErrRefused) {
+		t.Fatalf("Probe = %v, want ErrRefused", err)
+	}
+	if err := s.Check(ctx); thumbstore.Kind(err) != thumbstore.KindRefused {
+		t.Fatalf("Check = %v, want it refused: the last write was", err)
+	}
+	if obs.count("put", thumbstore.KindRefused) != 1 || obs.count("probe", thumbstore.KindRefused) != 1 {
+		t.Errorf("observed %v, want a refused put and probe", obs.seen)
+	}
+	obj, err := s.Open(ctx, url)
+	if err != nil {
+		t.Fatalf("Open while writes are refused = %v", err)
+	}
+	obj.Close()
+
+	srv.SetReadOnly(t, false)
+	if err := s.Probe(ctx); err != nil {
+		t.Fatalf("Probe once writes are accepted = %v", err)
+	}
+	if err := s.Check(ctx); err != nil {
+		t.Fatalf("Check after a probe passed = %v", err)
+	}
+	if _, err := s.Put(ctx, "after.jpg", []byte("after")); err != nil {
+		t.Fatal(err)
+	}
+	if keys := srv.Objects(t, bucket); !slices.Equal(keys, []string{"thumbs/after.jpg", "thumbs/before.jpg"}) {
+		t.Errorf("bucket holds %v, want the two thumbnails and no probe sentinel", keys)
+	}
+}
+
+// A store out of space (MinIO answers 507 XMinioStorageFull) is full, not a passing 5xx.
+func TestS3Full(t *testing.T) {
+	t.Parallel()
+	srv := s3test.Shared(t)
+	cfg := srv.Config(srv.Bucket(t), "")
+	cfg.S3.Endpoint = answeringPuts(t, srv.Endpoint, http.StatusInsufficientStorage, "XMinioStorageFull").URL
+	s := openS3(t, cfg, nil)
+	ctx := context.Background()
+	_, err := s.Put(ctx, "a.jpg", []byte("x"))
+	if !errors.Is(err, thumbstore.ErrFull) || thumbstore.Kind(err) != thumbstore.KindFull {
+		t.Fatalf("Put to a full store = %v (kind %s), want ErrFull", err, thumbstore.Kind(err))
+	}
+	if err := s.Probe(ctx); !errors.Is(err, thumbstore.ErrFull) {
+		t.Fatalf("Probe = %v, want ErrFull", err)
+	}
+}
+
+// answeringPuts is a reverse proxy to an S3 server that answers every PUT with status and an
+// S3 error code, and passes everything else.
+func answeringPuts(t *testing.T, target string, status int, code string) *httptest.Server {
+	t.Helper()
+	u, err := url.Parse(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := httputil.NewSingleHostReverseProxy(u)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPut {
+			proxy.ServeHTTP(w, r)
+			return
+		}
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/xml")
+		w.WriteHeader(status)
+		fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>%s</Code><Message>injected by the test</Message><Resource>%s</Resource></Error>`, code, r.URL.Path)
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// On Amazon S3 a bucket whose name has a dot is addressed by path over HTTPS, where
+// BUCKET.s3.amazonaws.com could match no certificate; other buckets by virtual host. The
+// addressing shows in a presigned link, which needs no request.
+func TestS3BucketAddressing(t *testing.T) {
+	t.Parallel()
+	pathStyle := true
+	for _, tc := range []struct {
+		bucket, endpoint string
+		pathStyle        *bool
+		byPath           bool
+	}{
+		{"photos", "", nil, false},
+		{"photos.example.com", "", nil, true},
+		{"photos", "", &pathStyle, true},
+		{"photos.example.com", "http://127.0.0.1:9000", nil, true},
+	} {
+		cfg := thumbstore.DefaultConfig()
+		cfg.Location = "s3://" + tc.bucket
+		cfg.S3 = thumbstore.S3Config{Endpoint: tc.endpoint, Region: "us-east-1", PathStyle: tc.pathStyle,
+			AccessKeyID: "AKIDEXAMPLE", SecretAccessKey: "secret"}
+		s := openS3(t, cfg, nil)
+		link, err := s.Presign(context.Background(), "s3://"+tc.bucket+"/a.jpg", time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		u, err := url.Parse(link)
+		if err != nil {
+			t.Fatal(err)
+		}
+		byPath := u.Path == "/"+tc.bucket+"/a.jpg" && !strings.HasPrefix(u.Host, tc.bucket+".")
+		byHost := u.Path == "/a.jpg" && strings.HasPrefix(u.Host, tc.bucket+".")
+		if byPath != tc.byPath || byHost == tc.byPath {
+			t.Errorf("bucket %s at %q (path style %v): link %s; want it addressed by path: %t", tc.bucket, tc.endpoint, tc.pathStyle, link, tc.byPath)
 		}
 	}
 }
@@ -257,6 +397,33 @@ func (o *observer) count(op, kind string) int {
 // as a timeout: worth another try, not a sign of a missing bucket.
 func TestS3PutDeadline(t *testing.T) {
 	t.Parallel()
+	cfg := s3test.Shared(t).Config("photoproc-black-hole", "")
+	cfg.S3.Endpoint = "http://" + blackHole(t)
+	cfg.Timeout = 300 * time.Millisecond
+	s := openS3(t, cfg, nil)
+	_, err := s.Put(context.Background(), "a.jpg", []byte("x"))
+	if err == nil || errors.Is(err, thumbstore.ErrUnavailable) || thumbstore.Kind(err) != thumbstore.KindTimeout {
+		t.Fatalf("Put to a server that never answers = %v (kind %s), want a timeout", err, thumbstore.Kind(err))
+	}
+}
+
+// Opening a thumbnail on a server that never answers ends at the store's deadline, retries
+// included, rather than at the request's (the API's readers would wait minutes otherwise).
+func TestS3OpenDeadline(t *testing.T) {
+	t.Parallel()
+	cfg := s3test.Shared(t).Config("photoproc-black-hole", "")
+	cfg.S3.Endpoint = "http://" + blackHole(t)
+	cfg.Timeout = 300 * time.Millisecond
+	s := openS3(t, cfg, nil)
+	_, err := s.Open(context.Background(), "s3://photoproc-black-hole/a.jpg")
+	if err == nil || thumbstore.Kind(err) != thumbstore.KindTimeout {
+		t.Fatalf("Open on a server that never answers = %v (kind %s), want a timeout", err, thumbstore.Kind(err))
+	}
+}
+
+// blackHole is the address of a server that accepts connections and never reads or answers.
+func blackHole(t *testing.T) string {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -284,12 +451,5 @@ func TestS3PutDeadline(t *testing.T) {
 			c.Close()
 		}
 	})
-	cfg := s3test.Shared(t).Config("photoproc-black-hole", "")
-	cfg.S3.Endpoint = "http://" + ln.Addr().String()
-	cfg.Timeout = 300 * time.Millisecond
-	s := openS3(t, cfg, nil)
-	_, err = s.Put(context.Background(), "a.jpg", []byte("x"))
-	if err == nil || errors.Is(err, thumbstore.ErrUnavailable) || thumbstore.Kind(err) != thumbstore.KindTimeout {
-		t.Fatalf("Put to a server that never answers = %v (kind %s), want a timeout", err, thumbstore.Kind(err))
-	}
+	return ln.Addr().String()
 }

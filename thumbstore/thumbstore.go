@@ -2,9 +2,11 @@ package thumbstore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"sync"
 	"time"
 )
 
@@ -37,6 +39,9 @@ type Deps struct {
 // backend is one way of storing thumbnails, addressed by key.
 type backend interface {
 	put(ctx context.Context, key string, data []byte) error
+	// probe writes something the size of a thumbnail and removes it: nil exactly while puts
+	// can succeed.
+	probe(ctx context.Context) error
 	open(ctx context.Context, key string) (*Object, error)
 	stat(ctx context.Context, key string) (Info, error)
 	check(ctx context.Context) error
@@ -55,6 +60,9 @@ type Store struct {
 	b       backend
 	metrics Observer
 	log     *slog.Logger
+
+	mu       sync.Mutex
+	writeErr error // why the last put or probe failed, while the store is unavailable to writes
 }
 
 // Open validates cfg and opens the store it names. It makes a missing local directory but
@@ -71,9 +79,9 @@ func Open(cfg Config, deps Deps) (*Store, error) {
 	var err error
 	switch loc.backend {
 	case BackendS3:
-		s.b, err = newS3(loc, cfg.S3)
+		s.b, err = newS3(loc, cfg.S3, cfg.Timeout, s.log)
 	default:
-		s.b, err = newLocal(loc.dir)
+		s.b, err = newLocal(loc.dir, s.log)
 	}
 	if err != nil {
 		return nil, err
@@ -104,10 +112,43 @@ func (s *Store) Put(ctx context.Context, name string, data []byte) (url string, 
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
 	defer cancel()
 	key := s.loc.prefix + name
-	if err := s.b.put(ctx, key, data); err != nil {
+	err = s.b.put(ctx, key, data)
+	s.wrote(err)
+	if err != nil {
 		return "", fmt.Errorf("put %s: %w", key, err)
 	}
 	return s.URL(key), nil
+}
+
+// Probe writes a sentinel the size of a thumbnail and removes it: a temporary file in the
+// directory, or an object under PREFIX/.photoproc-probe/ in the bucket. It fails while puts
+// fail for the store's own reasons (ErrUnavailable: full, read-only, refused, gone), which a
+// cheaper check such as a stat or a HeadBucket would not see.
+func (s *Store) Probe(ctx context.Context) (err error) {
+	defer s.observe("probe", time.Now(), &err)
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
+	defer cancel()
+	err = s.b.probe(ctx)
+	s.setWriteErr(err)
+	if err != nil {
+		return fmt.Errorf("probe %s: %w", s, err)
+	}
+	return nil
+}
+
+// wrote remembers a put's failure for Check when it was the store's own state.
+func (s *Store) wrote(err error) {
+	if err != nil && !errors.Is(err, ErrUnavailable) {
+		return // one put's bad luck says nothing of the next
+	}
+	s.setWriteErr(err)
+}
+
+// setWriteErr remembers whether writes work, for Check: a probe's answer is what they do.
+func (s *Store) setWriteErr(err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.writeErr = err
 }
 
 // URL is what photo_thumbnails.url records for key: PublicBaseURL + key, escaped as a path,
@@ -168,14 +209,21 @@ func (s *Store) Stat(ctx context.Context, url string) (info Info, err error) {
 	return info, nil
 }
 
-// Check reports whether thumbnails can be stored: nil, ErrUnavailable (a missing bucket or
-// directory, refused credentials) or why the store does not answer.
+// Check reports, without writing, whether the store can be used: nil; ErrUnavailable (a
+// missing bucket or directory, refused credentials), or why the store does not answer; or why
+// the last put or probe failed if the store was unavailable to it and no write has
+// succeeded since. It is what /readyz asks; Probe is what proves writes work again.
 func (s *Store) Check(ctx context.Context) (err error) {
 	defer s.observe("check", time.Now(), &err)
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
 	defer cancel()
 	if err := s.b.check(ctx); err != nil {
 		return fmt.Errorf("check %s: %w", s, err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.writeErr != nil {
+		return fmt.Errorf("check %s: the last write failed: %w", s, s.writeErr)
 	}
 	return nil
 }

@@ -33,11 +33,11 @@ func TestMigrateCommands(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"migrate", "status"}, "version 0 of 4; pending: 001_create_photos.sql, 002_processing.sql, 003_retry_at.sql, 004_thumbnail_details.sql"},
-		{[]string{"migrate", "up"}, "version 4 of 4"},
-		{[]string{"migrate", "down"}, "version 3 of 4; pending: 004_thumbnail_details.sql"},
-		{[]string{"migrate", "up"}, "version 4 of 4"},
-		{[]string{"migrate", "status"}, "version 4 of 4"},
+		{[]string{"migrate", "status"}, "version 0 of 5; pending: 001_create_photos.sql, 002_processing.sql, 003_retry_at.sql, 004_thumbnail_details.sql, 005_failed_photos_index.sql"},
+		{[]string{"migrate", "up"}, "version 5 of 5"},
+		{[]string{"migrate", "down"}, "version 4 of 5; pending: 005_failed_photos_index.sql"},
+		{[]string{"migrate", "up"}, "version 5 of 5"},
+		{[]string{"migrate", "status"}, "version 5 of 5"},
 	}
 	for _, s := range steps {
 		code, out, errOut := runCLI(t, env, s.args...)

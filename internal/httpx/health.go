@@ -14,6 +14,10 @@ import (
 type Check struct {
 	Name  string
 	Check func(ctx context.Context) error
+	// Reason says in a word what a failure of Check is (thumbnail storage: "full",
+	// "read_only", "refused"…), safe to show anyone: no paths, hosts or messages. nil:
+	// "unavailable".
+	Reason func(error) string
 }
 
 type healthOutput struct {
@@ -25,7 +29,7 @@ type healthOutput struct {
 // ReadyStatus is the readiness of each dependency.
 type ReadyStatus struct {
 	Status string            `json:"status" enum:"ready,not ready"`
-	Checks map[string]string `json:"checks" doc:"\"ok\" or what is wrong, by dependency."`
+	Checks map[string]string `json:"checks" doc:"\"ok\" or what is wrong, by dependency: \"unavailable\"; for the thumbnail storage also \"full\", \"read_only\" or \"refused\" (writes fail), \"timeout\" or \"unreachable\"."`
 }
 
 type readyOutput struct {
@@ -50,8 +54,8 @@ func RegisterHealth(h huma.API, checks []Check, log *slog.Logger) {
 		OperationID: "readyz",
 		Method:      http.MethodGet,
 		Path:        "/readyz",
-		Summary:     "Readiness: Postgres and RabbitMQ answer",
-		Description: "200 when every dependency this process needs answers, 503 otherwise.",
+		Summary:     "Readiness: Postgres, RabbitMQ and the thumbnail storage answer",
+		Description: "200 when every dependency this process needs answers, and the thumbnail storage took the last write tried (if one failed, until a write succeeds), 503 otherwise.",
 		Tags:        []string{"health"},
 		Responses: map[string]*huma.Response{
 			"503": {Description: "A dependency does not answer.", Content: map[string]*huma.MediaType{
@@ -85,6 +89,9 @@ func Readiness(ctx context.Context, checks []Check, log *slog.Logger) ReadyStatu
 			RequestLogger(ctx, log).Warn("not ready", "check", c.Name, "err", err)
 			st.Status = "not ready"
 			st.Checks[c.Name] = "unavailable"
+			if c.Reason != nil {
+				st.Checks[c.Name] = c.Reason(err)
+			}
 			continue
 		}
 		st.Checks[c.Name] = "ok"

@@ -26,6 +26,7 @@ type PhotoOpts struct {
 	FailureReason string       // default: none, or "storetest: failed" when Status is failed
 	Attempts      int          // default 0, or 1 when Status is processing, completed or failed
 	RetryAt       time.Time    // default: none (pending: waits for no retry)
+	ClaimToken    uuid.UUID    // the claim holding it (processing) or that held it last; default none
 }
 
 // Photo inserts a photo as opts describe and returns it.
@@ -35,13 +36,17 @@ func Photo(ctx context.Context, tb testing.TB, db DB, opts *PhotoOpts) store.Pho
 	var (
 		p       store.Photo
 		retryAt *time.Time
+		token   *uuid.UUID
 	)
+	if o.ClaimToken != uuid.Nil {
+		token = &o.ClaimToken
+	}
 	err := db.QueryRow(ctx, `
-INSERT INTO photos (url, status, created_at, updated_at, lease_until, failure_reason, attempts, retry_at)
-VALUES ($1, $2::text::photo_status, coalesce($3, now()), coalesce($4, now()), $5, nullif($6, ''), $7, $8)
+INSERT INTO photos (url, status, created_at, updated_at, lease_until, failure_reason, attempts, retry_at, claim_token)
+VALUES ($1, $2::text::photo_status, coalesce($3, now()), coalesce($4, now()), $5, nullif($6, ''), $7, $8, $9)
 RETURNING uuid, url, status::text, created_at, updated_at, attempts, coalesce(failure_reason, ''), retry_at`,
 		o.URL, string(o.Status), timestamp(o.CreatedAt), timestamp(o.UpdatedAt), timestamp(o.LeaseUntil),
-		o.FailureReason, o.Attempts, timestamp(o.RetryAt),
+		o.FailureReason, o.Attempts, timestamp(o.RetryAt), token,
 	).Scan(&p.UUID, &p.URL, &p.Status, &p.CreatedAt, &p.UpdatedAt, &p.Attempts, &p.FailureReason, &retryAt)
 	if err != nil {
 		tb.Fatalf("storetest: insert photo: %v", err)
@@ -49,6 +54,7 @@ RETURNING uuid, url, status::text, created_at, updated_at, attempts, coalesce(fa
 	if retryAt != nil {
 		p.RetryAt = *retryAt
 	}
+	p.ClaimToken = o.ClaimToken
 	return p
 }
 

@@ -49,8 +49,9 @@ type Server struct {
 	Endpoint             string
 	AccessKey, SecretKey string
 
-	addr string
-	dir  string
+	addr     string
+	dir      string
+	readOnly bool // refusing every write (AccessDenied), reads and HeadBucket still served
 
 	mu   sync.Mutex
 	cmd  *exec.Cmd
@@ -128,7 +129,11 @@ func start(dir string) (*Server, error) {
 func (s *Server) run(bin string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	cmd := exec.Command(bin, "--port", s.addr, "--quiet", "posix", s.dir)
+	args := []string{"--port", s.addr, "--quiet"}
+	if s.readOnly {
+		args = append(args, "--readonly")
+	}
+	cmd := exec.Command(bin, append(args, "posix", s.dir)...)
 	cmd.Env = append(os.Environ(), "ROOT_ACCESS_KEY="+s.AccessKey, "ROOT_SECRET_KEY="+s.SecretKey)
 	out := &bytes.Buffer{}
 	w := &lockedWriter{w: out}
@@ -179,6 +184,19 @@ func (s *Server) Restart(tb testing.TB) {
 		tb.Fatalf("s3test: restart: %v", err)
 	}
 	tb.Cleanup(s.kill)
+}
+
+// SetReadOnly restarts the server refusing every write with AccessDenied while reads and
+// HeadBucket are served (versitygw --readonly), as a bucket policy that grants s3:ListBucket
+// but not s3:PutObject does; or accepting writes again. Each restart takes the server away
+// for a moment, as Stop does.
+func (s *Server) SetReadOnly(tb testing.TB, readOnly bool) {
+	tb.Helper()
+	s.kill()
+	s.mu.Lock()
+	s.readOnly = readOnly
+	s.mu.Unlock()
+	s.Restart(tb)
 }
 
 func (s *Server) kill() {

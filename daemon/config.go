@@ -183,11 +183,38 @@ func settings() []setting {
 			c.Imaging.MaxPixels = n
 			return nil
 		}},
-		{"PHOTOPROC_THUMBNAIL_SIZE", "thumbnail-size", "box a thumbnail must fit in, pixels", func(c *Config, v string) error {
-			return intIn(&c.Imaging.Size, v, 1, 4096)
+		{"PHOTOPROC_THUMBNAIL_SIZE", "thumbnail-size", "box a thumbnail must fit in, pixels (the one box when PHOTOPROC_THUMBNAIL_SIZES is not set)", func(c *Config, v string) error {
+			c.Imaging.Sizes = []int{0}
+			return intIn(&c.Imaging.Sizes[0], v, 1, 4096)
+		}},
+		// After PHOTOPROC_THUMBNAIL_SIZE, which it overrides.
+		{"PHOTOPROC_THUMBNAIL_SIZES", "thumbnail-sizes", "comma-separated boxes thumbnails are made for, pixels (320,640,1280); the first is the primary", func(c *Config, v string) error {
+			c.Imaging.Sizes = nil
+			for s := range strings.SplitSeq(v, ",") {
+				var n int
+				if err := whole(&n, strings.TrimSpace(s)); err != nil {
+					return fmt.Errorf("want comma-separated whole numbers such as 320,640,1280, got %q", v)
+				}
+				c.Imaging.Sizes = append(c.Imaging.Sizes, n)
+			}
+			return nil
+		}},
+		{"PHOTOPROC_THUMBNAIL_FORMATS", "thumbnail-formats", "comma-separated formats every size is made in: jpeg, webp, avif", func(c *Config, v string) error {
+			c.Imaging.Formats = nil
+			for f := range strings.SplitSeq(v, ",") {
+				c.Imaging.Formats = append(c.Imaging.Formats, imaging.Format(strings.ToLower(strings.TrimSpace(f))))
+			}
+			return nil
 		}},
 		{"PHOTOPROC_JPEG_QUALITY", "jpeg-quality", "thumbnail JPEG quality, 1-100", func(c *Config, v string) error {
 			return intIn(&c.Imaging.Quality, v, 1, 100)
+		}},
+		// imaging.Config.Validate checks the ranges of these and the sizes.
+		{"PHOTOPROC_WEBP_QUALITY", "webp-quality", "thumbnail WebP quality, 1-100", func(c *Config, v string) error {
+			return whole(&c.Imaging.WebPQuality, v)
+		}},
+		{"PHOTOPROC_AVIF_QUALITY", "avif-quality", "thumbnail AVIF quality, 1-100", func(c *Config, v string) error {
+			return whole(&c.Imaging.AVIFQuality, v)
 		}},
 		{"PHOTOPROC_LOG_FORMAT", "log-format", "auto (text on a terminal, JSON otherwise), text or json", func(c *Config, v string) error {
 			return oneOf(&c.LogFormat, v, "auto", "text", "json")
@@ -290,6 +317,15 @@ func intIn(dst *int, v string, lo, hi int) error {
 	n, err := strconv.Atoi(v)
 	if err != nil || n < lo || n > hi {
 		return fmt.Errorf("want a whole number from %d to %d, got %q", lo, hi, v)
+	}
+	*dst = n
+	return nil
+}
+
+func whole(dst *int, v string) error {
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return fmt.Errorf("want a whole number, got %q", v)
 	}
 	*dst = n
 	return nil

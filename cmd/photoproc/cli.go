@@ -124,8 +124,8 @@ func cmdOpenAPI(_ context.Context, e *cliEnv, args []string) error {
 
 func cmdVersion(_ context.Context, e *cliEnv, _ []string) error {
 	v := readVersion()
-	fmt.Fprintf(e.stdout, "photoproc %s\ncommit %s\n%s\nJPEG codec %s\nHEIF codec %s\nGOMAXPROCS %d\n",
-		v.Version, v.Commit, v.Go, imaging.JPEGCodec, imaging.HEIFSupport(), runtime.GOMAXPROCS(0))
+	fmt.Fprintf(e.stdout, "photoproc %s\ncommit %s\n%s\nJPEG codec %s\nHEIF codec %s\nthumbnail encoders %s\nGOMAXPROCS %d\n",
+		v.Version, v.Commit, v.Go, imaging.JPEGCodec, imaging.HEIFSupport(), imaging.EncoderSupport(), runtime.GOMAXPROCS(0))
 	return nil
 }
 

@@ -63,7 +63,7 @@ import (
 // (docs/thumbnail-formats.md, "AVIF").
 const (
 	avifCodec = C.AVIF_CODEC_CHOICE_AOM
-	avifSpeed = 8
+	avifSpeed = 9
 	avifYUV   = C.AVIF_PIXEL_FORMAT_YUV420
 )
 

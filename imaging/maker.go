@@ -162,6 +162,7 @@ func (m *Maker) render(w *worker, src []byte, each func(target, *image.RGBA) err
 	ctx, cancel := context.WithTimeout(context.Background(), m.cfg.DecodeTimeout)
 	defer cancel()
 	pixels, opaque, err := decodePixels(ctx, &w.codec, f, src, stored, ts[0].store)
+	w.decodes++
 	if err != nil {
 		return Set{}, err
 	}

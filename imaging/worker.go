@@ -18,6 +18,8 @@ type worker struct {
 	decoded, boxed, mid, out, kept, oriented, hashed []uint8
 	boxAcc                                           []uint32
 	h, v                                             taps
+	// decodes counts the sources decoded, for the tests that check a set takes one.
+	decodes int
 }
 
 // maxKeptBuffer is the largest buffer a worker keeps between photos: enough for every stage of

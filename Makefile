@@ -11,25 +11,35 @@ BENCHCOUNT   ?= 6
 SWAGGER_UI   ?= 5.35.0
 BENCHSTAT    := $(GO) run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
 
-# The default build decodes JPEG with libjpeg-turbo and HEIC/AVIF with libheif, both through
-# cgo. Where cgo is on but a header is missing, every go command here (and the builds tests
-# make) leaves that codec out through GOFLAGS, and build and test say so in one line: without
-# turbojpeg.h the purego tag (no cgo codec at all: pure-Go JPEG, HEIC and AVIF refused);
-# without libheif/heif.h the noheif tag (HEIC and AVIF refused, libjpeg-turbo kept).
+# The default build decodes JPEG with libjpeg-turbo and HEIC/AVIF with libheif, and encodes
+# WebP with libwebp and AVIF with libavif, all through cgo. Where cgo is on but a header is
+# missing, every go command here (and the builds tests make) leaves that codec out through
+# GOFLAGS, and build and test say so in one line each: without turbojpeg.h the purego tag (no
+# cgo codec at all: pure-Go JPEG, HEIC and AVIF refused, WebP and AVIF thumbnails refused);
+# without libheif/heif.h the noheif tag (HEIC and AVIF photos refused, libjpeg-turbo kept);
+# without webp/encode.h the nowebp tag, without avif/avif.h the noavif tag (that thumbnail
+# format refused at start-up).
 CGO_ON       := $(filter 1,$(shell $(GO) env CGO_ENABLED))
 has-header    = $(shell printf '\043include <$(1)>\n' | $$($(GO) env CC) -E -x c - >/dev/null 2>&1 && echo yes)
 TURBOJPEG    := $(if $(CGO_ON),$(call has-header,turbojpeg.h))
 LIBHEIF      := $(if $(CGO_ON),$(call has-header,libheif/heif.h))
+LIBWEBP      := $(if $(CGO_ON),$(call has-header,webp/encode.h))
+LIBAVIF      := $(if $(CGO_ON),$(call has-header,avif/avif.h))
 PUREGO       := $(if $(CGO_ON),$(if $(TURBOJPEG),,yes))
 NOHEIF       := $(if $(CGO_ON),$(if $(PUREGO),,$(if $(LIBHEIF),,yes)))
-ifdef PUREGO
-export GOFLAGS := $(strip $(GOFLAGS) -tags=purego)
-else ifdef NOHEIF
-export GOFLAGS := $(strip $(GOFLAGS) -tags=noheif)
+NOWEBP       := $(if $(CGO_ON),$(if $(PUREGO),,$(if $(LIBWEBP),,yes)))
+NOAVIF       := $(if $(CGO_ON),$(if $(PUREGO),,$(if $(LIBAVIF),,yes)))
+comma        := ,
+CODEC-TAGS   := $(if $(PUREGO),purego,$(strip $(if $(NOHEIF),noheif) $(if $(NOWEBP),nowebp) $(if $(NOAVIF),noavif)))
+ifneq ($(CODEC-TAGS),)
+export GOFLAGS := $(strip $(GOFLAGS) -tags=$(subst $() ,$(comma),$(CODEC-TAGS)))
 endif
-PUREGO-WARN  := libjpeg-turbo's header is missing (apt-get install libturbojpeg0-dev): building without cgo codecs, so JPEG is decoded in pure Go (about 6x the CPU per photo) and HEIC/AVIF are refused
+PUREGO-WARN  := libjpeg-turbo's header is missing (apt-get install libturbojpeg0-dev): building without cgo codecs, so JPEG is decoded in pure Go (about 6x the CPU per photo), HEIC/AVIF are refused and thumbnails are JPEG only
 NOHEIF-WARN  := libheif's header is missing (apt-get install libheif-dev): building without libheif, so HEIC and AVIF photos will be refused
-codec-check   = $(if $(PUREGO)$(NOHEIF),@echo "warning: $(if $(PUREGO),$(PUREGO-WARN),$(NOHEIF-WARN))" >&2)
+NOWEBP-WARN  := libwebp's header is missing (apt-get install libwebp-dev): building without libwebp, so PHOTOPROC_THUMBNAIL_FORMATS=webp will be refused
+NOAVIF-WARN  := libavif's header is missing (apt-get install libavif-dev): building without libavif, so PHOTOPROC_THUMBNAIL_FORMATS=avif will be refused
+CODEC-WARNS  := $(if $(PUREGO),PUREGO-WARN,$(if $(NOHEIF),NOHEIF-WARN) $(if $(NOWEBP),NOWEBP-WARN) $(if $(NOAVIF),NOAVIF-WARN))
+codec-check   = $(if $(strip $(CODEC-WARNS)),@printf 'warning: %s\n' $(foreach w,$(CODEC-WARNS),"$($(w))") >&2)
 
 .PHONY: swagger-ui build run demo test test-go check-openapi bench bench-e2e bench-compare bench-vs-seed lint fmt openapi fuzz \
         start stop logs create-db psql shell revise-db upgrade-db downgrade-db clean help

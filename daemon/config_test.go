@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/photoproc/photoproc/api"
+	"github.com/photoproc/photoproc/imaging"
 	"github.com/photoproc/photoproc/storage"
 )
 
@@ -118,5 +119,59 @@ func TestAdminHosts(t *testing.T) {
 		if !c.bad && !slices.Equal(cfg.AdminHosts, c.want) {
 			t.Errorf("%q: %q, want %q", c.value, cfg.AdminHosts, c.want)
 		}
+	}
+}
+
+// Thumbnail sizes and formats: PHOTOPROC_THUMBNAIL_SIZES defaults to the one box of
+// PHOTOPROC_THUMBNAIL_SIZE and overrides it; the daemon parses, imaging checks the ranges, and a
+// bad value stops start-up naming its variable or the setting.
+func TestThumbnailSettings(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		name    string
+		env     map[string]string
+		sizes   []int
+		formats []imaging.Format
+		problem string // part of the error; "" = valid
+	}{
+		{"default", nil, []int{320}, []imaging.Format{imaging.JPEG}, ""},
+		{"one size", map[string]string{"PHOTOPROC_THUMBNAIL_SIZE": "256"}, []int{256}, nil, ""},
+		{"sizes", map[string]string{"PHOTOPROC_THUMBNAIL_SIZES": "640, 320,1280"}, []int{640, 320, 1280}, nil, ""},
+		{"sizes over size", map[string]string{"PHOTOPROC_THUMBNAIL_SIZE": "256", "PHOTOPROC_THUMBNAIL_SIZES": "320,640"}, []int{320, 640}, nil, ""},
+		{"formats", map[string]string{"PHOTOPROC_THUMBNAIL_FORMATS": "JPEG, jpeg"}, nil, nil, "imaging: thumbnail format jpeg: given twice"},
+		{"not a number", map[string]string{"PHOTOPROC_THUMBNAIL_SIZES": "320,big"}, nil, nil, `PHOTOPROC_THUMBNAIL_SIZES: want comma-separated whole numbers such as 320,640,1280, got "320,big"`},
+		{"size twice", map[string]string{"PHOTOPROC_THUMBNAIL_SIZES": "320,320"}, nil, nil, "imaging: thumbnail size 320: given twice"},
+		{"no jpeg", map[string]string{"PHOTOPROC_THUMBNAIL_FORMATS": "png"}, nil, nil, "must include jpeg"},
+		{"qualities", map[string]string{"PHOTOPROC_WEBP_QUALITY": "0", "PHOTOPROC_AVIF_QUALITY": "high"}, nil, nil, `PHOTOPROC_AVIF_QUALITY: want a whole number, got "high"`},
+		{"WebP quality", map[string]string{"PHOTOPROC_WEBP_QUALITY": "101"}, nil, nil, "imaging: WebP quality 101: must be 1..100"},
+	} {
+		cfg, err := loadEnv(t, c.env)
+		if c.problem != "" {
+			if err == nil || !strings.Contains(err.Error(), c.problem) {
+				t.Errorf("%s: %v, want an error with %q", c.name, err, c.problem)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%s: %v", c.name, err)
+			continue
+		}
+		if c.sizes != nil && !slices.Equal(cfg.Imaging.Sizes, c.sizes) {
+			t.Errorf("%s: sizes %v, want %v", c.name, cfg.Imaging.Sizes, c.sizes)
+		}
+		if c.formats != nil && !slices.Equal(cfg.Imaging.Formats, c.formats) {
+			t.Errorf("%s: formats %v, want %v", c.name, cfg.Imaging.Formats, c.formats)
+		}
+	}
+	every := map[string]string{"PHOTOPROC_THUMBNAIL_FORMATS": "jpeg,webp,avif", "PHOTOPROC_WEBP_QUALITY": "80", "PHOTOPROC_AVIF_QUALITY": "60"}
+	cfg, err := loadEnv(t, every)
+	if imaging.EncoderSupport() == "JPEG image/jpeg, WebP none, AVIF none" {
+		// A pure-Go build refuses them at start-up, by name.
+		if err == nil || !strings.Contains(err.Error(), "webp: this build has no WebP encoder (built without cgo)") {
+			t.Errorf("every format, pure Go: %v", err)
+		}
+	} else if err != nil || !slices.Equal(cfg.Imaging.Formats, []imaging.Format{imaging.JPEG, imaging.WebP, imaging.AVIF}) ||
+		cfg.Imaging.WebPQuality != 80 || cfg.Imaging.AVIFQuality != 60 {
+		t.Errorf("every format: %+v, %v", cfg.Imaging, err)
 	}
 }

@@ -46,29 +46,34 @@ for i, f in enumerate(sys.argv[4:]):
             small.save("%s/p%03d-%d.webp" % (out, i, box), quality=80, method=4)
 `
 
-// setTool makes the set of thumbnails of files in formats into dir.
+// setTool makes the set of thumbnails of files in formats into dir; webpQ, when not 0, is the
+// WebP quality (photoproc's default otherwise).
 type setTool struct {
 	name string
-	cmd  func(dir string, formats []string, files []string) *exec.Cmd
+	cmd  func(dir string, formats []string, webpQ int, files []string) *exec.Cmd
 }
 
 func setTools(bin, python string) []setTool {
 	boxes := strings.Trim(strings.Join(strings.Fields(fmt.Sprint(setBoxes)), ","), "[]")
 	return []setTool{
-		{"photoproc thumbnail", func(dir string, formats, files []string) *exec.Cmd {
+		{"photoproc thumbnail", func(dir string, formats []string, webpQ int, files []string) *exec.Cmd {
 			c := exec.Command(bin, append([]string{"thumbnail", "-j", "1", "-o", dir}, files...)...)
 			c.Env = append(os.Environ(), "PHOTOPROC_THUMBNAIL_SIZES="+boxes, "PHOTOPROC_THUMBNAIL_FORMATS="+strings.Join(formats, ","))
+			if webpQ != 0 {
+				c.Env = append(c.Env, fmt.Sprintf("PHOTOPROC_WEBP_QUALITY=%d", webpQ))
+			}
 			return c
 		}},
-		{"Pillow", func(dir string, formats, files []string) *exec.Cmd {
+		{"Pillow", func(dir string, formats []string, _ int, files []string) *exec.Cmd {
 			return exec.Command(python, append([]string{"-c", pillowSetScript, dir, boxes, strings.Join(formats, ",")}, files...)...)
 		}},
 	}
 }
 
-// runSet measures the set from file: each tool's CPU per photo for JPEG alone, JPEG and WebP,
-// and (photoproc) JPEG and AVIF, then each file's bytes and error against a Lanczos downscale
-// of the whole source.
+// runSet measures the set from file: each tool's CPU per photo for JPEG alone, and JPEG and
+// WebP at Pillow's WebP quality (80); then photoproc's at its default WebP quality, and with
+// AVIF instead; then each file's bytes and error against a Lanczos downscale of the whole
+// source.
 func runSet(tools []setTool, file string, n, runs int) error {
 	work, err := os.MkdirTemp("", "thumbcompare-set")
 	if err != nil {
@@ -86,17 +91,18 @@ func runSet(tools []setTool, file string, n, runs int) error {
 	type variant struct {
 		tool    setTool
 		formats []string
+		webpQ   int
 	}
 	variants := []variant{
-		{tools[0], []string{"jpeg"}}, {tools[1], []string{"jpeg"}},
-		{tools[0], []string{"jpeg", "webp"}}, {tools[1], []string{"jpeg", "webp"}},
-		{tools[0], []string{"jpeg", "avif"}},
+		{tools[0], []string{"jpeg"}, 0}, {tools[1], []string{"jpeg"}, 0},
+		{tools[0], []string{"jpeg", "webp"}, 80}, {tools[1], []string{"jpeg", "webp"}, 80},
+		{tools[0], []string{"jpeg", "webp"}, 0}, {tools[0], []string{"jpeg", "avif"}, 0},
 	}
 	per := make([][]time.Duration, len(variants))
 	made := make([][]string, len(variants))
 	for range runs {
 		for i, v := range variants {
-			cpu, files, err := cpucost.PerItem(work, copies, func(dir string, files []string) *exec.Cmd { return v.tool.cmd(dir, v.formats, files) })
+			cpu, files, err := cpucost.PerItem(work, copies, func(dir string, files []string) *exec.Cmd { return v.tool.cmd(dir, v.formats, v.webpQ, files) })
 			if err != nil {
 				return fmt.Errorf("%s %v: %w", v.tool.name, v.formats, err)
 			}
@@ -111,21 +117,21 @@ func runSet(tools []setTool, file string, n, runs int) error {
 	fmt.Printf("\nThe set %v × formats from %s, CPU ms per photo (median of %d):\n\n", setBoxes, filepath.Base(file), runs)
 	fmt.Println("| formats | photoproc | Pillow | photoproc ÷ Pillow |")
 	fmt.Println("| --- | ---: | ---: | ---: |")
-	for i := 0; i+1 < len(variants); i += 2 {
-		fmt.Printf("| %s | %.1f | %.1f | %.2f |\n", strings.Join(variants[i].formats, ", "), ms(medians[i]), ms(medians[i+1]),
+	for i := 0; i < 4; i += 2 {
+		fmt.Printf("| %s (WebP at 80) | %.1f | %.1f | %.2f |\n", strings.Join(variants[i].formats, ", "), ms(medians[i]), ms(medians[i+1]),
 			float64(medians[i])/float64(medians[i+1]))
 	}
-	fmt.Printf("| jpeg, avif | %.1f | | |\n", ms(medians[4]))
+	fmt.Printf("| jpeg, webp (photoproc's default WebP quality) | %.1f | | %.2f |\n", ms(medians[4]), float64(medians[4])/float64(medians[3]))
+	fmt.Printf("| jpeg, avif | %.1f | | |\n", ms(medians[5]))
 	fmt.Println("\n| size | format | photoproc bytes | photoproc MAE | Pillow bytes | Pillow MAE |")
 	fmt.Println("| --- | --- | ---: | ---: | ---: | ---: |")
 	refs := map[image.Point]image.Image{}
 	rows := map[string][4]string{}
 	var keys []string
-	for i, files := range made[2:] {
-		for _, f := range append(files, made[4]...) {
-			if i == 1 && slices.Contains(made[4], f) {
-				continue
-			}
+	// photoproc's files at WebP 80, then Pillow's, then photoproc's AVIF.
+	avif := slices.DeleteFunc(slices.Clone(made[5]), func(f string) bool { return filepath.Ext(f) != ".avif" })
+	for i, files := range [][]string{append(slices.Clone(made[2]), avif...), made[3]} {
+		for _, f := range files {
 			img, err := decodeAny(f)
 			if err != nil {
 				return fmt.Errorf("%s: %w", f, err)

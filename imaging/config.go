@@ -48,8 +48,8 @@ const MaxSizes = 8
 // Default qualities of WebP and AVIF: those whose thumbnails are as far from the source as
 // JPEG's at quality 90, by butteraugli, on the test photos (docs/thumbnail-formats.md).
 const (
-	DefaultWebPQuality = 85
-	DefaultAVIFQuality = 70
+	DefaultWebPQuality = 90
+	DefaultAVIFQuality = 85
 )
 
 // DefaultConfig returns the settings the daemon uses when nothing is configured.

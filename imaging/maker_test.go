@@ -216,6 +216,12 @@ func encodeAt(tb testing.TB, img *image.RGBA, quality int) []byte {
 
 func reference(tb testing.TB, src []byte, o, w, h int) *image.RGBA {
 	tb.Helper()
+	return scaleTo(uprightPhoto(tb, src, o), w, h)
+}
+
+// uprightPhoto is the photo src decoded by image/jpeg and turned upright for orientation o.
+func uprightPhoto(tb testing.TB, src []byte, o int) *image.RGBA {
+	tb.Helper()
 	img, err := jpeg.Decode(bytes.NewReader(src))
 	if err != nil {
 		tb.Fatal(err)
@@ -238,7 +244,12 @@ func reference(tb testing.TB, src []byte, o, w, h int) *image.RGBA {
 	}
 	up := image.NewRGBA(image.Rect(0, 0, uw, uh))
 	xdraw.NearestNeighbor.Transform(up, s2d, img, img.Bounds(), draw.Src, nil)
+	return up
+}
+
+// scaleTo scales img to w×h with x/image/draw's Catmull-Rom.
+func scaleTo(img *image.RGBA, w, h int) *image.RGBA {
 	ref := image.NewRGBA(image.Rect(0, 0, w, h))
-	xdraw.CatmullRom.Scale(ref, ref.Bounds(), up, up.Bounds(), draw.Src, nil)
+	xdraw.CatmullRom.Scale(ref, ref.Bounds(), img, img.Bounds(), draw.Src, nil)
 	return ref
 }

@@ -49,7 +49,7 @@ const MaxSizes = 8
 // JPEG's at quality 90, by butteraugli, on the test photos (docs/thumbnail-formats.md).
 const (
 	DefaultWebPQuality = 90
-	DefaultAVIFQuality = 85
+	DefaultAVIFQuality = 84
 )
 
 // DefaultConfig returns the settings the daemon uses when nothing is configured.

@@ -34,8 +34,9 @@ func New(cfg Config) (*Maker, error) {
 	}
 	budget := cfg.MaxPixels * budgetBytesPerPixel
 	m := &Maker{cfg: cfg, mem: semaphore.NewWeighted(budget), budget: budget}
+	// Idle workers keep the buffers of the largest thumbnail, up to 16 MB each.
 	largest := slices.Max(cfg.Sizes)
-	m.idle.keep = 4 * largest * largest
+	m.idle.keep = min(4*largest*largest, 16<<20)
 	return m, nil
 }
 

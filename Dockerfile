@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 # Multi-stage build: a Go toolchain stage, then a small Debian runtime that runs as a
-# non-root user. The runtime keeps libturbojpeg for the fast JPEG path (see README, Performance)
+# non-root user. The runtime keeps libturbojpeg for the fast JPEG path (see docs/performance.md)
 # and libheif for HEIC and AVIF (Debian 12's libheif1 has its codecs linked in: libde265 and
 # dav1d decode; libx265 and libaom come along as dependencies), libwebp and libavif (aom) for
 # WebP and AVIF thumbnails.

@@ -1,5 +1,6 @@
 # photoproc — see README.md. Every target runs on this machine without Docker except
-# start/stop/shell/logs, which drive docker-compose.yml.
+# start/stop/shell/logs, which drive docker-compose.yml (and Postgres or RabbitMQ, which
+# .ci/services starts with Docker only where neither answers nor is installed here).
 
 SHELL        := /bin/bash
 BIN          := bin/photoproc
@@ -19,6 +20,9 @@ BENCHSTAT    := $(GO) run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-
 # without libheif/heif.h the noheif tag (HEIC and AVIF photos refused, libjpeg-turbo kept);
 # without webp/encode.h the nowebp tag, without avif/avif.h the noavif tag (that thumbnail
 # format refused at start-up).
+# The GOFLAGS this make was given, before the codec tags below: `make test` hands them to the
+# make that runs the suite once .ci/setup may have installed the headers.
+GOFLAGS_IN   := $(GOFLAGS)
 CGO_ON       := $(filter 1,$(shell $(GO) env CGO_ENABLED))
 has-header    = $(shell printf '\043include <$(1)>\n' | $$($(GO) env CC) -E -x c - >/dev/null 2>&1 && echo yes)
 TURBOJPEG    := $(if $(CGO_ON),$(call has-header,turbojpeg.h))
@@ -41,7 +45,7 @@ NOAVIF-WARN  := libavif's header is missing (apt-get install libavif-dev): build
 CODEC-WARNS  := $(if $(PUREGO),PUREGO-WARN,$(if $(NOHEIF),NOHEIF-WARN) $(if $(NOWEBP),NOWEBP-WARN) $(if $(NOAVIF),NOAVIF-WARN))
 codec-check   = $(if $(strip $(CODEC-WARNS)),@printf 'warning: %s\n' $(foreach w,$(CODEC-WARNS),"$($(w))") >&2)
 
-.PHONY: swagger-ui build run demo test test-go check-openapi bench bench-e2e bench-compare bench-vs-seed lint fmt openapi fuzz \
+.PHONY: swagger-ui build run demo services test test-suite check-openapi config-docs check-config-docs bench bench-e2e bench-compare bench-vs-seed lint fmt openapi fuzz \
         start stop logs create-db psql shell revise-db upgrade-db downgrade-db clean help
 
 help: ## list targets
@@ -54,11 +58,19 @@ build: ## build bin/photoproc (libjpeg-turbo and libheif when their headers are 
 run: build create-db ## migrate the database, then run the daemon (API :3000, admin 127.0.0.1:9090)
 	$(BIN) serve
 
-demo: build ## run the daemon on bundled sample photos (no internet needed)
+demo: services build ## run the daemon on bundled sample photos (no internet needed)
 	$(BIN) demo
 
-test: ## vet, all tests against real Postgres and RabbitMQ (started with Docker if absent) with the cgo codecs (libjpeg-turbo, libheif) and again pure Go, OpenAPI drift, deploy files
+services: ## make sure Postgres and RabbitMQ answer: start them where installed here, else with Docker
 	.ci/services
+
+# The codec headers are looked for when make reads this file, so the suite runs in a new make
+# once .ci/setup may have installed them.
+test: ## install what the tests need (.ci/setup: Debian packages, versitygw, services), then test-suite
+	.ci/setup
+	GOFLAGS='$(GOFLAGS_IN)' $(MAKE) --no-print-directory test-suite
+
+test-suite: ## vet, all tests against real Postgres and RabbitMQ with the cgo codecs (libjpeg-turbo, libheif) and again pure Go, OpenAPI and configuration reference drift, deploy files
 	$(codec-check)
 	$(GO) vet ./...
 	CGO_ENABLED=0 $(GO) vet ./...
@@ -66,6 +78,7 @@ test: ## vet, all tests against real Postgres and RabbitMQ (started with Docker 
 	$(GO) test -count=1 -run '^TestMakeCloseToLanczos$$' ./imaging/
 	CGO_ENABLED=0 $(GO) test -count=1 -timeout 12m ./...
 	$(MAKE) check-openapi
+	$(MAKE) check-config-docs
 	deploy/check.sh
 
 check-openapi: ## fail if openapi/openapi.yaml is not what `photoproc openapi` prints
@@ -73,6 +86,12 @@ check-openapi: ## fail if openapi/openapi.yaml is not what `photoproc openapi` p
 
 openapi: ## regenerate openapi/openapi.yaml
 	$(GO) run ./cmd/photoproc openapi > openapi/openapi.yaml
+
+check-config-docs: ## fail if docs/configuration.md is not what `photoproc config-docs` prints
+	$(GO) run ./cmd/photoproc config-docs | diff -u docs/configuration.md - || { echo "docs/configuration.md is stale: run make config-docs"; exit 1; }
+
+config-docs: ## regenerate docs/configuration.md from the table of settings in daemon/config.go
+	$(GO) run ./cmd/photoproc config-docs > docs/configuration.md
 
 swagger-ui: ## update the docs page's Swagger UI (openapi/swagger-ui) from npm: make swagger-ui SWAGGER_UI=x.y.z
 	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \

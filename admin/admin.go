@@ -14,11 +14,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"github.com/photoproc/photoproc/api"
+	"github.com/photoproc/photoproc/enqueue"
+	"github.com/photoproc/photoproc/internal/httpx"
 	"github.com/photoproc/photoproc/metrics"
 	"github.com/photoproc/photoproc/openapi"
 	"github.com/photoproc/photoproc/queue"
-	"github.com/photoproc/photoproc/storage"
 	"github.com/photoproc/photoproc/store"
 )
 
@@ -46,9 +46,9 @@ type Store interface {
 	RecentThumbnails(ctx context.Context, limit int) ([]store.Thumbnail, error)
 }
 
-// Queuer queues photos as PUT /photos/process does (api.Queuer).
+// Queuer queues photos as PUT /photos/process does (enqueue.Queuer).
 type Queuer interface {
-	Queue(ctx context.Context, ids []uuid.UUID) (api.ProcessResult, error)
+	Queue(ctx context.Context, ids []uuid.UUID) (enqueue.Result, error)
 }
 
 // Publisher publishes photos' messages as they are, for photos stuck in processing, which
@@ -71,11 +71,9 @@ type PoolControl interface {
 	Stats() metrics.PoolStats
 }
 
-// Thumbnails reads stored thumbnails by the URL their row records, from whichever store
-// holds them.
-type Thumbnails interface {
-	Open(ctx context.Context, url string) (*storage.Object, error)
-}
+// ThumbStore reads stored thumbnails by the URL their row records, from whichever store
+// holds them. This listener never presigns (a link would send the page to another origin).
+type ThumbStore = httpx.ThumbStore
 
 // History is the last hour of this process's throughput, latency and failures
 // (metrics.History).
@@ -92,12 +90,12 @@ type Deps struct {
 	Publisher  Publisher
 	Queue      QueueStats
 	Pool       PoolControl
-	Thumbnails Thumbnails
+	ThumbStore ThumbStore
 	History    History
-	Ready      []api.Check
+	Ready      []httpx.Check
 	Logger     *slog.Logger
-	// Storage says where thumbnails are stored, for the page.
-	Storage string
+	// ThumbStoreName says where thumbnails are stored, for the page.
+	ThumbStoreName string
 	// Now is the clock History is read by; default time.Now.
 	Now func() time.Time
 }
@@ -111,15 +109,16 @@ var adminHTML []byte
 const pageCSP = "default-src 'self'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src 'self'; frame-ancestors 'none'"
 
 type admin struct {
-	cfg  Config
-	deps Deps
-	log  *slog.Logger
+	cfg    Config
+	deps   Deps
+	log    *slog.Logger
+	thumbs *httpx.Thumbnails
 }
 
 // New builds the admin listener's handler: the admin page at /, its JSON API under /api
 // (documented at /api/openapi.json and /docs), /metrics, /healthz and /readyz.
 func New(cfg Config, deps Deps) (http.Handler, error) {
-	if deps.Store == nil || deps.Queuer == nil || deps.Thumbnails == nil {
+	if deps.Store == nil || deps.Queuer == nil || deps.ThumbStore == nil {
 		return nil, fmt.Errorf("admin needs a store, a queuer and the thumbnail storage")
 	}
 	if deps.Logger == nil {
@@ -129,14 +128,16 @@ func New(cfg Config, deps Deps) (http.Handler, error) {
 		deps.Now = time.Now
 	}
 	ad := &admin{cfg: cfg, deps: deps, log: deps.Logger.With("component", "admin")}
+	// No caching: a retried photo gets a new thumbnail.
+	ad.thumbs = &httpx.Thumbnails{Photos: deps.Store, Store: deps.ThumbStore, CacheControl: "private, no-cache", Log: ad.log}
 
 	mux := http.NewServeMux()
 	hc := huma.DefaultConfig("photoproc admin", "1")
 	hc.OpenAPIPath = "/api/openapi"
 	hc.DocsPath = ""
-	api.NoSchemaLinks(&hc)
+	httpx.NoSchemaLinks(&hc)
 	h := humago.New(mux, hc)
-	api.RegisterHealth(h, deps.Ready, ad.log)
+	httpx.RegisterHealth(h, deps.Ready, ad.log)
 	ad.register(h)
 	ad.registerPhotos(h)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(deps.Gatherer, promhttp.HandlerOpts{EnableOpenMetrics: true}))
@@ -148,13 +149,13 @@ func New(cfg Config, deps Deps) (http.Handler, error) {
 		w.Header().Set("Content-Security-Policy", pageCSP)
 		_, _ = w.Write(adminHTML)
 	})
-	return api.WithRequestLog(ad.protect(mux), ad.log), nil
+	return httpx.WithRequestLog(ad.protect(mux), ad.log), nil
 }
 
-func (ad *admin) logger(ctx context.Context) *slog.Logger { return api.RequestLogger(ctx, ad.log) }
+func (ad *admin) logger(ctx context.Context) *slog.Logger { return httpx.RequestLogger(ctx, ad.log) }
 
 func (ad *admin) internal(ctx context.Context, what string, err error) error {
-	return api.Internal(ctx, ad.log, what, err)
+	return httpx.Internal(ctx, ad.log, what, err)
 }
 
 func writeProblem(w http.ResponseWriter, status int, detail string) {

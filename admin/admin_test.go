@@ -14,7 +14,6 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/photoproc/photoproc/admin"
-	"github.com/photoproc/photoproc/api"
 	"github.com/photoproc/photoproc/metrics"
 	"github.com/photoproc/photoproc/store"
 	"github.com/photoproc/photoproc/store/storetest"
@@ -75,7 +74,7 @@ func TestAdminRetryFailedAndRequeueStuck(t *testing.T) {
 
 	// Chosen ones first, then all.
 	r = a.do(t, http.MethodPost, "/api/retry-failed", jsonObject("uuids", failed[0].UUID.String()))
-	var res api.ProcessResult
+	var res admin.RetryResult
 	r.json(t, &res)
 	if r.status != http.StatusAccepted || res.PhotosQueuedCount != 1 || res.PhotosQueued[0].UUID != failed[0].UUID {
 		t.Fatalf("retry chosen = %d %s", r.status, r.body)
@@ -123,7 +122,7 @@ func (b *bundle) completed(t *testing.T, w, h int, src store.Source, took store.
 	ctx := context.Background()
 	p := b.photo(t, &storetest.PhotoOpts{Status: store.StatusProcessing})
 	data := []byte("\xff\xd8 thumbnail of " + p.UUID.String())
-	url, err := b.storage.Put(ctx, p.UUID.String()+".jpg", data)
+	url, err := b.thumbstore.Put(ctx, p.UUID.String()+".jpg", data)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,7 +3,7 @@
 // actions on them), its JSON API under /api (documented at /api/openapi.json and /docs),
 // /metrics, /healthz and /readyz, and the defences in front of them (guard.go).
 //
-// It queues photos only through api.Queuer, exactly as PUT /photos/process does, and reaches
+// It queues photos only through package enqueue, as PUT /photos/process does, and reaches
 // Postgres, RabbitMQ, the pool and the thumbnail storage through the small interfaces declared
 // here. It is not the public API: nothing here is meant for clients other than an operator.
 package admin

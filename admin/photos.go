@@ -7,11 +7,10 @@ import (
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
-	"github.com/danielgtaylor/huma/v2/adapters/humago"
 	"github.com/google/uuid"
 
+	"github.com/photoproc/photoproc/internal/httpx"
 	"github.com/photoproc/photoproc/metrics"
-	"github.com/photoproc/photoproc/storage"
 	"github.com/photoproc/photoproc/store"
 )
 
@@ -152,47 +151,17 @@ func (ad *admin) read(ctx context.Context, id string) (store.Photo, []store.Thum
 	p, thumbs, err := ad.deps.Store.Photo(ctx, uuid.MustParse(id)) // validated as a uuid by huma
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		return p, nil, huma.Error404NotFound("No photo has this UUID.",
-			&huma.ErrorDetail{Location: "path.uuid", Value: id, Message: "no such photo"})
+		return p, nil, httpx.PhotoNotFound(id)
 	case err != nil:
 		return p, nil, ad.internal(ctx, "get photo", err)
 	}
 	return p, thumbs, nil
 }
 
-// thumbnail streams the photo's newest thumbnail from the storage, always through this
-// listener: a presigned link would send the page to another origin.
+// thumbnail streams the photo's thumbnail from the storage, always through this listener: a
+// presigned link would send the page to another origin.
 func (ad *admin) thumbnail(ctx context.Context, in *photoInput) (*huma.StreamResponse, error) {
-	p, thumbs, err := ad.read(ctx, in.UUID)
-	if err != nil {
-		return nil, err
-	}
-	if len(thumbs) == 0 {
-		return nil, huma.Error404NotFound("This photo has no thumbnail yet (status " + string(p.Status) + ").")
-	}
-	t := thumbs[0]
-	for _, c := range thumbs[1:] {
-		if c.CreatedAt.After(t.CreatedAt) {
-			t = c // the newest is the one the store holds
-		}
-	}
-	obj, err := ad.deps.Thumbnails.Open(ctx, t.URL)
-	if errors.Is(err, storage.ErrNotFound) {
-		ad.logger(ctx).Warn("thumbnail recorded but not in storage", "photo_uuid", p.UUID, "err", err)
-		return nil, huma.Error404NotFound("This photo's thumbnail is recorded but missing from storage.")
-	}
-	if err != nil {
-		ad.logger(ctx).Error("read thumbnail", "photo_uuid", p.UUID, "err", err)
-		return nil, huma.Error503ServiceUnavailable("Thumbnail storage is unavailable: try again shortly.")
-	}
-	return &huma.StreamResponse{Body: func(hctx huma.Context) {
-		defer obj.Close()
-		r, w := humago.Unwrap(hctx)
-		w.Header().Set("Content-Type", "image/jpeg")
-		w.Header().Set("Cache-Control", "private, no-cache") // a retried photo gets a new one
-		w.Header().Set("ETag", obj.ETag)
-		http.ServeContent(w, r, "", obj.ModTime, obj)
-	}}, nil
+	return ad.thumbs.Serve(ctx, uuid.MustParse(in.UUID), httpx.Newest)
 }
 
 func (ad *admin) history(_ context.Context, _ *struct{}) (*historyOutput, error) {

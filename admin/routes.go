@@ -10,7 +10,8 @@ import (
 	"github.com/google/uuid"
 	dto "github.com/prometheus/client_model/go"
 
-	"github.com/photoproc/photoproc/api"
+	"github.com/photoproc/photoproc/enqueue"
+	"github.com/photoproc/photoproc/internal/httpx"
 )
 
 // Status is everything the admin page shows, in one read.
@@ -62,18 +63,10 @@ type FailedPhoto struct {
 
 type statusOutput struct{ Body Status }
 
-type queuedOutput struct{ Body api.ProcessResult }
-
 type actionOutput struct {
 	Body struct {
 		Paused  bool     `json:"paused"`
 		Reasons []string `json:"reasons"`
-	}
-}
-
-type retryInput struct {
-	Body struct {
-		UUIDs []string `json:"uuids,omitempty" maxItems:"1000" format:"uuid" doc:"Failed photos to retry; empty or absent retries the oldest failed photos, up to 1000."`
 	}
 }
 
@@ -104,7 +97,7 @@ func (ad *admin) register(h huma.API) {
 }
 
 func (ad *admin) status(ctx context.Context, _ *struct{}) (*statusOutput, error) {
-	st := Status{Time: time.Now().UTC(), Storage: ad.deps.Storage, Counts: map[string]int64{}, Processed: map[string]float64{}, RecentFailures: []FailedPhoto{}}
+	st := Status{Time: time.Now().UTC(), Storage: ad.deps.ThumbStoreName, Counts: map[string]int64{}, Processed: map[string]float64{}, RecentFailures: []FailedPhoto{}}
 	counts, err := ad.deps.Store.CountByStatus(ctx)
 	if err != nil {
 		return nil, ad.internal(ctx, "count photos", err)
@@ -129,7 +122,7 @@ func (ad *admin) status(ctx context.Context, _ *struct{}) (*statusOutput, error)
 			st.Queue = &QueueStatus{Name: q.Queue, Messages: q.Messages, Consumers: q.Consumers, Dead: q.DeadMessages}
 		}
 	}
-	st.Ready = api.Readiness(ctx, ad.deps.Ready, ad.log).Checks
+	st.Ready = httpx.Readiness(ctx, ad.deps.Ready, ad.log).Checks
 	ad.readTotals(&st)
 	return &statusOutput{Body: st}, nil
 }
@@ -188,28 +181,6 @@ func (ad *admin) pause(on bool) func(context.Context, *struct{}) (*actionOutput,
 	}
 }
 
-func (ad *admin) retryFailed(ctx context.Context, in *retryInput) (*queuedOutput, error) {
-	var ids []uuid.UUID
-	for _, s := range in.Body.UUIDs {
-		ids = append(ids, uuid.MustParse(s)) // validated as uuids by huma
-	}
-	if len(ids) == 0 {
-		var err error
-		if ids, err = ad.deps.Store.FailedPhotos(ctx, api.MaxBatch); err != nil {
-			return nil, ad.internal(ctx, "list failed photos", err)
-		}
-		if len(ids) == 0 {
-			return &queuedOutput{Body: api.ProcessResult{PhotosQueued: []api.QueuedPhoto{}, Skipped: []api.SkippedPhoto{}}}, nil
-		}
-	}
-	res, err := ad.deps.Queuer.Queue(ctx, ids)
-	if err != nil {
-		return nil, err
-	}
-	ad.logger(ctx).Info("admin action", "action", "retry-failed", "queued", res.PhotosQueuedCount)
-	return &queuedOutput{Body: res}, nil
-}
-
 func (ad *admin) requeueStuck(ctx context.Context, in *requeueInput) (*requeueOutput, error) {
 	older, err := time.ParseDuration(in.Body.OlderThan)
 	if err != nil || older < 0 {
@@ -218,7 +189,7 @@ func (ad *admin) requeueStuck(ctx context.Context, in *requeueInput) (*requeueOu
 	if ad.deps.Publisher == nil || !ad.deps.Publisher.Connected() {
 		return nil, huma.Error503ServiceUnavailable("The message broker is unavailable; nothing was requeued. Try again shortly.")
 	}
-	ids, err := ad.deps.Store.StuckPhotos(ctx, older, api.MaxBatch)
+	ids, err := ad.deps.Store.StuckPhotos(ctx, older, enqueue.MaxBatch)
 	if err != nil {
 		return nil, ad.internal(ctx, "find stuck photos", err)
 	}

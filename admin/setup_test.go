@@ -17,13 +17,14 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/photoproc/photoproc/admin"
-	"github.com/photoproc/photoproc/api"
+	"github.com/photoproc/photoproc/enqueue"
+	"github.com/photoproc/photoproc/internal/httpx"
 	"github.com/photoproc/photoproc/metrics"
 	"github.com/photoproc/photoproc/queue"
 	"github.com/photoproc/photoproc/queue/queuetest"
-	"github.com/photoproc/photoproc/storage"
 	"github.com/photoproc/photoproc/store"
 	"github.com/photoproc/photoproc/store/storetest"
+	"github.com/photoproc/photoproc/thumbstore"
 )
 
 // fakePool stands in for the worker pool: these tests are about the admin edge (auth, routing,
@@ -55,16 +56,16 @@ func (fakeStats) CompletedTasks() uint64 { return 0 }
 // bundle is one admin listener on its own database, queues and thumbnails directory, with a
 // clock the test moves for the history.
 type bundle struct {
-	store   *store.Store
-	db      *pgxpool.Pool // the same database, for fixtures
-	queue   queue.Config
-	pub     *queue.Publisher
-	storage *storage.Store
-	thumbs  string // the storage's directory
-	metrics *metrics.Metrics
-	history *metrics.History
-	pool    *fakePool
-	srv     *httptest.Server
+	store      *store.DB
+	db         *pgxpool.Pool // the same database, for fixtures
+	queue      queue.Config
+	pub        *queue.Publisher
+	thumbstore *thumbstore.Store
+	thumbs     string // the thumbnail store's directory
+	metrics    *metrics.Metrics
+	history    *metrics.History
+	pool       *fakePool
+	srv        *httptest.Server
 
 	mu  sync.Mutex
 	now time.Time
@@ -77,22 +78,26 @@ func setupAdmin(t *testing.T, cfg admin.Config) *bundle {
 	t.Helper()
 	st, uri := storetest.NewStore(t)
 	qcfg := queuetest.Config(t)
-	scfg := storage.DefaultConfig()
+	scfg := thumbstore.DefaultConfig()
 	scfg.Dir = t.TempDir()
-	thumbs, err := storage.Open(scfg, storage.Deps{})
+	thumbs, err := thumbstore.Open(scfg, thumbstore.Deps{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = thumbs.Close() })
 	reg := prometheus.NewRegistry()
 	m := metrics.New(reg)
-	b := &bundle{store: st, db: storetest.Pool(t, uri), queue: qcfg, pub: publisher(t, qcfg), storage: thumbs, thumbs: scfg.Dir,
+	b := &bundle{store: st, db: storetest.Pool(t, uri), queue: qcfg, pub: publisher(t, qcfg), thumbstore: thumbs, thumbs: scfg.Dir,
 		metrics: m, pool: &fakePool{}, now: historyStart}
 	b.history = metrics.NewHistory(m, time.Minute, 60, b.clock())
 	log := testLogger(t)
-	h, err := admin.New(cfg, admin.Deps{Gatherer: reg, Store: st, Queuer: api.NewQueuer(st, b.pub, m, log), Publisher: b.pub,
-		Queue: b.pub, Pool: b.pool, Thumbnails: thumbs, History: b.history,
-		Ready: []api.Check{{Name: "postgres", Check: st.Ping}}, Logger: log, Now: b.clock})
+	queuer, err := enqueue.New(enqueue.DefaultConfig(), st, b.pub, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := admin.New(cfg, admin.Deps{Gatherer: reg, Store: st, Queuer: queuer, Publisher: b.pub,
+		Queue: b.pub, Pool: b.pool, ThumbStore: thumbs, History: b.history,
+		Ready: []httpx.Check{{Name: "postgres", Check: st.Ping}}, Logger: log, Now: b.clock})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,45 +11,38 @@ import (
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 	"github.com/google/uuid"
 
-	"github.com/photoproc/photoproc/metrics"
+	"github.com/photoproc/photoproc/enqueue"
+	"github.com/photoproc/photoproc/internal/httpx"
 	"github.com/photoproc/photoproc/openapi"
-	"github.com/photoproc/photoproc/storage"
 	"github.com/photoproc/photoproc/store"
+	"github.com/photoproc/photoproc/thumbstore"
 )
 
-// Store is what the API reads from the database, and what queueing needs (QueueStore).
+// Store is what the API reads from the database.
 type Store interface {
-	QueueStore
 	ListPending(ctx context.Context, after uuid.UUID, limit int) ([]store.Photo, error)
 	Photo(ctx context.Context, id uuid.UUID) (store.Photo, []store.Thumbnail, error)
 }
 
-// Publisher queues photos on the broker and says whether it can.
-type Publisher interface {
-	Publish(ctx context.Context, ids []uuid.UUID) ([]uuid.UUID, error)
-	Connected() bool
+// Queuer queues photos (enqueue.Queuer).
+type Queuer interface {
+	Queue(ctx context.Context, ids []uuid.UUID) (enqueue.Result, error)
 }
 
-// Thumbnails reads stored thumbnails by the URL their row records.
-type Thumbnails interface {
-	Open(ctx context.Context, url string) (*storage.Object, error)
+// ThumbStore reads stored thumbnails by the URL their row records.
+type ThumbStore interface {
+	Open(ctx context.Context, url string) (*thumbstore.Object, error)
 	// Presign returns a link that fetches the thumbnail without credentials for expiry.
 	Presign(ctx context.Context, url string, expiry time.Duration) (string, error)
 }
 
-// Check is one readiness check: nil when the dependency answers.
-type Check struct {
-	Name  string
-	Check func(ctx context.Context) error
-}
-
-// Deps are the API's collaborators. Publisher may be nil when this process does not publish.
+// Deps are the API's collaborators. Queuer may be nil when this process cannot queue
+// (PUT /photos/process then answers 503).
 type Deps struct {
 	Store      Store
-	Publisher  Publisher
-	Thumbnails Thumbnails
-	Ready      []Check
-	Metrics    *metrics.Metrics
+	Queuer     Queuer
+	ThumbStore ThumbStore
+	Ready      []httpx.Check
 	Logger     *slog.Logger
 }
 
@@ -60,9 +53,8 @@ type API struct {
 	log  *slog.Logger
 	huma huma.API
 	mux  *http.ServeMux
-	// queuer queues for PUT /photos/process; the admin listener is given its own over the
-	// same store and publisher.
-	queuer *Queuer
+	// thumbs serves GET /photos/{uuid}/thumbnail.
+	thumbs *httpx.Thumbnails
 }
 
 // New builds the public API.
@@ -70,7 +62,7 @@ func New(cfg Config, deps Deps) (*API, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	if deps.Thumbnails == nil {
+	if deps.ThumbStore == nil {
 		return nil, errors.New("no thumbnail storage")
 	}
 	return newAPI(cfg, deps), nil
@@ -81,16 +73,19 @@ func newAPI(cfg Config, deps Deps) *API {
 		deps.Logger = slog.New(slog.DiscardHandler)
 	}
 	a := &API{cfg: cfg, deps: deps, log: deps.Logger.With("component", "api"), mux: http.NewServeMux()}
-	a.queuer = NewQueuer(deps.Store, deps.Publisher, deps.Metrics, a.log)
+	a.thumbs = &httpx.Thumbnails{Photos: deps.Store, Store: deps.ThumbStore, CacheControl: "public, max-age=86400", Log: a.log}
+	if cfg.ThumbnailDelivery == DeliveryPresigned {
+		a.thumbs.PresignExpiry = cfg.PresignExpiry
+	}
 	hc := huma.DefaultConfig("photoproc", cfg.Version)
 	hc.Info.Description = "Queue photos for thumbnailing and read the results. " +
 		"Every error is an RFC 9457 problem (application/problem+json)."
 	hc.DocsPath = "" // the built-in page loads its scripts from a CDN; openapi.Viewer works offline
-	NoSchemaLinks(&hc)
+	httpx.NoSchemaLinks(&hc)
 	a.huma = humago.New(a.mux, hc)
 	a.registerPhotos()
 	a.registerProcess()
-	RegisterHealth(a.huma, deps.Ready, a.log)
+	httpx.RegisterHealth(a.huma, deps.Ready, a.log)
 	docs := openapi.Viewer("photoproc API", "/openapi.json")
 	a.mux.Handle("GET /docs", docs)
 	a.mux.Handle("GET /docs/", docs)
@@ -98,17 +93,9 @@ func newAPI(cfg Config, deps Deps) *API {
 }
 
 // Handler serves the API with request ids, access logs and panic recovery.
-func (a *API) Handler() http.Handler { return WithRequestLog(a.mux, a.log) }
+func (a *API) Handler() http.Handler { return httpx.WithRequestLog(a.mux, a.log) }
 
 // OpenAPIYAML returns the OpenAPI document of the public API (for `photoproc openapi`).
 func OpenAPIYAML() ([]byte, error) {
 	return newAPI(DefaultConfig(), Deps{}).huma.OpenAPI().YAML()
-}
-
-// NoSchemaLinks keeps response bodies exactly as documented (both listeners): huma's default hook adds a
-// "$schema" field to every object and a rel="describedBy" Link header, which would mix with the
-// paging Link header of /photos/pending.
-func NoSchemaLinks(hc *huma.Config) {
-	hc.CreateHooks = nil
-	hc.SchemasPath = ""
 }

@@ -4,6 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/photoproc/photoproc/enqueue"
+	"github.com/photoproc/photoproc/internal/field"
 )
 
 // Thumbnail deliveries, Config.ThumbnailDelivery.
@@ -27,8 +30,9 @@ type Config struct {
 	Version string
 }
 
-// MaxBatch is the most photo UUIDs one process request may carry.
-const MaxBatch = 1000
+// MaxBatch is the most photo UUIDs one process request may carry: what one call of
+// queueing takes.
+const MaxBatch = enqueue.MaxBatch
 
 // DefaultConfig returns the defaults documented on Config.
 func DefaultConfig() Config {
@@ -38,9 +42,7 @@ func DefaultConfig() Config {
 // Validate reports every problem with c.
 func (c Config) Validate() error {
 	var errs []error
-	if c.ThumbnailDelivery != DeliveryStream && c.ThumbnailDelivery != DeliveryPresigned {
-		errs = append(errs, fmt.Errorf("thumbnail delivery must be %s or %s, got %q", DeliveryStream, DeliveryPresigned, c.ThumbnailDelivery))
-	}
+	errs = append(errs, field.OneOf("ThumbnailDelivery", "thumbnail delivery", c.ThumbnailDelivery, DeliveryStream, DeliveryPresigned))
 	if c.PresignExpiry < time.Second || c.PresignExpiry > 7*24*time.Hour {
 		errs = append(errs, fmt.Errorf("presign expiry must be from 1s to 7 days (S3's limit), got %s", c.PresignExpiry))
 	}

@@ -9,8 +9,8 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/photoproc/photoproc/api"
-	"github.com/photoproc/photoproc/storage"
 	"github.com/photoproc/photoproc/store"
+	"github.com/photoproc/photoproc/thumbstore"
 )
 
 // TestInternalErrorsDoNotLeak points the API at a database that does not exist: the client
@@ -24,14 +24,14 @@ func TestInternalErrorsDoNotLeak(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(st.Close)
-	scfg := storage.DefaultConfig()
+	scfg := thumbstore.DefaultConfig()
 	scfg.Dir = t.TempDir()
-	thumbs, err := storage.Open(scfg, storage.Deps{})
+	thumbs, err := thumbstore.Open(scfg, thumbstore.Deps{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = thumbs.Close() })
-	a, err := api.New(api.DefaultConfig(), api.Deps{Store: st, Thumbnails: thumbs, Logger: testLogger(t)})
+	a, err := api.New(api.DefaultConfig(), api.Deps{Store: st, ThumbStore: thumbs, Logger: testLogger(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/photoproc/photoproc/enqueue"
 	"github.com/photoproc/photoproc/store"
 )
 
@@ -35,6 +36,12 @@ func (m memStore) Photos(_ context.Context, ids []uuid.UUID) (map[uuid.UUID]stor
 
 func (m memStore) Reopen(context.Context, []uuid.UUID) error { return nil }
 
+func (m memStore) LostRetriesAmong(context.Context, []uuid.UUID, time.Duration) ([]uuid.UUID, error) {
+	return nil, nil
+}
+
+func (m memStore) UndoRequeue(context.Context, []uuid.UUID) error { return nil }
+
 func (m memStore) Photo(_ context.Context, id uuid.UUID) (store.Photo, []store.Thumbnail, error) {
 	p, ok := m.photos[id]
 	if !ok {
@@ -55,7 +62,11 @@ func FuzzProcessBody(f *testing.F) {
 		known: {UUID: known, URL: "http://example.com/a.jpg", Status: store.StatusPending, CreatedAt: time.Now()},
 		done:  {UUID: done, URL: "http://example.com/b.jpg", Status: store.StatusCompleted, CreatedAt: time.Now()},
 	}}
-	a := newAPI(DefaultConfig(), Deps{Store: st, Publisher: memPublisher{}})
+	q, err := enqueue.New(enqueue.DefaultConfig(), st, memPublisher{}, nil)
+	if err != nil {
+		f.Fatal(err)
+	}
+	a := newAPI(DefaultConfig(), Deps{Store: st, Queuer: q})
 	h := a.Handler()
 	for _, seed := range []string{
 		`["4a37b140-022d-4fba-aa25-a0527d15ecf2"]`,

@@ -10,10 +10,9 @@ import (
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
-	"github.com/danielgtaylor/huma/v2/adapters/humago"
 	"github.com/google/uuid"
 
-	"github.com/photoproc/photoproc/storage"
+	"github.com/photoproc/photoproc/internal/httpx"
 	"github.com/photoproc/photoproc/store"
 )
 
@@ -118,7 +117,7 @@ func (a *API) listPending(ctx context.Context, in *listPendingInput) (*listPendi
 		return nil, huma.Error400BadRequest("The after cursor names no photo: start again without it.",
 			&huma.ErrorDetail{Location: "query.after", Value: in.After, Message: "no such photo"})
 	case err != nil:
-		return nil, a.internal(ctx, "list pending photos", err)
+		return nil, httpx.Internal(ctx, a.log, "list pending photos", err)
 	}
 	out := &listPendingOutput{Body: make([]Photo, 0, len(photos))}
 	for _, p := range photos {
@@ -136,9 +135,9 @@ func (a *API) getPhoto(ctx context.Context, in *photoInput) (*photoOutput, error
 	p, thumbs, err := a.deps.Store.Photo(ctx, id)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		return nil, photoNotFound(in.UUID)
+		return nil, httpx.PhotoNotFound(in.UUID)
 	case err != nil:
-		return nil, a.internal(ctx, "get photo", err)
+		return nil, httpx.Internal(ctx, a.log, "get photo", err)
 	}
 	d := PhotoDetail{Photo: toPhoto(p), UpdatedAt: p.UpdatedAt, Attempts: p.Attempts,
 		FailureReason: p.FailureReason, Thumbnails: make([]Thumbnail, 0, len(thumbs))}
@@ -152,69 +151,6 @@ func (a *API) getPhoto(ctx context.Context, in *photoInput) (*photoOutput, error
 	return &photoOutput{Body: d}, nil
 }
 
-func photoNotFound(id string) error {
-	return huma.Error404NotFound("No photo has this UUID.",
-		&huma.ErrorDetail{Location: "path.uuid", Value: id, Message: "no such photo"})
-}
-
 func (a *API) getThumbnail(ctx context.Context, in *photoInput) (*huma.StreamResponse, error) {
-	id := uuid.MustParse(in.UUID)
-	p, thumbs, err := a.deps.Store.Photo(ctx, id)
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		return nil, photoNotFound(in.UUID)
-	case err != nil:
-		return nil, a.internal(ctx, "get photo", err)
-	case len(thumbs) == 0:
-		return nil, huma.Error404NotFound(fmt.Sprintf("This photo has no thumbnail yet (status %s).", p.Status))
-	}
-	t := thumbs[0]
-	for _, c := range thumbs[1:] {
-		if c.CreatedAt.After(t.CreatedAt) {
-			t = c // the newest is the one the store holds
-		}
-	}
-	if a.cfg.ThumbnailDelivery == DeliveryPresigned {
-		return a.redirectToThumbnail(ctx, id, t)
-	}
-	// The URL comes from our own database, and the store refuses any that would leave it
-	// (a local directory is read through os.Root), whatever the row says.
-	obj, err := a.deps.Thumbnails.Open(ctx, t.URL)
-	if err != nil {
-		return nil, a.storageProblem(ctx, id, err)
-	}
-	return &huma.StreamResponse{Body: func(hctx huma.Context) {
-		defer obj.Close()
-		r, w := humago.Unwrap(hctx)
-		w.Header().Set("Content-Type", "image/jpeg")
-		w.Header().Set("Cache-Control", "public, max-age=86400")
-		w.Header().Set("ETag", obj.ETag)
-		http.ServeContent(w, r, "", obj.ModTime, obj)
-	}}, nil
-}
-
-// redirectToThumbnail answers 302 with a presigned link. The browser may keep the redirect
-// for half the link's life, so a page reloaded meanwhile reuses the image it already has.
-func (a *API) redirectToThumbnail(ctx context.Context, id uuid.UUID, t store.Thumbnail) (*huma.StreamResponse, error) {
-	link, err := a.deps.Thumbnails.Presign(ctx, t.URL, a.cfg.PresignExpiry)
-	if err != nil {
-		return nil, a.storageProblem(ctx, id, err)
-	}
-	return &huma.StreamResponse{Body: func(hctx huma.Context) {
-		_, w := humago.Unwrap(hctx)
-		w.Header().Set("Location", link)
-		w.Header().Set("Cache-Control", fmt.Sprintf("private, max-age=%d", int(a.cfg.PresignExpiry.Seconds()/2)))
-		w.WriteHeader(http.StatusFound)
-	}}, nil
-}
-
-// storageProblem turns a store's error into a problem: a thumbnail recorded but missing is
-// 404, a store that cannot be read is 503; the details go to the log only.
-func (a *API) storageProblem(ctx context.Context, id uuid.UUID, err error) error {
-	if errors.Is(err, storage.ErrNotFound) {
-		a.logger(ctx).Warn("thumbnail recorded but not in storage", "photo_uuid", id, "err", err)
-		return huma.Error404NotFound("This photo's thumbnail is recorded but missing from storage.")
-	}
-	a.logger(ctx).Error("read thumbnail", "photo_uuid", id, "err", err)
-	return huma.Error503ServiceUnavailable("Thumbnail storage is unavailable: try again shortly.")
+	return a.thumbs.Serve(ctx, uuid.MustParse(in.UUID), httpx.Newest)
 }

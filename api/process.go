@@ -2,12 +2,15 @@ package api
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net/http"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/google/uuid"
 
-	"github.com/photoproc/photoproc/store"
+	"github.com/photoproc/photoproc/enqueue"
+	"github.com/photoproc/photoproc/internal/httpx"
 )
 
 type processInput struct {
@@ -49,9 +52,13 @@ func (a *API) registerProcess() {
 			Description: "Queues one message per photo whose status is pending or failed, and answers " +
 				"202 with the photos the broker confirmed. Photos in any other status are listed under " +
 				"skipped, and so is a pending photo waiting for a retry (its message is queued already; " +
-				"GET /photos/{uuid} shows when it is due). A failed photo queued again gets its attempts " +
-				"anew. If any UUID is unknown nothing is queued and the answer is 404 listing them. " +
-				"If the broker is unavailable the answer is 503 and nothing unconfirmed is reported as queued.",
+				"GET /photos/{uuid} shows when it is due), until the retry is overdue by the lease " +
+				"(PHOTOPROC_LEASE): then its message is taken for lost and the photo is queued again, " +
+				"once. A failed photo queued again gets its attempts anew. Every UUID sent is reported " +
+				"as often as it was sent: a duplicate of a queued photo is skipped as queued once, a " +
+				"duplicate of a skipped photo is skipped for the same reason. If any UUID is unknown " +
+				"nothing is queued and the answer is 404 listing them. If the broker is unavailable the " +
+				"answer is 503 and nothing unconfirmed is reported as queued.",
 			Tags:          []string{"photos"},
 			DefaultStatus: http.StatusAccepted,
 			MaxBodyBytes:  a.cfg.MaxBodyBytes,
@@ -65,40 +72,54 @@ func (a *API) process(ctx context.Context, in *processInput) (*processOutput, er
 	for _, s := range in.Body {
 		ids = append(ids, uuid.MustParse(s)) // validated as uuids by huma
 	}
-	res, err := a.queuer.Queue(ctx, ids)
+	if a.deps.Queuer == nil {
+		return nil, a.queueProblem(ctx, enqueue.ErrBrokerUnavailable)
+	}
+	res, err := a.deps.Queuer.Queue(ctx, ids)
 	if err != nil {
-		return nil, err
+		return nil, a.queueProblem(ctx, err)
 	}
-	return &processOutput{Body: res}, nil
+	return &processOutput{Body: toProcessResult(res)}, nil
 }
 
-func skipReason(s store.Status) string {
-	switch s {
-	case store.StatusCompleted:
-		return "already completed"
-	case store.StatusProcessing:
-		return "being processed"
-	default:
-		return "not queueable in status " + string(s)
+func toProcessResult(res enqueue.Result) ProcessResult {
+	out := ProcessResult{PhotosQueued: make([]QueuedPhoto, 0, len(res.Queued)), Skipped: make([]SkippedPhoto, 0, len(res.Skipped))}
+	for _, q := range res.Queued {
+		out.PhotosQueued = append(out.PhotosQueued, QueuedPhoto{UUID: q.UUID, URL: q.URL, Status: string(q.Status)})
 	}
+	for _, s := range res.Skipped {
+		out.Skipped = append(out.Skipped, SkippedPhoto{UUID: s.UUID, Status: string(s.Status), Reason: s.Reason})
+	}
+	out.PhotosQueuedCount = len(out.PhotosQueued)
+	return out
 }
 
-// unconfirmed lists, as problem details, the photos the broker did not confirm, so a client
-// knows what to send again; the ones it did confirm are queued and will be processed.
-func unconfirmed(queue, confirmed []uuid.UUID) []error {
-	ok := make(map[uuid.UUID]bool, len(confirmed))
-	for _, id := range confirmed {
-		ok[id] = true
-	}
-	var errs []error
-	for _, id := range queue {
-		if !ok[id] {
-			errs = append(errs, &huma.ErrorDetail{Value: id, Message: "not queued: send again"})
+// queueProblem turns queueing's errors into the problems this API documents.
+func (a *API) queueProblem(ctx context.Context, err error) error {
+	var unknown *enqueue.UnknownPhotosError
+	var failed *enqueue.PublishError
+	switch {
+	case errors.As(err, &unknown):
+		details := make([]error, 0, len(unknown.Photos))
+		for _, u := range unknown.Photos {
+			details = append(details, &huma.ErrorDetail{Location: fmt.Sprintf("body[%d]", u.Index), Value: u.UUID, Message: "no photo has this UUID"})
 		}
+		return huma.Error404NotFound(fmt.Sprintf("%d of the UUIDs name no photo; nothing was queued. Remove them and send the request again.", len(details)), details...)
+	case errors.Is(err, enqueue.ErrBrokerUnavailable):
+		return huma.Error503ServiceUnavailable("The message broker is unavailable; nothing was queued. Try again shortly.")
+	case errors.As(err, &failed):
+		requested := len(failed.Confirmed) + len(failed.Unconfirmed)
+		httpx.RequestLogger(ctx, a.log).Error("publish failed", "queued", len(failed.Confirmed), "requested", requested, "err", failed.Err)
+		// The ones the broker did confirm are queued and will be processed; the rest are
+		// listed, so a client knows what to send again.
+		details := make([]error, 0, len(failed.Unconfirmed))
+		for _, id := range failed.Unconfirmed {
+			details = append(details, &huma.ErrorDetail{Value: id, Message: "not queued: send again"})
+		}
+		return huma.Error503ServiceUnavailable(fmt.Sprintf(
+			"The message broker failed while queueing: %d of %d photos were queued; those listed under errors were not. Send them again shortly.",
+			len(failed.Confirmed), requested), details...)
+	default:
+		return httpx.Internal(ctx, a.log, "queue photos", err)
 	}
-	return errs
-}
-
-func brokerUnavailable() error {
-	return huma.Error503ServiceUnavailable("The message broker is unavailable; nothing was queued. Try again shortly.")
 }

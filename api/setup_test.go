@@ -16,22 +16,24 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/photoproc/photoproc/api"
+	"github.com/photoproc/photoproc/enqueue"
+	"github.com/photoproc/photoproc/internal/httpx"
 	"github.com/photoproc/photoproc/metrics"
 	"github.com/photoproc/photoproc/queue"
 	"github.com/photoproc/photoproc/queue/queuetest"
-	"github.com/photoproc/photoproc/storage"
 	"github.com/photoproc/photoproc/store"
 	"github.com/photoproc/photoproc/store/storetest"
+	"github.com/photoproc/photoproc/thumbstore"
 )
 
 type bundle struct {
-	store   *store.Store
-	db      *pgxpool.Pool // the same database, for fixtures
-	queue   queue.Config
-	pub     *queue.Publisher
-	thumbs  string // the local thumbnails directory, when the store is one
-	storage *storage.Store
-	srv     *httptest.Server
+	store      *store.DB
+	db         *pgxpool.Pool // the same database, for fixtures
+	queue      queue.Config
+	pub        *queue.Publisher
+	thumbs     string // the local thumbnails directory, when the store is one
+	thumbstore *thumbstore.Store
+	srv        *httptest.Server
 }
 
 // setup runs the public API against a fresh database, fresh queues and a thumbnails
@@ -39,7 +41,7 @@ type bundle struct {
 func setup(t *testing.T) *bundle {
 	t.Helper()
 	dir := t.TempDir()
-	scfg := storage.DefaultConfig()
+	scfg := thumbstore.DefaultConfig()
 	scfg.Dir = dir
 	b := setupWith(t, scfg, api.DefaultConfig())
 	b.thumbs = dir
@@ -47,23 +49,22 @@ func setup(t *testing.T) *bundle {
 }
 
 // setupWith runs the public API configured by cfg on the store scfg names.
-func setupWith(t *testing.T, scfg storage.Config, cfg api.Config) *bundle {
+func setupWith(t *testing.T, scfg thumbstore.Config, cfg api.Config) *bundle {
 	t.Helper()
 	st, uri := storetest.NewStore(t)
 	qcfg := queuetest.Config(t)
 	pub := publisher(t, qcfg)
-	thumbs, err := storage.Open(scfg, storage.Deps{})
+	thumbs, err := thumbstore.Open(scfg, thumbstore.Deps{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = thumbs.Close() })
-	b := &bundle{store: st, db: storetest.Pool(t, uri), queue: qcfg, pub: pub, storage: thumbs}
+	b := &bundle{store: st, db: storetest.Pool(t, uri), queue: qcfg, pub: pub, thumbstore: thumbs}
 	a, err := api.New(cfg, api.Deps{
 		Store:      st,
-		Publisher:  pub,
-		Thumbnails: thumbs,
-		Ready:      []api.Check{{Name: "postgres", Check: st.Ping}, {Name: "rabbitmq", Check: connectedCheck(pub)}},
-		Metrics:    metrics.New(prometheus.NewRegistry()),
+		Queuer:     queuer(t, st, pub),
+		ThumbStore: thumbs,
+		Ready:      []httpx.Check{{Name: "postgres", Check: st.Ping}, {Name: "rabbitmq", Check: connectedCheck(pub)}},
 		Logger:     testLogger(t),
 	})
 	if err != nil {
@@ -72,6 +73,15 @@ func setupWith(t *testing.T, scfg storage.Config, cfg api.Config) *bundle {
 	b.srv = httptest.NewServer(a.Handler())
 	t.Cleanup(b.srv.Close)
 	return b
+}
+
+func queuer(t *testing.T, st *store.DB, pub *queue.Publisher) *enqueue.Queuer {
+	t.Helper()
+	q, err := enqueue.New(enqueue.DefaultConfig(), st, pub, metrics.New(prometheus.NewRegistry()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return q
 }
 
 func publisher(t *testing.T, cfg queue.Config) *queue.Publisher {

@@ -11,8 +11,8 @@ import (
 	"github.com/minio/minio-go/v7"
 
 	"github.com/photoproc/photoproc/api"
-	"github.com/photoproc/photoproc/storage/s3test"
 	"github.com/photoproc/photoproc/store"
+	"github.com/photoproc/photoproc/thumbstore/s3test"
 )
 
 // The thumbnail route on an S3 bucket (a real S3-compatible server): streamed with caching
@@ -26,7 +26,7 @@ func (b *bundle) storedThumbnail(t *testing.T) (href, url string) {
 	t.Helper()
 	ctx := context.Background()
 	p := b.photo(t, nil)
-	url, err := b.storage.Put(ctx, p.UUID.String()+".jpg", thumbJPEG)
+	url, err := b.thumbstore.Put(ctx, p.UUID.String()+".jpg", thumbJPEG)
 	if err != nil {
 		t.Fatal(err)
 	}

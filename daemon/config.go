@@ -5,18 +5,20 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"math"
 	"net"
-	"strconv"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/photoproc/photoproc/api"
 	"github.com/photoproc/photoproc/fetch"
 	"github.com/photoproc/photoproc/imaging"
+	"github.com/photoproc/photoproc/internal/field"
 	"github.com/photoproc/photoproc/pool"
 	"github.com/photoproc/photoproc/queue"
-	"github.com/photoproc/photoproc/storage"
 	"github.com/photoproc/photoproc/store"
+	"github.com/photoproc/photoproc/thumbstore"
 )
 
 // Roles a serve process may take.
@@ -36,239 +38,233 @@ type Config struct {
 	LogFormat  string   // auto, text or json
 	LogLevel   string   // debug, info, warn or error
 
-	Store   store.Config
-	Storage storage.Config
-	Queue   queue.Config
-	Pool    pool.Config
-	Imaging imaging.Config
-	Fetch   fetch.Config
-	API     api.Config
+	Store      store.Config
+	ThumbStore thumbstore.Config
+	Queue      queue.Config
+	Pool       pool.Config
+	Imaging    imaging.Config
+	Fetch      fetch.Config
+	API        api.Config
 }
 
-// DefaultConfig is the configuration with nothing set: the defaults README.md lists.
+// DefaultConfig is the configuration with nothing set: the defaults docs/configuration.md lists.
 func DefaultConfig() Config {
 	return Config{
-		Role:      RoleAll,
-		HTTPAddr:  ":3000",
-		AdminAddr: "127.0.0.1:9090",
-		LogFormat: "auto",
-		LogLevel:  "info",
-		Store:     store.DefaultConfig(),
-		Storage:   storage.DefaultConfig(),
-		Queue:     queue.DefaultConfig(),
-		Pool:      pool.DefaultConfig(),
-		Imaging:   imaging.DefaultConfig(),
-		Fetch:     fetch.DefaultConfig(),
-		API:       api.DefaultConfig(),
+		Role:       RoleAll,
+		HTTPAddr:   ":3000",
+		AdminAddr:  "127.0.0.1:9090",
+		LogFormat:  "auto",
+		LogLevel:   "info",
+		Store:      store.DefaultConfig(),
+		ThumbStore: thumbstore.DefaultConfig(),
+		Queue:      queue.DefaultConfig(),
+		Pool:       pool.DefaultConfig(),
+		Imaging:    imaging.DefaultConfig(),
+		Fetch:      fetch.DefaultConfig(),
+		API:        api.DefaultConfig(),
 	}
 }
 
-// setting is one configuration knob: an environment variable and the serve flag that
-// overrides it. set parses and range-checks a value, so a bad one is reported by name.
-type setting struct {
-	env, flag, usage string
-	set              func(c *Config, v string) error
-}
-
-func settings() []setting {
-	return []setting{
-		{"PG_CONNECTION_URI", "pg-uri", "Postgres connection URI", func(c *Config, v string) error {
-			c.Store.URI = v
-			return nil
-		}},
-		{"AMQP_URI", "amqp-uri", "RabbitMQ URI", func(c *Config, v string) error {
-			c.Queue.URI = v
-			return nil
-		}},
-		{"PHOTOPROC_ROLE", "role", "what this process runs: all, api or worker", func(c *Config, v string) error {
-			return oneOf(&c.Role, v, RoleAll, RoleAPI, RoleWorker)
-		}},
-		{"PHOTOPROC_HTTP_ADDR", "http-addr", "public API listener, host:port", addr(func(c *Config) *string { return &c.HTTPAddr })},
-		{"PHOTOPROC_ADMIN_ADDR", "admin-addr", "admin listener (metrics, admin page), host:port", addr(func(c *Config) *string { return &c.AdminAddr })},
-		{"PHOTOPROC_ADMIN_TOKEN", "admin-token", "bearer token required by admin actions", func(c *Config, v string) error {
-			c.AdminToken = v
-			return nil
-		}},
-		{"PHOTOPROC_ADMIN_HOSTS", "admin-hosts", "comma-separated names the admin listener answers to besides its IP addresses and localhost (DNS rebinding guard)", func(c *Config, v string) error {
-			c.AdminHosts = nil
-			for h := range strings.SplitSeq(v, ",") {
-				if h = strings.TrimSpace(h); h != "" {
-					if strings.ContainsAny(h, ":/ ") {
-						return fmt.Errorf("want host names without port or scheme, got %q", h)
-					}
-					c.AdminHosts = append(c.AdminHosts, h)
-				}
-			}
-			return nil
-		}},
-		{"PHOTOPROC_THUMBS_DIR", "thumbs-dir", "where thumbnails are written when PHOTOPROC_STORAGE is empty", func(c *Config, v string) error {
-			if v == "" {
-				return errors.New("must not be empty")
-			}
-			c.Storage.Dir = v
-			return nil
-		}},
-		{"PHOTOPROC_STORAGE", "storage", "where thumbnails are stored: a directory, or s3://BUCKET[/PREFIX] (endpoint, region and credentials from the AWS_* settings); empty = PHOTOPROC_THUMBS_DIR", func(c *Config, v string) error {
-			c.Storage.Location = v
-			return storage.ValidateLocation(v)
-		}},
-		{"PHOTOPROC_S3_PATH_STYLE", "s3-path-style", "path-style bucket addressing (default true when AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL is set)", func(c *Config, v string) error {
-			b, err := strconv.ParseBool(v)
-			if err != nil {
-				return fmt.Errorf("want true or false, got %q", v)
-			}
-			c.Storage.S3.PathStyle = &b
-			return nil
-		}},
-		{"PHOTOPROC_PUBLIC_BASE_URL", "public-base-url", "base URL recorded before each thumbnail's key (a CDN or public bucket); empty = the storage URL", func(c *Config, v string) error {
-			c.Storage.PublicBaseURL = v
-			return storage.ValidatePublicBaseURL(v)
-		}},
-		{"PHOTOPROC_THUMBNAIL_DELIVERY", "thumbnail-delivery", "stream (the API sends the thumbnail) or presigned (a redirect to a short-lived link; S3 only)", func(c *Config, v string) error {
-			return oneOf(&c.API.ThumbnailDelivery, v, api.DeliveryStream, api.DeliveryPresigned)
-		}},
-		{"PHOTOPROC_QUEUE", "queue", "RabbitMQ queue name", func(c *Config, v string) error {
-			if v == "" || len(v) > 200 {
-				return errors.New("must be 1 to 200 characters")
-			}
-			c.Queue.Queue = v
-			return nil
-		}},
-		{"PHOTOPROC_QUEUE_TYPE", "queue-type", "classic or quorum", func(c *Config, v string) error {
-			return oneOf(&c.Queue.QueueType, v, "classic", "quorum")
-		}},
-		{"PHOTOPROC_WORKERS", "workers", "photos processed at once", func(c *Config, v string) error {
-			return intIn(&c.Pool.Workers, v, 1, 1024)
-		}},
-		{"PHOTOPROC_ALLOW_PRIVATE_URLS", "allow-private-urls", "allow photo URLs on loopback/private/link-local addresses", func(c *Config, v string) error {
-			b, err := strconv.ParseBool(v)
-			if err != nil {
-				return fmt.Errorf("want true or false, got %q", v)
-			}
-			c.Fetch.AllowPrivate = b
-			return nil
-		}},
-		{"PHOTOPROC_ALLOWED_HOSTS", "allowed-hosts", "comma-separated host names photos may come from (\"*.example.com\" for subdomains); empty = any public host", func(c *Config, v string) error {
-			c.Fetch.AllowedHosts = nil
-			for h := range strings.SplitSeq(v, ",") {
-				if h = strings.TrimSpace(h); h != "" {
-					c.Fetch.AllowedHosts = append(c.Fetch.AllowedHosts, h)
-				}
-			}
-			return nil
-		}},
-		{"PHOTOPROC_MAX_ATTEMPTS", "max-attempts", "attempts per photo for transient failures", func(c *Config, v string) error {
-			return intIn(&c.Pool.MaxAttempts, v, 1, 20)
-		}},
-		{"PHOTOPROC_RETRY_BACKOFF", "retry-backoff", "delay before the first retry (grows exponentially)", duration(func(c *Config) *time.Duration { return &c.Queue.RetryBackoff }, time.Millisecond, time.Hour)},
-		{"PHOTOPROC_SHUTDOWN_TIMEOUT", "shutdown-timeout", "how long a stop waits for in-flight photos", duration(func(c *Config) *time.Duration { return &c.Pool.ShutdownTimeout }, 0, time.Hour)},
-		{"PHOTOPROC_DOWNLOAD_TIMEOUT", "download-timeout", "whole download of one photo", duration(func(c *Config) *time.Duration { return &c.Fetch.Timeout }, time.Millisecond, time.Hour)},
-		{"PHOTOPROC_LEASE", "lease", "how long a worker's claim on a photo lasts before another may take it over", duration(func(c *Config) *time.Duration { return &c.Pool.Lease }, time.Second, 24*time.Hour)},
-		{"PHOTOPROC_MAX_DOWNLOAD_BYTES", "max-download-bytes", "largest photo accepted (e.g. 50MB)", func(c *Config, v string) error {
-			n, err := fetch.ParseBytes(v)
-			if err != nil {
-				return err
-			}
-			if n < 1 {
-				return fmt.Errorf("must be positive, got %q", v)
-			}
-			c.Fetch.MaxBytes = n
-			return nil
-		}},
-		{"PHOTOPROC_MAX_PIXELS", "max-pixels", "largest decoded photo, width x height", func(c *Config, v string) error {
-			n, err := strconv.ParseInt(v, 10, 64)
-			if err != nil || n < 1 {
-				return fmt.Errorf("want a positive whole number, got %q", v)
-			}
-			c.Imaging.MaxPixels = n
-			return nil
-		}},
-		{"PHOTOPROC_THUMBNAIL_SIZE", "thumbnail-size", "box a thumbnail must fit in, pixels (the one box when PHOTOPROC_THUMBNAIL_SIZES is not set)", func(c *Config, v string) error {
-			c.Imaging.Sizes = []int{0}
-			return intIn(&c.Imaging.Sizes[0], v, 1, 4096)
-		}},
-		// After PHOTOPROC_THUMBNAIL_SIZE, which it overrides.
-		{"PHOTOPROC_THUMBNAIL_SIZES", "thumbnail-sizes", "comma-separated boxes thumbnails are made for, pixels (320,640,1280); the first is the primary", func(c *Config, v string) error {
-			c.Imaging.Sizes = nil
-			for s := range strings.SplitSeq(v, ",") {
-				var n int
-				if err := whole(&n, strings.TrimSpace(s)); err != nil {
-					return fmt.Errorf("want comma-separated whole numbers such as 320,640,1280, got %q", v)
-				}
-				c.Imaging.Sizes = append(c.Imaging.Sizes, n)
-			}
-			return nil
-		}},
-		{"PHOTOPROC_THUMBNAIL_FORMATS", "thumbnail-formats", "comma-separated formats every size is made in: jpeg, webp, avif", func(c *Config, v string) error {
-			c.Imaging.Formats = nil
-			for f := range strings.SplitSeq(v, ",") {
-				c.Imaging.Formats = append(c.Imaging.Formats, imaging.Format(strings.ToLower(strings.TrimSpace(f))))
-			}
-			return nil
-		}},
-		{"PHOTOPROC_JPEG_QUALITY", "jpeg-quality", "thumbnail JPEG quality, 1-100", func(c *Config, v string) error {
-			return intIn(&c.Imaging.Quality, v, 1, 100)
-		}},
-		// imaging.Config.Validate checks the ranges of these and the sizes.
-		{"PHOTOPROC_WEBP_QUALITY", "webp-quality", "thumbnail WebP quality, 1-100", func(c *Config, v string) error {
-			return whole(&c.Imaging.WebPQuality, v)
-		}},
-		{"PHOTOPROC_AVIF_QUALITY", "avif-quality", "thumbnail AVIF quality, 1-100", func(c *Config, v string) error {
-			return whole(&c.Imaging.AVIFQuality, v)
-		}},
-		{"PHOTOPROC_LOG_FORMAT", "log-format", "auto (text on a terminal, JSON otherwise), text or json", func(c *Config, v string) error {
-			return oneOf(&c.LogFormat, v, "auto", "text", "json")
-		}},
-		{"PHOTOPROC_LOG_LEVEL", "log-level", "debug, info, warn or error", func(c *Config, v string) error {
-			return oneOf(&c.LogLevel, v, "debug", "info", "warn", "error")
-		}},
+// variables is the configuration's one table: each environment variable, the serve flag that
+// overrides it, the Config field it sets, its default as it would be written, and what it
+// means. The daemon only maps text to fields here; each field's range is checked by the
+// Validate of the package that owns it. docs/configuration.md is generated from this table
+// (make config-docs), and a test holds every default to DefaultConfig.
+func variables() []variable {
+	return []variable{
+		{env: "PG_CONNECTION_URI", flag: "pg-uri", field: "Store.URI", secret: true,
+			def:   "postgres://postgres@127.0.0.1:5432/photoproc?sslmode=disable",
+			usage: "Postgres connection URI (the Python service's name)"},
+		{env: "AMQP_URI", flag: "amqp-uri", field: "Queue.URI", secret: true,
+			def:   "amqp://guest:guest@127.0.0.1:5672/",
+			usage: "RabbitMQ URI (the Python service's name)"},
+		{env: "PHOTOPROC_ROLE", flag: "role", field: "Role", def: RoleAll,
+			usage: "what this process runs: all, api (the public API and admin listener) or worker (the workers and admin listener), so API and workers can scale apart"},
+		{env: "PHOTOPROC_HTTP_ADDR", flag: "http-addr", field: "HTTPAddr", def: ":3000",
+			usage: "public API listener, host:port"},
+		{env: "PHOTOPROC_ADMIN_ADDR", flag: "admin-addr", field: "AdminAddr", def: "127.0.0.1:9090",
+			usage: "admin listener (/metrics, the admin page and its actions), host:port"},
+		{env: "PHOTOPROC_ADMIN_TOKEN", flag: "admin-token", field: "AdminToken", secret: true,
+			usage: "bearer token admin actions (POST) require; without it actions work only on a loopback listener, from requests no proxy relayed; read-only pages stay open"},
+		{env: "PHOTOPROC_ADMIN_HOSTS", flag: "admin-hosts", field: "AdminHosts",
+			usage: "comma-separated names the admin listener answers to besides IP addresses, localhost and the name in PHOTOPROC_ADMIN_ADDR (the name Prometheus scrapes it by, a reverse proxy's); others get 403 (DNS rebinding)"},
+		{env: "PHOTOPROC_THUMBS_DIR", flag: "thumbs-dir", field: "ThumbStore.Dir", def: "./thumbs",
+			usage: "the directory thumbnails are written to when PHOTOPROC_STORAGE is empty (the container image sets /tpp-app-thumbs)"},
+		{env: "PHOTOPROC_STORAGE", flag: "storage", field: "ThumbStore.Location",
+			defNote: "empty: the directory PHOTOPROC_THUMBS_DIR",
+			usage:   "where thumbnails are stored: a directory, or s3://BUCKET[/PREFIX] for an S3-compatible bucket (endpoint, region and credentials from the standard AWS_* settings, below)"},
+		{env: "PHOTOPROC_S3_PATH_STYLE", flag: "s3-path-style", field: "ThumbStore.S3.PathStyle",
+			defNote: "true when an endpoint URL is set, else false",
+			usage:   "path-style bucket addressing (host/BUCKET/KEY), which most S3-compatible servers want"},
+		{env: "PHOTOPROC_PUBLIC_BASE_URL", flag: "public-base-url", field: "ThumbStore.PublicBaseURL",
+			defNote: "empty: the storage URL",
+			usage:   "when set, photo_thumbnails.url is this http(s) base + the thumbnail's key (a CDN or public bucket)"},
+		{env: "PHOTOPROC_THUMBNAIL_DELIVERY", flag: "thumbnail-delivery", field: "API.ThumbnailDelivery", def: api.DeliveryStream,
+			usage: "stream: GET /photos/{uuid}/thumbnail sends the thumbnail; presigned: it redirects (302) to a 5-minute presigned link (S3 only; refused at start-up with a directory)"},
+		{env: "PHOTOPROC_QUEUE", flag: "queue", field: "Queue.Queue", def: "photo-processor",
+			usage: "RabbitMQ queue name (also <queue>.dead and <queue>.retry.<delay>)"},
+		{env: "PHOTOPROC_QUEUE_TYPE", flag: "queue-type", field: "Queue.QueueType", def: queue.Classic,
+			usage: "classic (durable) or quorum (replicated, with a delivery limit)"},
+		{env: "PHOTOPROC_WORKERS", flag: "workers", field: "Pool.Workers", defNote: "number of CPUs",
+			usage: "thumbnails made at once; as many photos download ahead and as many are written behind, so the broker prefetch is three times this"},
+		{env: "PHOTOPROC_ALLOW_PRIVATE_URLS", flag: "allow-private-urls", field: "Fetch.AllowPrivate", def: "false",
+			usage: "allow photo URLs that resolve to loopback, private or link-local addresses (development, trusted networks)"},
+		{env: "PHOTOPROC_ALLOWED_HOSTS", flag: "allowed-hosts", field: "Fetch.AllowedHosts",
+			defNote: "empty: any public host",
+			usage:   "comma-separated hosts photos may come from (*.example.com for its subdomains)"},
+		{env: "PHOTOPROC_MAX_ATTEMPTS", flag: "max-attempts", field: "Pool.Retry.MaxAttempts", def: "5",
+			usage: "attempts per photo before it is failed and dead-lettered; an attempt cut short by its worker dying counts, one cut short by our own outage or a stop does not"},
+		{env: "PHOTOPROC_RETRY_BACKOFF", flag: "retry-backoff", field: "Pool.Retry.Backoff", def: "1s",
+			usage: "first retry's delay; it doubles each attempt (with jitter), capped at 5m"},
+		{env: "PHOTOPROC_SHUTDOWN_TIMEOUT", flag: "shutdown-timeout", field: "Pool.ShutdownTimeout", def: "25s",
+			usage: "how long a stop waits for photos in flight before handing them back; the whole stop takes at most this + 25s"},
+		{env: "PHOTOPROC_DOWNLOAD_TIMEOUT", flag: "download-timeout", field: "Fetch.Timeout", def: "30s",
+			usage: "the whole download of one photo"},
+		{env: "PHOTOPROC_LEASE", flag: "lease", field: "Pool.Lease", def: "5m",
+			usage: "how long a claim on a photo lasts unless its worker, alive, extends it: how soon a dead worker's photo is taken over"},
+		{env: "PHOTOPROC_MAX_DOWNLOAD_BYTES", flag: "max-download-bytes", field: "Fetch.MaxBytes", def: "50MB", bytes: true,
+			usage: "largest photo, enforced while reading (KB, MB and GB are powers of 1024)"},
+		{env: "PHOTOPROC_MAX_PIXELS", flag: "max-pixels", field: "Imaging.MaxPixels", def: "50000000",
+			usage: "largest decoded photo, width × height, checked before decoding"},
+		{env: "PHOTOPROC_THUMBNAIL_SIZE", flag: "thumbnail-size", field: "Imaging.Size", def: "320",
+			usage: "the box a thumbnail fits in, pixels"},
+		{env: "PHOTOPROC_THUMBNAIL_SIZES", flag: "thumbnail-sizes", field: "Imaging.Sizes",
+			defNote: "the one box of PHOTOPROC_THUMBNAIL_SIZE",
+			usage:   "comma-separated boxes thumbnails are made for, pixels (320,640,1280), all from one decode; the first is the primary thumbnail"},
+		{env: "PHOTOPROC_THUMBNAIL_FORMATS", flag: "thumbnail-formats", field: "Imaging.Formats", def: "jpeg",
+			usage: "comma-separated formats every size is made in: jpeg (always among them), webp, avif"},
+		{env: "PHOTOPROC_JPEG_QUALITY", flag: "jpeg-quality", field: "Imaging.Quality", def: "90",
+			usage: "thumbnail JPEG quality"},
+		{env: "PHOTOPROC_WEBP_QUALITY", flag: "webp-quality", field: "Imaging.WebPQuality", def: "90",
+			usage: "thumbnail WebP quality; the default looks like JPEG at 90 (docs/thumbnail-formats.md)"},
+		{env: "PHOTOPROC_AVIF_QUALITY", flag: "avif-quality", field: "Imaging.AVIFQuality", def: "84",
+			usage: "thumbnail AVIF quality; the default looks like JPEG at 90 (docs/thumbnail-formats.md)"},
+		{env: "PHOTOPROC_LOG_FORMAT", flag: "log-format", field: "LogFormat", def: "auto",
+			usage: "auto (text on a terminal, JSON otherwise), text or json"},
+		{env: "PHOTOPROC_LOG_LEVEL", flag: "log-level", field: "LogLevel", def: "info",
+			usage: "debug, info, warn or error"},
 	}
 }
 
 // LoadConfig reads the environment through getenv, then the flags in args (which override
 // it; fs gets one flag per variable), and validates the result. Every problem is reported at
-// once, each naming its variable. Arguments after the flags are left in fs.Args().
+// once, one line each, naming the variable or flag and the value given:
+// "PHOTOPROC_THUMBNAIL_SIZE=0: must be 1..16384 pixels". Arguments after the flags are left
+// in fs.Args().
 func LoadConfig(args []string, getenv func(string) string, fs *flag.FlagSet) (Config, error) {
 	cfg := DefaultConfig()
-	var errs []error
-	for _, s := range settings() {
-		if v := getenv(s.env); v != "" {
-			if err := s.set(&cfg, v); err != nil {
-				errs = append(errs, fmt.Errorf("%s: %w", s.env, err))
+	given := map[string]source{} // by Config field, what set it
+	var problems []problem
+	for i, v := range variables() {
+		if s := getenv(v.env); s != "" {
+			if err := v.set(&cfg, s); err != nil {
+				problems = append(problems, problem{i, source{v.env, s, v.secret}.line(err.Error())})
+			} else {
+				given[v.field] = source{v.env, s, v.secret}
 			}
 		}
-		fs.Func(s.flag, s.usage+" ("+s.env+")", func(v string) error { return s.set(&cfg, v) })
+		fs.Func(v.flag, v.usage+" ("+v.env+", default "+v.defaultText()+")", func(s string) error {
+			if err := v.set(&cfg, s); err != nil {
+				return err
+			}
+			given[v.field] = source{"--" + v.flag, s, v.secret}
+			return nil
+		})
 	}
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
-	if len(errs) > 0 {
-		return cfg, errors.Join(errs...)
-	}
-	if cfg.Storage.Backend() == storage.BackendS3 {
-		if err := awsSettings(&cfg.Storage.S3, getenv); err != nil {
-			return cfg, err
+	if cfg.ThumbStore.Backend() == thumbstore.BackendS3 {
+		if name := awsSettings(&cfg.ThumbStore.S3, getenv); name != "" {
+			given["ThumbStore.S3.Endpoint"] = source{name, cfg.ThumbStore.S3.Endpoint, false}
 		}
 	}
-	cfg.Queue.Prefetch = cfg.Pool.Prefetch()
+	if n := cfg.Pool.Prefetch(); n > 0 { // else the worker count is wrong, and reported as such
+		cfg.Queue.Prefetch = n
+	}
+	if cfg.Pool.Retry.Validate() == nil { // else the policy's problem is reported, not its queues'
+		cfg.Queue.RetryDelays = cfg.Pool.Retry.Delays()
+	}
 	cfg.Pool.SweepInterval = sweepInterval(cfg.Pool.Lease, cfg.Pool.SweepInterval)
 	cfg.Queue.ConnectionName = "photoproc " + cfg.Role
-	return cfg, cfg.Validate()
+	fields, others := field.Split(cfg.Validate())
+	for _, fe := range fields {
+		problems = append(problems, problem{tableIndex(fe.Field), nameVariable(fe, given)})
+	}
+	// In the table's order, as the reference lists them, whichever package found them.
+	slices.SortStableFunc(problems, func(a, b problem) int { return cmp.Compare(a.at, b.at) })
+	errs := make([]error, 0, len(problems)+len(others))
+	for _, p := range problems {
+		errs = append(errs, p.err)
+	}
+	return cfg, errors.Join(append(errs, others...)...)
+}
+
+// problem is one line of a configuration's problems, and the place in variables() of the
+// setting it is about (past the end for a field no variable sets).
+type problem struct {
+	at  int
+	err error
+}
+
+func tableIndex(path string) int {
+	i := slices.IndexFunc(variables(), func(v variable) bool { return v.field == path })
+	if i < 0 {
+		return math.MaxInt
+	}
+	return i
+}
+
+// source is where a setting's value came from: a variable or a flag, and the text given.
+type source struct {
+	name, value string
+	secret      bool
+}
+
+// line is one line about this setting: NAME=value: problem (no value when it is secret).
+func (s source) line(problem string) error {
+	if s.secret {
+		return fmt.Errorf("%s: %s", s.name, problem)
+	}
+	return fmt.Errorf("%s=%s: %s", s.name, s.value, problem)
+}
+
+// nameVariable words a problem Validate found with a field under the name of what set it: the
+// variable or flag given, else the field's variable with the value it had by default, else
+// (a field no variable sets) the component and the package's own words.
+func nameVariable(fe *field.Error, given map[string]source) error {
+	if s, ok := given[fe.Field]; ok {
+		return s.line(fe.Problem)
+	}
+	for _, v := range variables() {
+		if v.field == fe.Field {
+			return source{v.env, plain(fe.Value), v.secret}.line(fe.Problem)
+		}
+	}
+	component, _, _ := strings.Cut(fe.Field, ".")
+	return fmt.Errorf("%s: %w", strings.ToLower(component), fe)
+}
+
+// plain writes a value as it would be given to a variable.
+func plain(v any) string {
+	if d, ok := v.(time.Duration); ok {
+		return field.ShortDuration(d)
+	}
+	return fmt.Sprint(v)
 }
 
 // awsSettings reads the standard AWS settings of the S3 endpoint and region, for a bucket
-// (other AWS tools' settings never stop a local store's start); the credentials are left to
-// the AWS chain (storage.S3Config), which reads its own variables and files.
-func awsSettings(c *storage.S3Config, getenv func(string) string) error {
-	name := "AWS_ENDPOINT_URL_S3"
-	if c.Endpoint = getenv(name); c.Endpoint == "" {
-		name, c.Endpoint = "AWS_ENDPOINT_URL", getenv("AWS_ENDPOINT_URL")
-	}
+// (other AWS tools' settings never stop a local store's start), and returns the variable the
+// endpoint came from; the credentials are left to the AWS chain (thumbstore.S3Config), which
+// reads its own variables and files.
+func awsSettings(c *thumbstore.S3Config, getenv func(string) string) string {
 	c.Region = cmp.Or(getenv("AWS_REGION"), getenv("AWS_DEFAULT_REGION"))
-	if err := storage.ValidateEndpoint(c.Endpoint); err != nil {
-		return fmt.Errorf("%s: %w", name, err)
+	for _, name := range []string{"AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"} {
+		if c.Endpoint = getenv(name); c.Endpoint != "" {
+			return name
+		}
 	}
-	return nil
+	return ""
 }
 
 // sweepInterval looks for expired leases at least twice per lease, so that a photo abandoned
@@ -278,78 +274,82 @@ func sweepInterval(lease, interval time.Duration) time.Duration {
 	return max(min(interval, lease/2), time.Second)
 }
 
-// Validate reports every setting of every component that is out of range.
+// Validate reports every setting of every component that is out of range, each problem with
+// a field a *field.Error naming it by its path in Config ("Imaging.Size").
 func (c Config) Validate() error {
 	var errs []error
 	for _, v := range []struct {
-		name string
+		name string // the field of Config
 		err  error
 	}{
-		{"store", c.Store.Validate()},
-		{"storage", c.Storage.Validate()},
-		{"queue", c.Queue.Validate()},
-		{"pool", c.Pool.Validate()},
-		{"imaging", c.Imaging.Validate()},
-		{"fetch", c.Fetch.Validate()},
-		{"api", c.API.Validate()},
+		{"", c.validateOwn()},
+		{"Store", c.Store.Validate()},
+		{"ThumbStore", c.ThumbStore.Validate()},
+		{"Queue", c.Queue.Validate()},
+		{"Pool", c.Pool.Validate()},
+		{"Imaging", c.Imaging.Validate()},
+		{"Fetch", c.Fetch.Validate()},
+		{"API", c.API.Validate()},
 	} {
-		if v.err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", v.name, v.err))
+		err := v.err
+		if v.name != "" {
+			err = field.Nest(v.name, err)
+		}
+		fields, others := field.Split(err)
+		for _, fe := range fields {
+			errs = append(errs, fe)
+		}
+		for _, err := range others { // not about one field: in the package's own words
+			errs = append(errs, fmt.Errorf("%s: %w", strings.ToLower(v.name), err))
 		}
 	}
-	if c.API.ThumbnailDelivery == api.DeliveryPresigned && c.Storage.Backend() == storage.BackendLocal {
-		errs = append(errs, errors.New("PHOTOPROC_THUMBNAIL_DELIVERY: presigned needs thumbnails in S3 (PHOTOPROC_STORAGE=s3://BUCKET); a local directory can only be streamed"))
+	if c.API.ThumbnailDelivery == api.DeliveryPresigned && c.ThumbStore.Backend() == thumbstore.BackendLocal {
+		errs = append(errs, field.Invalid("API.ThumbnailDelivery", "thumbnail delivery", c.API.ThumbnailDelivery,
+			"needs thumbnails in S3 (PHOTOPROC_STORAGE=s3://BUCKET); a local directory can only be streamed"))
 	}
 	return errors.Join(errs...)
 }
 
-func oneOf(dst *string, v string, allowed ...string) error {
-	for _, a := range allowed {
-		if v == a {
-			*dst = v
-			return nil
+// validateOwn checks the daemon's own settings.
+func (c Config) validateOwn() error {
+	errs := []error{
+		field.OneOf("Role", "role", c.Role, RoleAll, RoleAPI, RoleWorker),
+		hostPort("HTTPAddr", "public listener address", c.HTTPAddr),
+		hostPort("AdminAddr", "admin listener address", c.AdminAddr),
+		field.OneOf("LogFormat", "log format", c.LogFormat, "auto", "text", "json"),
+		field.OneOf("LogLevel", "log level", c.LogLevel, "debug", "info", "warn", "error"),
+	}
+	for _, h := range c.AdminHosts {
+		if h == "" || strings.ContainsAny(h, ":/ ") {
+			errs = append(errs, field.Invalid("AdminHosts", "admin host", h, "must be a host name, without port or scheme"))
 		}
 	}
-	return fmt.Errorf("want one of %s, got %q", strings.Join(allowed, ", "), v)
+	return errors.Join(errs...)
 }
 
-func intIn(dst *int, v string, lo, hi int) error {
-	n, err := strconv.Atoi(v)
-	if err != nil || n < lo || n > hi {
-		return fmt.Errorf("want a whole number from %d to %d, got %q", lo, hi, v)
+func hostPort(name, label, v string) error {
+	if _, _, err := net.SplitHostPort(v); err != nil {
+		return field.Invalid(name, label, v, "must be host:port, such as :3000 or 127.0.0.1:9090")
 	}
-	*dst = n
 	return nil
 }
 
-func whole(dst *int, v string) error {
-	n, err := strconv.Atoi(v)
+// ReadyURL is the admin listener's readiness URL as seen from this machine, for `photoproc
+// healthcheck`: PHOTOPROC_ADMIN_ADDR through getenv (else its default), with a listener on
+// every address asked on loopback.
+func ReadyURL(getenv func(string) string) (string, error) {
+	addr := cmp.Or(getenv("PHOTOPROC_ADMIN_ADDR"), DefaultConfig().AdminAddr)
+	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
-		return fmt.Errorf("want a whole number, got %q", v)
+		return "", fmt.Errorf("PHOTOPROC_ADMIN_ADDR=%s: must be host:port", addr)
 	}
-	*dst = n
-	return nil
-}
-
-func duration(field func(*Config) *time.Duration, lo, hi time.Duration) func(*Config, string) error {
-	return func(c *Config, v string) error {
-		d, err := time.ParseDuration(v)
-		if err != nil || d < lo || d > hi {
-			return fmt.Errorf("want a duration from %s to %s such as 500ms or 5s, got %q", lo, hi, v)
-		}
-		*field(c) = d
-		return nil
+	switch ip := net.ParseIP(host); {
+	case host == "" || (ip != nil && ip.IsUnspecified() && ip.To4() != nil):
+		host = "127.0.0.1"
+	case ip != nil && ip.IsUnspecified():
+		host = "::1"
 	}
-}
-
-func addr(field func(*Config) *string) func(*Config, string) error {
-	return func(c *Config, v string) error {
-		if _, _, err := net.SplitHostPort(v); err != nil {
-			return fmt.Errorf("want host:port such as :3000 or 127.0.0.1:9090, got %q", v)
-		}
-		*field(c) = v
-		return nil
-	}
+	return "http://" + net.JoinHostPort(host, port) + "/readyz", nil
 }
 
 // loopback reports whether a listen address only accepts connections from this machine.

@@ -15,13 +15,15 @@ import (
 
 	"github.com/photoproc/photoproc/admin"
 	"github.com/photoproc/photoproc/api"
+	"github.com/photoproc/photoproc/enqueue"
 	"github.com/photoproc/photoproc/fetch"
 	"github.com/photoproc/photoproc/imaging"
+	"github.com/photoproc/photoproc/internal/httpx"
 	"github.com/photoproc/photoproc/metrics"
 	"github.com/photoproc/photoproc/pool"
 	"github.com/photoproc/photoproc/queue"
-	"github.com/photoproc/photoproc/storage"
 	"github.com/photoproc/photoproc/store"
+	"github.com/photoproc/photoproc/thumbstore"
 )
 
 // Addrs are the addresses a running daemon listens on (useful when configured with port 0).
@@ -69,11 +71,11 @@ func Serve(ctx context.Context, cfg Config, log *slog.Logger, started func(Addrs
 
 	// The one owner of the thumbnails, for the workers and the API alike. A bucket that is not
 	// there yet does not stop the start: readiness says so, and the workers wait for it.
-	thumbs, err := storage.Open(cfg.Storage, storage.Deps{Metrics: m, Logger: log})
+	thumbStore, err := thumbstore.Open(cfg.ThumbStore, thumbstore.Deps{Metrics: m, Logger: log})
 	if err != nil {
 		return fmt.Errorf("open storage: %w", err)
 	}
-	lc.onStop("storage", func(context.Context) error { return thumbs.Close() })
+	lc.onStop("storage", func(context.Context) error { return thumbStore.Close() })
 
 	pub, err := queue.NewPublisher(cfg.Queue, log)
 	if err != nil {
@@ -81,24 +83,30 @@ func Serve(ctx context.Context, cfg Config, log *slog.Logger, started func(Addrs
 	}
 	lc.onStop("publisher", pub.Close)
 	metrics.RegisterBroker(reg, "publish", pub.Connected)
-	checks := []api.Check{
+	checks := []httpx.Check{
 		{Name: "postgres", Check: st.Ping},
 		{Name: "rabbitmq", Check: connected(pub.Connected)},
-		{Name: "storage", Check: thumbs.Check},
+		{Name: "storage", Check: thumbStore.Check},
 	}
 
 	var workers *pool.Pool
 	if cfg.Role != RoleAPI {
-		var consuming api.Check
-		if workers, consuming, err = startWorkers(cfg, lc, st, thumbs, pub, m, reg, log); err != nil {
+		var consuming httpx.Check
+		if workers, consuming, err = startWorkers(cfg, lc, st, thumbStore, pub, m, reg, log); err != nil {
 			return err
 		}
 		checks = append(checks, consuming)
 	}
 
+	// One way of queueing photos, for PUT /photos/process and the admin page's retry alike. A
+	// retry is lost, and its photo may be queued again, by the sweeper's rule: a lease late.
+	queuer, err := enqueue.New(enqueue.Config{LostRetryAfter: cfg.Pool.Lease}, st, pub, m)
+	if err != nil {
+		return fmt.Errorf("enqueue: %w", err)
+	}
 	var addrs Addrs
 	if cfg.Role != RoleWorker {
-		a, err := api.New(cfg.API, api.Deps{Store: st, Publisher: pub, Thumbnails: thumbs, Ready: checks, Metrics: m, Logger: log})
+		a, err := api.New(cfg.API, api.Deps{Store: st, Queuer: queuer, ThumbStore: thumbStore, Ready: checks, Logger: log})
 		if err != nil {
 			return fmt.Errorf("api: %w", err)
 		}
@@ -107,9 +115,9 @@ func Serve(ctx context.Context, cfg Config, log *slog.Logger, started func(Addrs
 		}
 	}
 	adminHandler, err := admin.New(admin.Config{Token: cfg.AdminToken, Loopback: loopback(cfg.AdminAddr), Hosts: adminHosts(cfg)}, admin.Deps{
-		Gatherer: reg, Store: st, Queuer: api.NewQueuer(st, pub, m, log), Publisher: pub, Queue: pub,
-		Pool: workerControl(workers), Thumbnails: thumbs, History: hist, Ready: checks, Logger: log,
-		Storage: thumbs.String(),
+		Gatherer: reg, Store: st, Queuer: queuer, Publisher: pub, Queue: pub,
+		Pool: workerControl(workers), ThumbStore: thumbStore, History: hist, Ready: checks, Logger: log,
+		ThumbStoreName: thumbStore.String(),
 	})
 	if err != nil {
 		return fmt.Errorf("admin: %w", err)
@@ -119,7 +127,7 @@ func Serve(ctx context.Context, cfg Config, log *slog.Logger, started func(Addrs
 	}
 
 	log.Info("started", "role", cfg.Role, "http", addrs.HTTP, "admin", addrs.Admin,
-		"workers", cfg.Pool.Workers, "queue", cfg.Queue.Queue, "storage", thumbs.String(),
+		"workers", cfg.Pool.Workers, "queue", cfg.Queue.Queue, "storage", thumbStore.String(),
 		"jpeg_codec", imaging.JPEGCodec, "heif_codec", imaging.HEIFSupport(), "encoders", imaging.EncoderSupport())
 	if workers != nil && imaging.JPEGCodec != "libjpeg-turbo" {
 		log.Warn("JPEG photos are decoded by Go's image/jpeg, about 6 times the CPU per photo of libjpeg-turbo: " +
@@ -144,38 +152,38 @@ func Serve(ctx context.Context, cfg Config, log *slog.Logger, started func(Addrs
 // startWorkers builds the consuming side: consumer → pool → (fetch, imaging, store), and
 // returns the readiness check of its broker connection.
 // Teardown runs in reverse: stop consuming, drain the pool, close the consumer's channel.
-func startWorkers(cfg Config, lc *lifecycle, st *store.Store, thumbs *storage.Store, pub *queue.Publisher, m *metrics.Metrics, reg prometheus.Registerer, log *slog.Logger) (*pool.Pool, api.Check, error) {
+func startWorkers(cfg Config, lc *lifecycle, st *store.DB, thumbStore *thumbstore.Store, pub *queue.Publisher, m *metrics.Metrics, reg prometheus.Registerer, log *slog.Logger) (*pool.Pool, httpx.Check, error) {
 	// A temporary file older than this process was left by a write that never finished: a
 	// crash, a kill, a full disk. This process has written nothing yet, so the cutoff spares
 	// none of its own; one another worker process (sharing the directory) is writing at this
 	// very instant could go too, which costs that photo one retry, never a partial file.
-	if n, err := thumbs.RemoveLeftovers(context.Background(), time.Now()); err != nil {
-		log.Warn("removing temporary files left by an earlier run failed", "storage", thumbs.String(), "removed", n, "err", err)
+	if n, err := thumbStore.RemoveLeftovers(context.Background(), time.Now()); err != nil {
+		log.Warn("removing temporary files left by an earlier run failed", "storage", thumbStore.String(), "removed", n, "err", err)
 	} else if n > 0 {
-		log.Info("removed temporary files left by an earlier run", "storage", thumbs.String(), "removed", n)
+		log.Info("removed temporary files left by an earlier run", "storage", thumbStore.String(), "removed", n)
 	}
 	fetcher, err := fetch.New(cfg.Fetch)
 	if err != nil {
-		return nil, api.Check{}, fmt.Errorf("fetch: %w", err)
+		return nil, httpx.Check{}, fmt.Errorf("fetch: %w", err)
 	}
 	lc.onStop("fetcher", func(context.Context) error { fetcher.Close(); return nil })
 	maker, err := imaging.New(cfg.Imaging)
 	if err != nil {
-		return nil, api.Check{}, fmt.Errorf("imaging: %w", err)
+		return nil, httpx.Check{}, fmt.Errorf("imaging: %w", err)
 	}
 	lc.onStop("imaging", func(context.Context) error { maker.Close(); return nil })
 	cons, err := queue.NewConsumer(cfg.Queue, pub, log)
 	if err != nil {
-		return nil, api.Check{}, fmt.Errorf("open consumer: %w", err)
+		return nil, httpx.Check{}, fmt.Errorf("open consumer: %w", err)
 	}
 	lc.onStop("consumer", func(context.Context) error { return cons.Close() })
 	metrics.RegisterBroker(reg, "consume", cons.Connected)
 
 	workers, err := pool.New(cfg.Pool, pool.Deps{
-		Store: st, Broker: pub, Fetcher: fetcher, Thumbnailer: maker, Storage: thumbs, Intake: cons, Metrics: m, Logger: log,
+		Store: st, Broker: pub, Fetcher: fetcher, Thumbnailer: maker, ThumbStore: thumbStore, Intake: cons, Metrics: m, Logger: log,
 	})
 	if err != nil {
-		return nil, api.Check{}, fmt.Errorf("pool: %w", err)
+		return nil, httpx.Check{}, fmt.Errorf("pool: %w", err)
 	}
 	// The drain gets all of PHOTOPROC_SHUTDOWN_TIMEOUT (the pool times it), then handBackTime
 	// to hand back what it cut short.
@@ -207,7 +215,7 @@ func startWorkers(cfg Config, lc *lifecycle, st *store.Store, thumbs *storage.St
 		return nil
 	})
 	// A worker whose consume connection is down takes no photos, even while publishing works.
-	return workers, api.Check{Name: "rabbitmq-consume", Check: connected(cons.Connected)}, nil
+	return workers, httpx.Check{Name: "rabbitmq-consume", Check: connected(cons.Connected)}, nil
 }
 
 // listen binds addr before returning, so a taken port fails start-up, then serves h until

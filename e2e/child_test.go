@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/photoproc/photoproc/daemon"
+	"github.com/photoproc/photoproc/queue/queuetest"
 )
 
 // Tests that kill, stop or run several daemons use real photoproc processes: the binary is
@@ -89,7 +90,7 @@ func (s *services) childEnv(extra ...string) []string {
 		"PHOTOPROC_ADMIN_ADDR=127.0.0.1:0",
 		"PHOTOPROC_ALLOW_PRIVATE_URLS=true",
 		"PHOTOPROC_WORKERS=2",
-		"PHOTOPROC_RETRY_BACKOFF=" + s.queue.RetryBackoff.String(),
+		"PHOTOPROC_RETRY_BACKOFF=" + queuetest.Retry().Backoff.String(),
 		"PHOTOPROC_LOG_FORMAT=json",
 	}
 	if s.s3 != nil {

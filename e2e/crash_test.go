@@ -14,7 +14,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/photoproc/photoproc/daemon"
-	"github.com/photoproc/photoproc/storage"
+	"github.com/photoproc/photoproc/thumbstore"
 	"github.com/photoproc/photoproc/store"
 	"github.com/photoproc/photoproc/store/storetest"
 )
@@ -39,7 +39,7 @@ func TestCrashKillAndRestart(t *testing.T) {
 
 	// What a crash may leave besides: a write that never finished, and a photo in processing
 	// whose message is gone (a queue purged by hand, a broker that was not durable).
-	stale := filepath.Join(svc.thumbs, storage.TempPrefix+uuid.NewString()+".jpg.123456")
+	stale := filepath.Join(svc.thumbs, thumbstore.TempPrefix+uuid.NewString()+".jpg.123456")
 	if err := os.WriteFile(stale, []byte("half a JPEG"), 0o600); err != nil {
 		t.Fatal(err)
 	}

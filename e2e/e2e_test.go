@@ -170,8 +170,8 @@ func checkThumbnail(t *testing.T, h *harness, id uuid.UUID, w expected) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := h.thumbnailURL(id); url != want || size != h.cfg.Imaging.Sizes[0] {
-		t.Fatalf("row url %q size %d, want %s and %d", url, size, want, h.cfg.Imaging.Sizes[0])
+	if want := h.thumbnailURL(id); url != want || size != h.cfg.Imaging.Size {
+		t.Fatalf("row url %q size %d, want %s and %d", url, size, want, h.cfg.Imaging.Size)
 	}
 	data := h.readStored(t, url)
 	img, format, err := image.Decode(bytes.NewReader(data))
@@ -182,7 +182,7 @@ func checkThumbnail(t *testing.T, h *harness, id uuid.UUID, w expected) {
 	if b.Dx() != tw || b.Dy() != th {
 		t.Fatalf("file is %dx%d, row says %dx%d", b.Dx(), b.Dy(), tw, th)
 	}
-	box := h.cfg.Imaging.Sizes[0]
+	box := h.cfg.Imaging.Size
 	if tw > box || th > box || tw < 1 || th < 1 {
 		t.Fatalf("%dx%d does not fit %dx%d", tw, th, box, box)
 	}

@@ -193,8 +193,8 @@ func TestFaultPostgresUnreachable(t *testing.T) {
 func TestFaultRetriesThenDeadLetter(t *testing.T) {
 	t.Parallel()
 	h := startDaemon(t, func(c *daemon.Config) {
-		c.Queue.RetryBackoff = 50 * time.Millisecond
-		c.Pool.MaxAttempts = 3
+		c.Pool.Retry.Backoff = 50 * time.Millisecond
+		c.Pool.Retry.MaxAttempts = 3
 	})
 	urls := h.photos.batch("retry", 2)
 	flaky, broken := urls[0], urls[1]

@@ -22,9 +22,10 @@ import (
 	"github.com/photoproc/photoproc/daemon"
 	"github.com/photoproc/photoproc/queue"
 	"github.com/photoproc/photoproc/queue/queuetest"
-	"github.com/photoproc/photoproc/storage/s3test"
+	"github.com/photoproc/photoproc/retry"
 	"github.com/photoproc/photoproc/store"
 	"github.com/photoproc/photoproc/store/storetest"
+	"github.com/photoproc/photoproc/thumbstore/s3test"
 )
 
 // services are one test's own database, queues, thumbnails directory (or bucket) and photo
@@ -32,7 +33,7 @@ import (
 type services struct {
 	uri    string // the test database
 	db     *pgxpool.Pool
-	store  *store.Store
+	store  *store.DB
 	queue  queue.Config // unique names; deleted when the test ends
 	thumbs string
 	photos *photoServer
@@ -61,8 +62,9 @@ func newServices(t *testing.T) *services {
 	q := queuetest.Config(t)
 	// A child daemon (childEnv) gets the test's first retry delay but the daemon's own cap, so
 	// it declares more delay queues: those go too.
-	child := q
-	child.RetryBackoffMax = queue.DefaultConfig().RetryBackoffMax
+	child, policy := q, queuetest.Retry()
+	policy.BackoffMax = retry.DefaultPolicy().BackoffMax
+	child.RetryDelays = policy.Delays()
 	queuetest.Cleanup(t, child)
 	return &services{
 		uri:    uri,
@@ -107,16 +109,18 @@ func launchDaemon(t *testing.T, svc *services, mutate func(*daemon.Config)) *har
 	cfg.Store.URI = svc.uri
 	cfg.Queue = svc.queue
 	cfg.HTTPAddr, cfg.AdminAddr = "127.0.0.1:0", "127.0.0.1:0"
-	cfg.Storage.Dir = svc.thumbs
+	cfg.ThumbStore.Dir = svc.thumbs
 	if svc.s3 != nil {
-		cfg.Storage = svc.s3.Config(svc.bucket, s3Prefix)
+		cfg.ThumbStore = svc.s3.Config(svc.bucket, s3Prefix)
 	}
 	cfg.Pool.Workers = 2
-	cfg.Fetch.AllowPrivate = true // the photo server is on 127.0.0.1
+	cfg.Pool.Retry = queuetest.Retry() // the delays of svc.queue
+	cfg.Fetch.AllowPrivate = true      // the photo server is on 127.0.0.1
 	if mutate != nil {
 		mutate(&cfg)
 	}
 	cfg.Queue.Prefetch = cfg.Pool.Prefetch()
+	cfg.Queue.RetryDelays = cfg.Pool.Retry.Delays()
 	if !slices.Equal(queue.QueueNames(cfg.Queue), queue.QueueNames(svc.queue)) {
 		// Other retry settings name other delay queues. Deleted straight on the broker, not
 		// through any proxy the test points the daemon at.

@@ -6,7 +6,7 @@ import (
 
 	"go.uber.org/goleak"
 
-	"github.com/photoproc/photoproc/storage/s3test"
+	"github.com/photoproc/photoproc/thumbstore/s3test"
 )
 
 func TestMain(m *testing.M) {

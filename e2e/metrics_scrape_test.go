@@ -5,7 +5,9 @@ import (
 	"bytes"
 	"io"
 	"net/http"
+	"os"
 	"os/exec"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -18,7 +20,8 @@ import (
 
 // TestMetricsScrapePassesPromtool scrapes a daemon that has processed photos (so histograms
 // and labels have values), checks the scrape with `promtool check metrics`, and checks that
-// every series SPEC.md promises is in it.
+// every series docs/contract.md promises is in it and every photoproc series in it is
+// named there.
 func TestMetricsScrapePassesPromtool(t *testing.T) {
 	t.Parallel()
 	promtool, err := exec.LookPath("promtool")
@@ -65,6 +68,16 @@ func TestMetricsScrapePassesPromtool(t *testing.T) {
 			t.Errorf("scrape lacks %s", want)
 		}
 	}
+	contract, err := os.ReadFile("../docs/contract.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, family := range families(scrape) {
+		named := regexp.MustCompile("`" + regexp.QuoteMeta(family) + "[`{]")
+		if strings.HasPrefix(family, "photoproc_") && !named.Match(contract) {
+			t.Errorf("docs/contract.md does not name %s, which the daemon exports", family)
+		}
+	}
 	for series, atLeast := range map[string]float64{
 		`photoproc_photos_processed_total{outcome="completed"}`: 2,
 		`photoproc_photos_processed_total{outcome="failed"}`:    1,
@@ -99,6 +112,19 @@ func scrapeAdmin(t *testing.T, c *http.Client, addr string) []byte {
 		t.Fatalf("GET /metrics Content-Type %q, want the text format", ct)
 	}
 	return body
+}
+
+// families returns the metric family names a scrape declares (its # TYPE lines).
+func families(scrape []byte) []string {
+	var out []string
+	sc := bufio.NewScanner(bytes.NewReader(scrape))
+	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), "# TYPE "); ok {
+			name, _, _ := strings.Cut(rest, " ")
+			out = append(out, name)
+		}
+	}
+	return out
 }
 
 // parseSamples maps each sample line's series (name and labels, as written) to its value.

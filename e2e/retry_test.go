@@ -24,7 +24,7 @@ import (
 // slowRetries makes a retry wait 5 to 10 seconds: long enough for a test to act while a photo
 // waits for it.
 func slowRetries(c *daemon.Config) {
-	c.Queue.RetryBackoff, c.Queue.RetryBackoffMax = 10*time.Second, 10*time.Second
+	c.Pool.Retry.Backoff, c.Pool.Retry.BackoffMax = 10*time.Second, 10*time.Second
 }
 
 // waitForRetry waits until the photo is pending with a retry due, and its message is in the
@@ -97,18 +97,8 @@ func TestRetryWhoseMessageIsLostIsQueuedAgain(t *testing.T) {
 		slowRetries(c)
 		c.Pool.Lease, c.Pool.SweepInterval = 2*time.Second, time.Second
 	})
-	url := h.photos.batch("lostretry", 1)[0]
-	h.photos.fail(url, http.StatusServiceUnavailable, 1)
-	id := h.addPhoto(t, url).UUID
-	h.mustProcess(t, []uuid.UUID{id})
-	h.waitForRetry(t, id)
-	purged := 0
-	for _, d := range queue.RetryDelays(h.cfg.Queue) {
-		purged += queuetest.Purge(t, queuetest.URI(), queue.RetryQueue(h.cfg.Queue, d))
-	}
-	if purged != 1 {
-		t.Fatalf("purged %d messages from the delay queues, want the retry's", purged)
-	}
+	url, id := h.failOnce(t, "lostretry")
+	h.loseRetries(t, 1)
 	photos := h.waitSettled(t, []uuid.UUID{id}, batchTimeout)
 	if p := photos[id]; p.Status != store.StatusCompleted || p.Attempts != 2 || h.photos.requestsFor(url) != 2 {
 		t.Errorf("photo %s after %d attempts and %d downloads; want completed after 2 of each", p.Status, p.Attempts, h.photos.requestsFor(url))
@@ -119,4 +109,115 @@ func TestRetryWhoseMessageIsLostIsQueuedAgain(t *testing.T) {
 	o := h.checkOutcome(t, "retry message lost", []uuid.UUID{id})
 	o.report(t, "retry's message purged", h.attempts(t, []uuid.UUID{id}), h.photos.fetches([]string{url}))
 	o.requireAllCompleted(t)
+}
+
+// overdueRetries are slow retries (5 to 10 s) taken for lost a lease (2 s) after they were due,
+// with the sweeper kept out of it: whatever queues the photo again is the operator's request.
+func overdueRetries(c *daemon.Config) {
+	slowRetries(c)
+	c.Pool.Lease, c.Pool.SweepInterval = 2*time.Second, time.Hour
+}
+
+// failOnce queues a photo whose first download fails with a 503, and waits until it waits for
+// its retry.
+func (h *harness) failOnce(t *testing.T, tag string) (string, uuid.UUID) {
+	t.Helper()
+	url := h.photos.batch(tag, 1)[0]
+	h.photos.fail(url, http.StatusServiceUnavailable, 1)
+	id := h.addPhoto(t, url).UUID
+	h.mustProcess(t, []uuid.UUID{id})
+	h.waitForRetry(t, id)
+	return url, id
+}
+
+// loseRetries purges the delay queues, as an operator by hand or a delivery limit would lose
+// the retries' messages, and checks that n were lost.
+func (h *harness) loseRetries(t *testing.T, n int) {
+	t.Helper()
+	purged := 0
+	for _, d := range h.cfg.Queue.RetryDelays {
+		purged += queuetest.Purge(t, queuetest.URI(), queue.RetryQueue(h.cfg.Queue, d))
+	}
+	if purged != n {
+		t.Fatalf("purged %d messages from the delay queues, want %d", purged, n)
+	}
+}
+
+// queueWhenOverdue asks PUT /photos/process for the photo until it is queued: skipped while
+// its retry is due or less than a lease late, queued once it is later.
+func (h *harness) queueWhenOverdue(t *testing.T, id uuid.UUID) {
+	t.Helper()
+	status, body := h.process(t, []uuid.UUID{id})
+	var res api.ProcessResult
+	if err := json.Unmarshal(body, &res); status != http.StatusAccepted || err != nil || res.PhotosQueuedCount != 0 ||
+		!strings.Contains(res.Skipped[0].Reason, "waiting for a retry") {
+		t.Fatalf("PUT /photos/process while the retry is due = %d %s; want it skipped", status, body)
+	}
+	eventually(t, batchTimeout, "the overdue retry's photo to be queued on request", func() bool {
+		status, body := h.process(t, []uuid.UUID{id})
+		res = api.ProcessResult{}
+		if err := json.Unmarshal(body, &res); status != http.StatusAccepted || err != nil {
+			t.Fatalf("PUT /photos/process = %d %s", status, body)
+		}
+		return res.PhotosQueuedCount == 1
+	})
+}
+
+// An operator may queue again a photo whose retry message was lost, once the retry is a lease
+// overdue: it completes, through the one chain of attempts.
+func TestLostRetryQueuedAgainOnRequest(t *testing.T) {
+	t.Parallel()
+	h := startDaemon(t, overdueRetries)
+	url, id := h.failOnce(t, "lostrequest")
+	h.loseRetries(t, 1)
+	h.queueWhenOverdue(t, id)
+	photos := h.waitSettled(t, []uuid.UUID{id}, batchTimeout)
+	if p := photos[id]; p.Status != store.StatusCompleted || p.Attempts != 2 || h.photos.requestsFor(url) != 2 {
+		t.Errorf("photo %s after %d attempts and %d downloads; want completed after 2 of each", p.Status, p.Attempts, h.photos.requestsFor(url))
+	}
+	o := h.checkOutcome(t, "retry message lost, queued again on request", []uuid.UUID{id})
+	o.requireAllCompleted(t)
+}
+
+// A retry that is only late (its message held in the work queue while intake is paused) and a
+// message an operator queued once it was overdue: two messages, one chain of attempts. Whichever
+// claims the photo first makes the second attempt; the other finds it taken or done, and is
+// acked without work.
+func TestLateRetryAndRequestAreOneChain(t *testing.T) {
+	t.Parallel()
+	h := startDaemon(t, overdueRetries)
+	url, id := h.failOnce(t, "laterequest")
+	h.adminAction(t, "/api/pause")
+	h.queueWhenOverdue(t, id)
+	pub := testPublisher(t, h.cfg.Queue)
+	eventually(t, batchTimeout, "the retry's message and the new one in the work queue", func() bool {
+		st, err := pub.QueueStats(context.Background())
+		return err == nil && st.Messages == 2 && st.RetryMessages == 0
+	})
+	h.adminAction(t, "/api/resume")
+	processed := h.waitProcessed(t, 2) // both messages: one completes the photo, one is skipped
+	photos := h.waitSettled(t, []uuid.UUID{id}, batchTimeout)
+	if p := photos[id]; p.Status != store.StatusCompleted || p.Attempts != 2 || h.photos.requestsFor(url) != 2 {
+		t.Errorf("photo %s after %d attempts and %d downloads; want completed after 2 of each", p.Status, p.Attempts, h.photos.requestsFor(url))
+	}
+	if processed["skipped"] < 1 {
+		t.Errorf("settled %v; want one of the two messages skipped", processed)
+	}
+	o := h.checkOutcome(t, "late retry and a request", []uuid.UUID{id})
+	o.requireAllCompleted(t)
+}
+
+// adminAction posts an admin action (the listener is on loopback, with no token).
+func (h *harness) adminAction(t *testing.T, path string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, "http://"+h.addrs.Admin+path, strings.NewReader("{}"))
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := h.http.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("POST %s = %s", path, resp.Status)
+	}
 }

@@ -21,12 +21,13 @@ import (
 	"github.com/photoproc/photoproc/admin"
 	"github.com/photoproc/photoproc/api"
 	"github.com/photoproc/photoproc/daemon"
-	"github.com/photoproc/photoproc/storage/s3test"
+	"github.com/photoproc/photoproc/internal/httpx"
 	"github.com/photoproc/photoproc/store"
+	"github.com/photoproc/photoproc/thumbstore/s3test"
 )
 
 // Whole daemons storing thumbnails in an S3-compatible bucket: a real versitygw on loopback
-// (storage/s3test), each test in a bucket of its own.
+// (thumbstore/s3test), each test in a bucket of its own.
 
 // The whole pipeline on S3: each thumbnail is an object in the bucket, its row says
 // s3://BUCKET/KEY, and the API serves it streamed (with ETag and 304) and, from an API
@@ -245,7 +246,7 @@ func (h *harness) readyChecks(t *testing.T) map[string]string {
 		return nil
 	}
 	defer resp.Body.Close()
-	var body api.ReadyStatus
+	var body httpx.ReadyStatus
 	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
 		return nil
 	}
@@ -282,7 +283,7 @@ func TestFaultS3ServerErrors(t *testing.T) {
 	t.Parallel()
 	svc := newS3Services(t, s3test.Shared(t), "")
 	faulty := newFailingPuts(t, svc.s3.Endpoint, 3) // minio-go tries each request 3 times
-	h := startDaemonOn(t, svc, func(c *daemon.Config) { c.Storage.S3.Endpoint = faulty.URL })
+	h := startDaemonOn(t, svc, func(c *daemon.Config) { c.ThumbStore.S3.Endpoint = faulty.URL })
 	ids := h.addPhotos(t, h.photos.batch("s3-5xx", 6))
 	h.mustProcess(t, ids)
 	photos := h.waitSettled(t, ids, batchTimeout)
@@ -340,7 +341,7 @@ func newFailingPuts(t *testing.T, target string, n int) *httptest.Server {
 func TestFaultS3CredentialsRefused(t *testing.T) {
 	t.Parallel()
 	svc := newS3Services(t, s3test.Shared(t), "")
-	wrong := launchDaemon(t, svc, func(c *daemon.Config) { c.Storage.S3.SecretAccessKey = "not-the-secret" })
+	wrong := launchDaemon(t, svc, func(c *daemon.Config) { c.ThumbStore.S3.SecretAccessKey = "not-the-secret" })
 	eventually(t, time.Minute, "the broker connections up and the storage check failing", func() bool {
 		checks := wrong.readyChecks(t)
 		return checks["rabbitmq"] == "ok" && checks["rabbitmq-consume"] == "ok" && checks["storage"] == "unavailable"

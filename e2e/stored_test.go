@@ -12,7 +12,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/minio/minio-go/v7"
 
-	"github.com/photoproc/photoproc/storage"
+	"github.com/photoproc/photoproc/thumbstore"
 )
 
 // What the thumbnail store of the services holds, read straight from the directory or the
@@ -70,7 +70,7 @@ func (s *services) stored(t *testing.T) (temp, urls []string) {
 		t.Fatal(err)
 	}
 	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), storage.TempPrefix) {
+		if strings.HasPrefix(e.Name(), thumbstore.TempPrefix) {
 			temp = append(temp, e.Name())
 		} else {
 			urls = append(urls, e.Name())

@@ -6,6 +6,8 @@ import (
 	"math"
 	"strings"
 	"time"
+
+	"github.com/photoproc/photoproc/internal/field"
 )
 
 // Config holds the download limits. Start from DefaultConfig and override fields.
@@ -52,22 +54,18 @@ func DefaultConfig() Config {
 // Validate reports every invalid field at once.
 func (c Config) Validate() error {
 	var errs []error
-	if c.Timeout <= 0 {
-		errs = append(errs, fmt.Errorf("timeout must be positive, got %s", c.Timeout))
-	}
+	errs = append(errs, field.Range("Timeout", "timeout", c.Timeout, time.Millisecond, time.Hour, ""))
 	if c.ConnectTimeout <= 0 {
 		errs = append(errs, fmt.Errorf("connect timeout must be positive, got %s", c.ConnectTimeout))
 	}
-	if c.MaxBytes <= 0 || c.MaxBytes >= math.MaxInt {
-		// One byte over the limit is read to detect an oversize body, so MaxBytes+1 must fit.
-		errs = append(errs, fmt.Errorf("max bytes must be between 1 and %d, got %d", math.MaxInt-1, c.MaxBytes))
-	}
+	// One byte over the limit is read to detect an oversize body, so MaxBytes+1 must fit.
+	errs = append(errs, field.Range("MaxBytes", "max bytes", c.MaxBytes, 1, math.MaxInt-1, "bytes"))
 	if c.MaxRedirects < 0 {
 		errs = append(errs, fmt.Errorf("max redirects must not be negative, got %d", c.MaxRedirects))
 	}
 	for _, p := range c.AllowedHosts {
 		if err := validHostPattern(p); err != nil {
-			errs = append(errs, fmt.Errorf("allowed host %q: %w", p, err))
+			errs = append(errs, field.Invalid("AllowedHosts", "allowed host", p, "%v", err))
 		}
 	}
 	if strings.TrimSpace(c.UserAgent) == "" {

@@ -33,10 +33,10 @@ func TestConfigValidate(t *testing.T) {
 		{"allow-list", func(c *Config) {
 			c.AllowedHosts = []string{"photos.example.com", "*.cdn.example.net", "203.0.113.5", "::1"}
 		}, nil},
-		{"zero timeout", func(c *Config) { c.Timeout = 0 }, []string{"timeout must be positive"}},
+		{"zero timeout", func(c *Config) { c.Timeout = 0 }, []string{"timeout 0s: must be 1ms..1h"}},
 		{"negative connect timeout", func(c *Config) { c.ConnectTimeout = -time.Second }, []string{"connect timeout must be positive"}},
-		{"zero max bytes", func(c *Config) { c.MaxBytes = 0 }, []string{"max bytes must be between"}},
-		{"max bytes overflows", func(c *Config) { c.MaxBytes = math.MaxInt64 }, []string{"max bytes must be between"}},
+		{"zero max bytes", func(c *Config) { c.MaxBytes = 0 }, []string{"max bytes 0: must be 1.."}},
+		{"max bytes overflows", func(c *Config) { c.MaxBytes = math.MaxInt64 }, []string{"max bytes 9223372036854775807: must be 1.."}},
 		{"negative redirects", func(c *Config) { c.MaxRedirects = -1 }, []string{"max redirects must not be negative"}},
 		{"empty user agent", func(c *Config) { c.UserAgent = " " }, []string{"user agent must not be empty"}},
 		{"user agent with newline", func(c *Config) { c.UserAgent = "a\r\nX-Evil: 1" }, []string{"control characters"}},
@@ -50,7 +50,7 @@ func TestConfigValidate(t *testing.T) {
 		{"empty label", func(c *Config) { c.AllowedHosts = []string{"a..com"} }, []string{"empty label"}},
 		{"every problem at once", func(c *Config) {
 			*c = Config{MaxRedirects: -2, AllowedHosts: []string{"a/b"}}
-		}, []string{"timeout must be positive", "connect timeout", "max bytes", "max redirects", `allowed host "a/b"`, "user agent"}},
+		}, []string{"timeout 0s", "connect timeout", "max bytes", "max redirects", `allowed host "a/b"`, "user agent"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -5,14 +5,18 @@ import (
 	"fmt"
 	"slices"
 	"time"
+
+	"github.com/photoproc/photoproc/internal/field"
 )
 
 // Config sets the sizes, formats and quality of thumbnails and the safety limit on sources.
 type Config struct {
-	// Sizes are the boxes thumbnails are made for: the edge, in pixels, of the square each
-	// thumbnail must fit in. The first is the primary thumbnail's. Default [320]
-	// (PHOTOPROC_THUMBNAIL_SIZES, itself defaulting to PHOTOPROC_THUMBNAIL_SIZE); 1 to MaxSizes
-	// boxes of 1..MaxSize, none twice.
+	// Size is the edge of the square box, in pixels, that a thumbnail must fit in, when Sizes
+	// is empty. Default 320 (PHOTOPROC_THUMBNAIL_SIZE); 1..MaxSize.
+	Size int
+	// Sizes are the boxes thumbnails are made for, in pixels, all from one decode; the first
+	// is the primary thumbnail's. Default empty: the one box Size (PHOTOPROC_THUMBNAIL_SIZES);
+	// 1 to MaxSizes boxes of 1..MaxSize, none twice. Boxes says which are used.
 	Sizes []int
 	// Formats are the encodings every size is made in: JPEG, WebP, AVIF. Default [jpeg]
 	// (PHOTOPROC_THUMBNAIL_FORMATS). JPEG must be among them: the primary thumbnail is always a
@@ -55,27 +59,31 @@ const (
 // DefaultConfig returns the settings the daemon uses when nothing is configured.
 func DefaultConfig() Config {
 	return Config{
-		Sizes: []int{320}, Formats: []Format{JPEG},
+		Size: 320, Formats: []Format{JPEG},
 		Quality: 90, WebPQuality: DefaultWebPQuality, AVIFQuality: DefaultAVIFQuality,
 		MaxPixels: 50_000_000, DecodeTimeout: time.Minute,
 	}
 }
 
+// Boxes are the boxes thumbnails are made for: Sizes, or the one box Size. The first is the
+// primary thumbnail's.
+func (c Config) Boxes() []int {
+	if len(c.Sizes) > 0 {
+		return c.Sizes
+	}
+	return []int{c.Size}
+}
+
 // Validate reports every field that is out of range, and a format this build cannot encode.
 func (c Config) Validate() error {
-	errs := c.validateSizes()
+	errs := []error{field.Range("Size", "thumbnail size", c.Size, 1, MaxSize, "pixels")}
+	errs = append(errs, c.validateSizes()...)
 	errs = append(errs, c.validateFormats()...)
-	for _, q := range []struct {
-		name  string
-		value int
-	}{{"JPEG", c.Quality}, {"WebP", c.WebPQuality}, {"AVIF", c.AVIFQuality}} {
-		if q.value < 1 || q.value > 100 {
-			errs = append(errs, fmt.Errorf("%s quality %d: must be 1..100", q.name, q.value))
-		}
-	}
-	if c.MaxPixels < 1 {
-		errs = append(errs, fmt.Errorf("max pixels %d: must be at least 1", c.MaxPixels))
-	}
+	errs = append(errs,
+		field.Range("Quality", "JPEG quality", c.Quality, 1, 100, ""),
+		field.Range("WebPQuality", "WebP quality", c.WebPQuality, 1, 100, ""),
+		field.Range("AVIFQuality", "AVIF quality", c.AVIFQuality, 1, 100, ""),
+		field.AtLeast("MaxPixels", "max pixels", c.MaxPixels, 1, ""))
 	if c.DecodeTimeout <= 0 {
 		errs = append(errs, fmt.Errorf("decode timeout %s: must be positive", c.DecodeTimeout))
 	}
@@ -83,16 +91,16 @@ func (c Config) Validate() error {
 }
 
 func (c Config) validateSizes() []error {
-	if len(c.Sizes) == 0 || len(c.Sizes) > MaxSizes {
-		return []error{fmt.Errorf("thumbnail sizes %v: want 1 to %d boxes", c.Sizes, MaxSizes)}
+	if len(c.Sizes) > MaxSizes {
+		return []error{field.Invalid("Sizes", "thumbnail sizes", c.Sizes, "at most %d boxes", MaxSizes)}
 	}
 	var errs []error
 	for i, s := range c.Sizes {
 		switch {
 		case s < 1 || s > MaxSize:
-			errs = append(errs, fmt.Errorf("thumbnail size %d: must be 1..%d pixels", s, MaxSize))
+			errs = append(errs, field.Invalid("Sizes", "thumbnail sizes", c.Sizes, "box %d: must be 1..%d pixels", s, MaxSize))
 		case slices.Contains(c.Sizes[:i], s):
-			errs = append(errs, fmt.Errorf("thumbnail size %d: given twice", s))
+			errs = append(errs, field.Invalid("Sizes", "thumbnail sizes", c.Sizes, "box %d given twice", s))
 		}
 	}
 	return errs
@@ -103,17 +111,17 @@ func (c Config) validateFormats() []error {
 	for i, f := range c.Formats {
 		switch {
 		case !slices.Contains(formats, f):
-			errs = append(errs, fmt.Errorf("thumbnail format %q: want jpeg, webp or avif", f))
+			errs = append(errs, field.Invalid("Formats", "thumbnail formats", c.Formats, "%q: want jpeg, webp or avif", f))
 		case slices.Contains(c.Formats[:i], f):
-			errs = append(errs, fmt.Errorf("thumbnail format %s: given twice", f))
+			errs = append(errs, field.Invalid("Formats", "thumbnail formats", c.Formats, "%s given twice", f))
 		default:
 			if err := canEncode(f); err != nil {
-				errs = append(errs, err)
+				errs = append(errs, field.Invalid("Formats", "thumbnail formats", c.Formats, "%v", err))
 			}
 		}
 	}
 	if !slices.Contains(c.Formats, JPEG) {
-		errs = append(errs, fmt.Errorf("thumbnail formats %v: must include jpeg, the primary thumbnail's format", c.Formats))
+		errs = append(errs, field.Invalid("Formats", "thumbnail formats", c.Formats, "must include jpeg, the primary thumbnail's format"))
 	}
 	return errs
 }

@@ -1,6 +1,6 @@
 // Package imaging turns the bytes of a photo into small, upright thumbnails: one per configured
-// size (Config.Sizes) in each configured format (JPEG, WebP, AVIF), and a ThumbHash, all from
-// one decode. Where thumbnails are kept is package storage's business.
+// size (Config.Boxes) in each configured format (JPEG, WebP, AVIF), and a ThumbHash, all from
+// one decode. Where thumbnails are kept is package thumbstore's business.
 //
 // A [Maker] sniffs the format from the bytes (JPEG, PNG, GIF, WebP, BMP, TIFF, HEIC, AVIF),
 // refuses images with more pixels than allowed before decoding them, decodes once at the size

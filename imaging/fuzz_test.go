@@ -44,7 +44,7 @@ func FuzzMake(f *testing.F) {
 		}
 	}
 	// A low pixel limit keeps each input cheap, so the fuzzer spends its time on parsing.
-	m := newMaker(f, func(c *Config) { c.Sizes, c.MaxPixels = []int{64}, 1<<20 })
+	m := newMaker(f, func(c *Config) { c.Size, c.MaxPixels = 64, 1<<20 })
 	f.Fuzz(func(t *testing.T, data []byte) {
 		set, err := m.Make(data)
 		if err != nil {

@@ -218,7 +218,7 @@ func TestHEIFShrink(t *testing.T) {
 // out of libheif shrinks by 3 (blocks of 3 and 4 pixels) before resizing.
 func TestMakeHEIFShrinksWhileCopying(t *testing.T) {
 	t.Parallel()
-	m := newMaker(t, func(c *Config) { c.Sizes = []int{20} })
+	m := newMaker(t, func(c *Config) { c.Size = 20 })
 	for _, ext := range []string{"heic", "avif"} {
 		th, img := makeThumb(t, m, heifGrid(t, ext, upright).Bytes())
 		if th.Width != 20 || th.Height != 20 {

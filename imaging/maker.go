@@ -35,7 +35,7 @@ func New(cfg Config) (*Maker, error) {
 	budget := cfg.MaxPixels * budgetBytesPerPixel
 	m := &Maker{cfg: cfg, mem: semaphore.NewWeighted(budget), budget: budget}
 	// Idle workers keep the buffers of the largest thumbnail, up to 16 MB each.
-	largest := slices.Max(cfg.Sizes)
+	largest := slices.Max(cfg.Boxes())
 	m.idle.keep = min(4*largest*largest, 16<<20)
 	return m, nil
 }
@@ -97,11 +97,11 @@ type target struct {
 }
 
 // targets returns the thumbnail sizes a source shown w×h gets for the boxes of cfg, in the order
-// of cfg.Sizes, with o its orientation. Boxes the source fits in would all get its own size,
+// of cfg.Boxes(), with o its orientation. Boxes the source fits in would all get its own size,
 // so they share one target; each target holds its slice of thumbs, one per format.
 func targets(cfg Config, w, h, o int, thumbs []Thumbnail) []target {
 	var ts []target
-	for _, box := range cfg.Sizes {
+	for _, box := range cfg.Boxes() {
 		size := image.Pt(fit(w, h, box))
 		if i := slices.IndexFunc(ts, func(t target) bool { return t.upright == size }); i >= 0 {
 			ts[i].boxes = append(ts[i].boxes, box)
@@ -147,7 +147,7 @@ func (m *Maker) render(w *worker, src []byte, each func(target, *image.RGBA) err
 	if swapsAxes(s.Orientation) {
 		s.SourceWidth, s.SourceHeight = hdr.Height, hdr.Width
 	}
-	s.Thumbnails = make([]Thumbnail, len(m.cfg.Sizes)*len(m.cfg.Formats))
+	s.Thumbnails = make([]Thumbnail, len(m.cfg.Boxes())*len(m.cfg.Formats))
 	ts := targets(m.cfg, s.SourceWidth, s.SourceHeight, s.Orientation, s.Thumbnails)
 	s.Thumbnails = s.Thumbnails[:len(ts)*len(m.cfg.Formats)]
 	// Largest first: each is resized from the one before. Resizing comes before orienting, so

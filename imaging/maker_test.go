@@ -195,7 +195,7 @@ func renderPixels(tb testing.TB, m *Maker, wk *worker, src []byte) []*image.RGBA
 		tb.Fatal(err)
 	}
 	byConfig := make([]*image.RGBA, 0, len(got))
-	for _, box := range m.cfg.Sizes {
+	for _, box := range m.cfg.Boxes() {
 		if i := slices.Index(boxes, box); i >= 0 {
 			byConfig = append(byConfig, got[i])
 		}

@@ -35,7 +35,7 @@ func (f Format) MediaType() string { return "image/" + string(f) }
 // the source, and what was learnt making them.
 type Set struct {
 	// Thumbnails holds one thumbnail per distinct size and format, in the order of
-	// Config.Sizes, then of Config.Formats. A source smaller than some boxes is not enlarged:
+	// Config.Boxes, then of Config.Formats. A source smaller than some boxes is not enlarged:
 	// those boxes share one thumbnail of the source's own size (see Thumbnail.Boxes).
 	Thumbnails []Thumbnail
 	// ThumbHash is the ThumbHash (evanw.github.io/thumbhash) of the smallest thumbnail: about
@@ -59,9 +59,9 @@ type Set struct {
 // Thumbnail is one encoded thumbnail of a Set.
 type Thumbnail struct {
 	// Box is the box this thumbnail was made for: the first of Boxes in the order of
-	// Config.Sizes. It names the file (<uuid>-<box>.<ext>).
+	// Config.Boxes. It names the file (<uuid>-<box>.<ext>).
 	Box int
-	// Boxes are every configured box this thumbnail stands for, in the order of Config.Sizes:
+	// Boxes are every configured box this thumbnail stands for, in the order of Config.Boxes:
 	// [Box] alone, unless the source fits in several boxes, whose thumbnails would all be
 	// the source's own size. A client asking for any of them gets this one.
 	Boxes []int
@@ -73,7 +73,7 @@ type Thumbnail struct {
 	Data []byte
 }
 
-// Primary returns the primary thumbnail: the JPEG of the first box of Config.Sizes, which
+// Primary returns the primary thumbnail: the JPEG of the first box of Config.Boxes, which
 // every Set has.
 func (s Set) Primary() Thumbnail {
 	t, ok := s.Find(s.Thumbnails[0].Box, JPEG)

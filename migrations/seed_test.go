@@ -2,7 +2,7 @@ package migrations_test
 
 import "testing"
 
-// seedSchema is the database the Python service made (SPEC.md), with its data: a photo
+// seedSchema is the database the Python service made (docs/contract.md), with its data: a photo
 // thumbnailed twice by a redelivered message, and one it never finished.
 const seedSchema = `
 CREATE TYPE photo_status AS ENUM ('pending', 'processing', 'completed', 'failed');

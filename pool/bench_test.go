@@ -31,7 +31,7 @@ func BenchmarkPool(b *testing.B) {
 			cfg := DefaultConfig()
 			cfg.Workers = workers
 			p, err := New(cfg, Deps{
-				Store: newFakeStore(), Broker: &fakeBroker{}, Fetcher: memFetcher(photo), Thumbnailer: maker, Storage: localStorage(b), Intake: &fakeIntake{},
+				Store: newFakeStore(), Broker: &fakeBroker{}, Fetcher: memFetcher(photo), Thumbnailer: maker, ThumbStore: localStorage(b), Intake: &fakeIntake{},
 				Metrics: metrics.New(prometheus.NewRegistry()), Logger: slog.New(slog.DiscardHandler),
 			})
 			if err != nil {

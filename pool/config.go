@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"runtime"
 	"time"
+
+	"github.com/photoproc/photoproc/internal/field"
+	"github.com/photoproc/photoproc/retry"
 )
 
 // Config says how many photos are worked on at once and how long a claim lasts.
@@ -30,12 +33,16 @@ type Config struct {
 	// ShutdownTimeout is how long a stop waits for in-flight photos before handing them back
 	// to the queue (PHOTOPROC_SHUTDOWN_TIMEOUT); default 25s.
 	ShutdownTimeout time.Duration
-	// MaxAttempts is the number of attempts a photo gets before it is failed and dead-lettered
-	// (PHOTOPROC_MAX_ATTEMPTS); default 5. Each claim is one, counted in the database, so an
-	// attempt cut short by its worker dying counts too; one our own infrastructure cut short
-	// (the database or the broker down, a stop) is given back.
-	MaxAttempts int
+	// Retry is how many attempts a photo gets before it is failed and dead-lettered, and how
+	// long each retry waits; default retry.DefaultPolicy. Each claim is one attempt, counted in
+	// the database, so an attempt cut short by its worker dying counts too; one our own
+	// infrastructure cut short (the database or the broker down, a stop) is given back. The
+	// broker's delay queues are made from the same policy (queue.Config.RetryDelays).
+	Retry retry.Policy
 }
+
+// maxWorkers bounds Workers: more photos at once than this is a typo, not a machine.
+const maxWorkers = 1024
 
 // DefaultConfig returns the defaults documented on Config.
 func DefaultConfig() Config {
@@ -44,7 +51,7 @@ func DefaultConfig() Config {
 		Lease:           5 * time.Minute,
 		SweepInterval:   time.Minute,
 		ShutdownTimeout: 25 * time.Second,
-		MaxAttempts:     5,
+		Retry:           retry.DefaultPolicy(),
 	}
 }
 
@@ -62,23 +69,17 @@ func (c Config) downloads() int {
 // Validate reports every problem with c.
 func (c Config) Validate() error {
 	var errs []error
-	if c.Workers < 1 {
-		errs = append(errs, fmt.Errorf("workers must be at least 1, got %d", c.Workers))
-	}
+	errs = append(errs, field.Range("Workers", "workers", c.Workers, 1, maxWorkers, ""))
 	if c.Downloads < 0 {
 		errs = append(errs, fmt.Errorf("downloads must not be negative, got %d", c.Downloads))
 	}
-	if c.Lease < 3*time.Millisecond {
-		errs = append(errs, fmt.Errorf("lease must be at least 3ms, got %s", c.Lease))
-	}
+	// A shorter lease would be renewed (every third of it) faster than the database should
+	// be asked, and outrun the sweeper, which looks at most once a second.
+	errs = append(errs, field.Range("Lease", "lease", c.Lease, time.Second, 24*time.Hour, ""))
 	if c.SweepInterval <= 0 {
 		errs = append(errs, fmt.Errorf("sweep interval must be positive, got %s", c.SweepInterval))
 	}
-	if c.ShutdownTimeout < 0 {
-		errs = append(errs, fmt.Errorf("shutdown timeout must not be negative, got %s", c.ShutdownTimeout))
-	}
-	if c.MaxAttempts < 1 {
-		errs = append(errs, fmt.Errorf("max attempts must be at least 1, got %d", c.MaxAttempts))
-	}
+	errs = append(errs, field.Range("ShutdownTimeout", "shutdown timeout", c.ShutdownTimeout, 0, time.Hour, ""))
+	errs = append(errs, field.Nest("Retry", c.Retry.Validate()))
 	return errors.Join(errs...)
 }

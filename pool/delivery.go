@@ -16,9 +16,8 @@ type Delivery interface {
 	Redelivery() bool
 	Ack() error
 	Requeue() error
-	// RetryIn is how long the retry after attempt waits (the backoff, with jitter).
-	RetryIn(attempt int) time.Duration
-	// PublishRetry publishes a copy of the message that comes back to the queue after wait,
+	// PublishRetry publishes a copy of the message that comes back to the queue after wait (the
+	// retry policy's),
 	// and waits for the broker to confirm it. It does not settle the delivery.
 	PublishRetry(ctx context.Context, reason string, attempt int, wait time.Duration) error
 	// PublishDeadLetter publishes a copy to the dead-letter queue, confirmed. It does not

@@ -25,17 +25,17 @@ import (
 
 // bundle is a pool on fakes, and the fakes.
 type bundle struct {
-	pool    *Pool
-	cfg     Config
-	store   *fakeStore
-	broker  *fakeBroker
-	fetch   *fakeFetcher
-	thumbs  *fakeThumbnailer
-	storage *fakeStorage
-	intake  *fakeIntake
-	metrics *metrics.Metrics
-	logs    *logBuffer
-	settled chan settledAs // every delivery's settledAs, in order
+	pool       *Pool
+	cfg        Config
+	store      *fakeStore
+	broker     *fakeBroker
+	fetch      *fakeFetcher
+	thumbs     *fakeThumbnailer
+	thumbstore *fakeThumbStore
+	intake     *fakeIntake
+	metrics    *metrics.Metrics
+	logs       *logBuffer
+	settled    chan settledAs // every delivery's settledAs, in order
 }
 
 // newBundle starts a pool of one worker, MaxAttempts 3, on fakes; change adjusts its config.
@@ -43,24 +43,24 @@ type bundle struct {
 func newBundle(t *testing.T, change func(*Config)) *bundle {
 	t.Helper()
 	b := &bundle{
-		store:   newFakeStore(),
-		broker:  &fakeBroker{},
-		fetch:   newFakeFetcher(),
-		thumbs:  &fakeThumbnailer{},
-		storage: &fakeStorage{},
-		intake:  &fakeIntake{},
-		metrics: metrics.New(prometheus.NewRegistry()),
-		logs:    &logBuffer{},
-		settled: make(chan settledAs, 100),
+		store:      newFakeStore(),
+		broker:     &fakeBroker{},
+		fetch:      newFakeFetcher(),
+		thumbs:     &fakeThumbnailer{},
+		thumbstore: &fakeThumbStore{},
+		intake:     &fakeIntake{},
+		metrics:    metrics.New(prometheus.NewRegistry()),
+		logs:       &logBuffer{},
+		settled:    make(chan settledAs, 100),
 	}
 	cfg := DefaultConfig()
-	cfg.Workers, cfg.MaxAttempts = 1, 3
+	cfg.Workers, cfg.Retry.MaxAttempts = 1, 3
 	if change != nil {
 		change(&cfg)
 	}
 	b.cfg = cfg
 	p, err := New(cfg, Deps{
-		Store: b.store, Broker: b.broker, Fetcher: b.fetch, Thumbnailer: b.thumbs, Storage: b.storage, Intake: b.intake,
+		Store: b.store, Broker: b.broker, Fetcher: b.fetch, Thumbnailer: b.thumbs, ThumbStore: b.thumbstore, Intake: b.intake,
 		Metrics: b.metrics, Logger: slog.New(slog.NewTextHandler(b.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	})
 	if err != nil {
@@ -133,11 +133,10 @@ type fakeDelivery struct {
 	publishes  int         // tries, failed ones included
 }
 
-func (d *fakeDelivery) Photo() uuid.UUID          { return d.id }
-func (d *fakeDelivery) Redelivery() bool          { return d.redelivered }
-func (d *fakeDelivery) RetryIn(int) time.Duration { return time.Hour }
-func (d *fakeDelivery) Ack() error                { d.report("ack"); return d.ackErr }
-func (d *fakeDelivery) Requeue() error            { d.report("requeue"); return nil }
+func (d *fakeDelivery) Photo() uuid.UUID { return d.id }
+func (d *fakeDelivery) Redelivery() bool { return d.redelivered }
+func (d *fakeDelivery) Ack() error       { d.report("ack"); return d.ackErr }
+func (d *fakeDelivery) Requeue() error   { d.report("requeue"); return nil }
 
 func (d *fakeDelivery) PublishRetry(_ context.Context, reason string, attempt int, wait time.Duration) error {
 	return d.publish(settledAs{published: "retry", reason: reason, attempt: attempt, wait: wait})
@@ -521,15 +520,15 @@ func (f *fakeFetcher) count(id uuid.UUID) int {
 	return f.fetches[id]
 }
 
-// fakeStorage keeps thumbnails in memory; Put and Check fail with the errors set for them.
-type fakeStorage struct {
+// fakeThumbStore keeps thumbnails in memory; Put and Check fail with the errors set for them.
+type fakeThumbStore struct {
 	mu               sync.Mutex
 	putErr, checkErr error
 	puts, checks     int
 	stored           map[string][]byte
 }
 
-func (s *fakeStorage) Put(_ context.Context, name string, data []byte) (string, error) {
+func (s *fakeThumbStore) Put(_ context.Context, name string, data []byte) (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.puts++
@@ -543,14 +542,14 @@ func (s *fakeStorage) Put(_ context.Context, name string, data []byte) (string, 
 	return "mem://" + name, nil
 }
 
-func (s *fakeStorage) Check(context.Context) error {
+func (s *fakeThumbStore) Check(context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.checks++
 	return s.checkErr
 }
 
-func (s *fakeStorage) failWith(put, check error) {
+func (s *fakeThumbStore) failWith(put, check error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.putErr, s.checkErr = put, check

@@ -15,13 +15,13 @@ func TestPanickingTaskIsRetriedThenDeadLettered(t *testing.T) {
 	for _, stage := range []string{"download", "thumbnail", "write"} {
 		t.Run(stage, func(t *testing.T) {
 			t.Parallel()
-			b := newBundle(t, func(c *Config) { c.MaxAttempts = 2 })
+			b := newBundle(t, func(c *Config) { c.Retry.MaxAttempts = 2 })
 			panicking := &panicky{stage: stage}
 			switch stage {
 			case "download":
 				b.pool.fetch = panicking
 			case "thumbnail":
-				b.pool.thumbs = panicking
+				b.pool.thumbnailer = panicking
 			case "write":
 				panicking = &b.store.complete
 			}

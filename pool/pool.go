@@ -61,7 +61,7 @@ type Deps struct {
 	Broker      Broker
 	Fetcher     Fetcher
 	Thumbnailer Thumbnailer
-	Storage     Storage
+	ThumbStore  ThumbStore
 	Intake      Intake
 	Metrics     *metrics.Metrics
 	Logger      *slog.Logger
@@ -72,21 +72,21 @@ type Deps struct {
 // and writers (store the thumbnail, record it in Postgres, ack: disk, network and database
 // waits). Splitting them keeps the CPUs busy while other photos download and are stored.
 type Pool struct {
-	cfg       Config
-	log       *slog.Logger
-	store     Store
-	broker    Broker
-	fetch     Fetcher
-	thumbs    Thumbnailer
-	storage   Storage
-	metrics   *metrics.Metrics
-	downloads pond.Pool
-	workers   pond.Pool
-	writers   pond.Pool
-	gate      *gate
-	flights   *flights // deliveries of one photo held at once, in order
-	runs      *runs    // attempts that must run alone
-	leases    *leases  // the claims in flight, kept alive
+	cfg         Config
+	log         *slog.Logger
+	store       Store
+	broker      Broker
+	fetch       Fetcher
+	thumbnailer Thumbnailer
+	thumbstore  ThumbStore
+	metrics     *metrics.Metrics
+	downloads   pond.Pool
+	workers     pond.Pool
+	writers     pond.Pool
+	gate        *gate
+	flights     *flights // deliveries of one photo held at once, in order
+	runs        *runs    // attempts that must run alone
+	leases      *leases  // the claims in flight, kept alive
 
 	// work is the context of every task. It is cancelled only when a stop has waited
 	// ShutdownTimeout, so that in-flight photos are handed back instead of finished.
@@ -110,14 +110,14 @@ func New(cfg Config, d Deps) (*Pool, error) {
 	work, stop := context.WithCancel(context.Background())
 	bg, stopBg := context.WithCancel(context.Background())
 	p := &Pool{
-		cfg:     cfg,
-		log:     log,
-		store:   d.Store,
-		broker:  d.Broker,
-		fetch:   d.Fetcher,
-		thumbs:  d.Thumbnailer,
-		storage: d.Storage,
-		metrics: d.Metrics,
+		cfg:         cfg,
+		log:         log,
+		store:       d.Store,
+		broker:      d.Broker,
+		fetch:       d.Fetcher,
+		thumbnailer: d.Thumbnailer,
+		thumbstore:  d.ThumbStore,
+		metrics:     d.Metrics,
 		// The pond pools get no context of their own: cancelling one would silently drop queued
 		// tasks, and each of those holds a delivery that must be acked or handed back. Their
 		// queues are bounded by the broker prefetch, so a submit never waits.

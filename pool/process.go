@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/photoproc/photoproc/store"
+	"github.com/photoproc/photoproc/thumbstore"
 )
 
 // download claims the photo of an attempt and fetches its bytes. It returns errNothingToDo
@@ -77,7 +78,7 @@ func (p *Pool) claim(ctx context.Context, a *attempt) error {
 // tried with the same token, so that a claim that was made but whose answer was lost takes the
 // photo back without counting a second attempt.
 func (p *Pool) claimWhenAnswered(ctx context.Context, a *attempt) (store.Photo, store.ClaimResult, error) {
-	o := store.ClaimOpts{Lease: p.cfg.Lease, Takeover: a.d.Redelivery(), MaxAttempts: p.cfg.MaxAttempts, Token: uuid.New()}
+	o := store.ClaimOpts{Lease: p.cfg.Lease, Takeover: a.d.Redelivery(), MaxAttempts: p.cfg.Retry.MaxAttempts, Token: uuid.New()}
 	for delay := probeMin; ; delay = min(2*delay, probeMax) {
 		if err := ctx.Err(); err != nil {
 			return store.Photo{}, 0, err
@@ -104,7 +105,7 @@ func (p *Pool) thumbnail(ctx context.Context, a *attempt) error {
 		return err
 	}
 	start := time.Now()
-	made, err := p.thumbs.Make(a.src)
+	made, err := p.thumbnailer.Make(a.src)
 	a.took.Thumbnail = time.Since(start)
 	// Nothing keeps a part of the source, made or not.
 	p.fetch.Release(a.src)
@@ -126,7 +127,7 @@ func (p *Pool) write(ctx context.Context, a *attempt) error {
 		return err
 	}
 	start := time.Now()
-	url, err := p.storage.Put(ctx, a.photo.UUID.String()+".jpg", a.thumb.Data)
+	url, err := p.thumbstore.Put(ctx, thumbstore.Key(a.photo.UUID, a.thumb.Box, string(a.thumb.Format), true), a.thumb.Data)
 	a.took.Store = time.Since(start)
 	if err != nil {
 		return &storageError{fmt.Errorf("store thumbnail: %w", err)}
@@ -143,7 +144,7 @@ func (p *Pool) complete(ctx context.Context, a *attempt) error {
 		PhotoUUID: a.photo.UUID,
 		Width:     a.thumb.Width,
 		Height:    a.thumb.Height,
-		Size:      p.thumbs.Config().Sizes[0],
+		Size:      a.thumb.Box,
 		URL:       a.url,
 		Source: store.Source{Bytes: int64(a.size), Width: a.made.SourceWidth, Height: a.made.SourceHeight,
 			Format: a.made.SourceFormat},

@@ -117,12 +117,12 @@ func (p *Pool) plan(a *attempt, err error) settlement {
 		a.log.Warn("photo failed", "reason", reason)
 		return settlement{outcome: metrics.OutcomeFailed, record: p.fail(a.claim, reason)}
 	}
-	if a.claim.Attempt >= p.cfg.MaxAttempts {
+	if p.cfg.Retry.LastAttempt(a.claim.Attempt) {
 		a.log.Warn("photo failed after its last attempt; dead-lettering", "reason", reason)
 		return settlement{outcome: metrics.OutcomeFailed, record: p.fail(a.claim, reason),
 			publish: p.deadLetter(a, reason, a.claim.Attempt)}
 	}
-	wait := a.d.RetryIn(a.claim.Attempt)
+	wait := p.cfg.Retry.Wait(a.claim.Attempt)
 	a.log.Info("will retry", "reason", reason, "delay", wait)
 	return settlement{outcome: metrics.OutcomeRetried,
 		record: func(ctx context.Context) error { return p.store.Release(ctx, a.claim, reason, wait) },

@@ -53,11 +53,12 @@ func TestTransientFailureIsRetriedThenDeadLettered(t *testing.T) {
 		b.deliver(id, false)
 		got := b.next(t)
 		if attempt < 3 {
-			if got.how != "ack" || got.published != "retry" || got.attempt != attempt || got.wait != time.Hour {
-				t.Fatalf("attempt %d settled %+v, want a retry for attempt %d waiting RetryIn", attempt, got, attempt)
+			step := b.cfg.Retry.Delay(attempt)
+			if got.how != "ack" || got.published != "retry" || got.attempt != attempt || got.wait < step/2-time.Millisecond || got.wait > step {
+				t.Fatalf("attempt %d settled %+v, want a retry for attempt %d waiting the policy's %s, jittered", attempt, got, attempt, step)
 			}
-			if p := b.store.get(id); p.status != store.StatusPending || !p.waiting || p.retryIn != time.Hour || p.reason == "" {
-				t.Fatalf("attempt %d left %+v, want pending, waiting an hour for its retry, with the reason", attempt, p)
+			if p := b.store.get(id); p.status != store.StatusPending || !p.waiting || p.retryIn != got.wait || p.reason == "" {
+				t.Fatalf("attempt %d left %+v, want pending, waiting for its retry as long as the message, with the reason", attempt, p)
 			}
 			b.store.put(id, fakePhoto{status: store.StatusPending, attempts: attempt}) // the retry is due
 			continue
@@ -369,7 +370,7 @@ func TestOutcomeOfAClaimTakenOverIsDropped(t *testing.T) {
 // The leases of photos in flight are kept alive while they are, and no longer.
 func TestLeasesOfPhotosInFlightAreExtended(t *testing.T) {
 	t.Parallel()
-	b := newBundle(t, func(c *Config) { c.Lease = 30 * time.Millisecond })
+	b := newBundle(t, func(c *Config) { c.Lease = time.Second }) // the shortest Validate allows
 	id := uuid.New()
 	release := b.fetch.hold(id)
 	b.deliver(id, false)

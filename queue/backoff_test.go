@@ -5,17 +5,6 @@ import (
 	"time"
 )
 
-func TestJitterStaysBetweenHalfAndAll(t *testing.T) {
-	t.Parallel()
-	for _, d := range []time.Duration{0, 1, 2, 3, time.Millisecond, time.Second, 5 * time.Minute} {
-		for range 200 {
-			if got := jitter(d); got < d/2 || got > d {
-				t.Fatalf("jitter(%s) = %s, want between %s and %s", d, got, d/2, d)
-			}
-		}
-	}
-}
-
 func TestBackoffDoublesUpToMaxAndResets(t *testing.T) {
 	t.Parallel()
 	b := newBackoff(100*time.Millisecond, time.Second)

@@ -22,7 +22,7 @@ func TestPublishFailsFastWhileBlocked(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.URI = testURI()
 	cfg.Queue = "photoproc-test-" + uuid.NewString()[:12]
-	cfg.RetryBackoffMax = cfg.RetryBackoff
+	cfg.RetryDelays = cfg.RetryDelays[:1]
 	conn := dialTest(t)
 	t.Cleanup(func() {
 		ch, err := conn.Channel()
@@ -74,7 +74,7 @@ func TestMalformedMessageWaitsWhileBlocked(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.URI = testURI()
 	cfg.Queue = "photoproc-test-" + uuid.NewString()[:12]
-	cfg.RetryBackoffMax = cfg.RetryBackoff
+	cfg.RetryDelays = cfg.RetryDelays[:1]
 	cfg.ReconnectMin, cfg.ReconnectMax = 20*time.Millisecond, 200*time.Millisecond
 	conn := dialTest(t)
 	ch, err := conn.Channel()

@@ -7,6 +7,9 @@ import (
 	"time"
 
 	amqp "github.com/rabbitmq/amqp091-go"
+
+	"github.com/photoproc/photoproc/internal/field"
+	"github.com/photoproc/photoproc/retry"
 )
 
 // Queue types accepted in Config.QueueType.
@@ -34,15 +37,11 @@ type Config struct {
 	Prefetch int
 	// PublishChannels is the number of confirm-mode channels publishes share; default 4.
 	PublishChannels int
-	// RetryBackoff is the first retry's delay (PHOTOPROC_RETRY_BACKOFF); default 1s. Retry n
-	// waits min(RetryBackoff·2^(n-1), RetryBackoffMax), jittered down to half of that. There is
-	// one delay queue per distinct delay: RetryBackoff, twice that, and so on up to
-	// RetryBackoffMax. How many retries a photo gets is the pool's to decide, not the queue's.
-	// Whole milliseconds; at least 1ms.
-	RetryBackoff time.Duration
-	// RetryBackoffMax caps a retry's delay; default 5m (10 delay queues with the default
-	// RetryBackoff; never more than 33, the doublings from 1ms to the longest TTL).
-	RetryBackoffMax time.Duration
+	// RetryDelays are the delays retries wait, shortest first: one delay queue each
+	// (<queue>.retry.<delay>). They are the retry policy's schedule (retry.Policy.Delays; the
+	// daemon sets them from it); default that of retry.DefaultPolicy, 1s doubling up to 5m.
+	// When to retry, and how often, is the pool's to decide, not the queue's.
+	RetryDelays []time.Duration
 	// DeliveryLimit is, for quorum queues only, how many times a message may be handed back
 	// (crashes, requeues) before the broker dead-letters it to <queue>.dead; default 20.
 	DeliveryLimit int
@@ -67,8 +66,7 @@ func DefaultConfig() Config {
 		QueueType:       Classic,
 		Prefetch:        4,
 		PublishChannels: 4,
-		RetryBackoff:    time.Second,
-		RetryBackoffMax: 5 * time.Minute,
+		RetryDelays:     retry.DefaultPolicy().Delays(),
 		DeliveryLimit:   20,
 		ConnectionName:  "photoproc",
 		Heartbeat:       10 * time.Second,
@@ -82,19 +80,18 @@ func DefaultConfig() Config {
 func (c Config) Validate() error {
 	var errs []error
 	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	// The URI is never shown: it may hold a password.
 	if _, err := amqp.ParseURI(c.URI); err != nil {
-		add("uri: %w", err)
+		errs = append(errs, field.Invalid("URI", "AMQP URI", nil, "%v", err))
 	}
-	if c.QueueType != Classic && c.QueueType != Quorum {
-		add("queue type must be %q or %q, got %q", Classic, Quorum, c.QueueType)
-	}
+	errs = append(errs, field.OneOf("QueueType", "queue type", c.QueueType, Classic, Quorum))
 	if c.Prefetch < 1 || c.Prefetch > math.MaxUint16 {
 		add("prefetch must be 1 to %d, got %d", math.MaxUint16, c.Prefetch)
 	}
 	if c.PublishChannels < 1 || c.PublishChannels > 1000 {
 		add("publish channels must be 1 to 1000, got %d", c.PublishChannels)
 	}
-	errs = append(errs, c.validateBackoff()...)
+	errs = append(errs, c.validateDelays())
 	if c.DeliveryLimit < 1 {
 		add("delivery limit must be at least 1, got %d", c.DeliveryLimit)
 	}
@@ -114,30 +111,29 @@ func (c Config) Validate() error {
 	return errors.Join(errs...)
 }
 
-func (c Config) validateBackoff() []error {
-	var errs []error
-	if c.RetryBackoff < time.Millisecond {
-		errs = append(errs, fmt.Errorf("retry backoff must be at least 1ms, got %s", c.RetryBackoff))
+// maxTTL is the longest delay a delay queue can hold: x-message-ttl is an unsigned 32-bit
+// number of milliseconds (49 days).
+const maxTTL = time.Duration(math.MaxUint32) * time.Millisecond
+
+func (c Config) validateDelays() error {
+	if len(c.RetryDelays) == 0 {
+		return errors.New("retry delays: none; a retry would have no delay queue")
 	}
-	// x-message-ttl is an unsigned 32-bit number of milliseconds.
-	const maxTTL = time.Duration(math.MaxUint32) * time.Millisecond
-	if c.RetryBackoffMax < c.RetryBackoff || c.RetryBackoffMax > maxTTL {
-		errs = append(errs, fmt.Errorf("retry backoff max must be between retry backoff (%s) and %s, got %s",
-			c.RetryBackoff, maxTTL, c.RetryBackoffMax))
+	for i, d := range c.RetryDelays {
+		if d < time.Millisecond || d > maxTTL || d%time.Millisecond != 0 || (i > 0 && d <= c.RetryDelays[i-1]) {
+			return fmt.Errorf("retry delays %v: want whole milliseconds from 1ms to %s, shortest first, each once", c.RetryDelays, maxTTL)
+		}
 	}
-	return errs
+	return nil
 }
 
 func (c Config) validateNames() []error {
 	if c.Queue == "" {
-		return []error{errors.New("queue name must be set")}
-	}
-	if c.RetryBackoff <= 0 || c.RetryBackoffMax < c.RetryBackoff {
-		return nil // reported above; the derived names would be meaningless
+		return []error{field.Invalid("Queue", "queue name", c.Queue, "must be set")}
 	}
 	for _, name := range QueueNames(c) {
 		if len(name) > maxQueueName {
-			return []error{fmt.Errorf("queue name too long: %q is %d bytes, the broker allows %d",
+			return []error{field.Invalid("Queue", "queue name", c.Queue, "too long: the queue %q is %d bytes, the broker allows %d",
 				name, len(name), maxQueueName)}
 		}
 	}

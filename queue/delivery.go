@@ -56,22 +56,15 @@ func (d *Delivery) Requeue() error {
 	return settleErr("requeue", d.raw.Nack(false, true))
 }
 
-// RetryIn is how long the retry after attempt waits: RetryDelay(attempt), jittered down to
-// as little as half of it, in whole milliseconds, so that photos that failed together do not
-// come back together.
-func (d *Delivery) RetryIn(attempt int) time.Duration {
-	return jitter(RetryDelay(d.cfg, attempt)).Truncate(time.Millisecond)
-}
-
 // PublishRetry publishes a copy of the message, for attempt+1 with reason in its headers, to
-// the delay queue of retry step attempt, to come back to the work queue after wait (RetryIn;
-// at most the step's delay), and waits for the broker's confirm. It does not settle this
-// delivery: Ack it once the retry is recorded and confirmed.
+// come back to the work queue after wait (the retry policy's, retry.Policy.Wait), through the
+// shortest delay queue that holds it that long, and waits for the broker's confirm. It does
+// not settle this delivery: Ack it once the retry is recorded and confirmed.
 func (d *Delivery) PublishRetry(ctx context.Context, reason string, attempt int, wait time.Duration) error {
 	if d.settled.Load() {
 		return ErrSettled
 	}
-	delay := RetryDelay(d.cfg, attempt)
+	delay := retryDelayFor(d.cfg, wait)
 	msg := d.copy(amqp.Table{
 		HeaderAttempt: int32(attempt + 1),
 		HeaderReason:  truncate(reason, maxReason),

@@ -166,13 +166,13 @@ func TestQueueStats(t *testing.T) {
 	cfg := queuetest.Config(t)
 	// The delay queue's own TTL caps the message's: with the test backoff (20ms) the retry
 	// message would be back in the work queue before the stats are read.
-	cfg.RetryBackoff, cfg.RetryBackoffMax = time.Hour, time.Hour
+	cfg.RetryDelays = []time.Duration{time.Hour}
 	queuetest.Cleanup(t, cfg)
 	log, _ := newLogger(t)
 	pub := newPublisher(t, cfg, log)
 	publish(t, pub, newIDs(3)...)
 	queuetest.Publish(t, cfg.URI, queue.DeadQueue(cfg), amqp.Publishing{Body: []byte("x")})
-	queuetest.Publish(t, cfg.URI, queue.RetryQueue(cfg, queue.RetryDelay(cfg, 1)), amqp.Publishing{Body: []byte("y"), Expiration: "600000"})
+	queuetest.Publish(t, cfg.URI, queue.RetryQueue(cfg, time.Hour), amqp.Publishing{Body: []byte("y"), Expiration: "600000"})
 
 	st := stats(t, pub)
 	want := queue.QueueStats{Queue: cfg.Queue, Messages: 3, DeadMessages: 1, RetryMessages: 1}

@@ -17,7 +17,7 @@ type queueSpec struct {
 }
 
 // QueueNames returns every queue the topology of cfg declares: the work queue, the dead-letter
-// queue and one delay queue per distinct retry delay (RetryDelays).
+// queue and one delay queue per retry delay (Config.RetryDelays).
 func QueueNames(cfg Config) []string {
 	specs := topology(cfg)
 	names := make([]string, len(specs))
@@ -35,27 +35,15 @@ func RetryQueue(cfg Config, delay time.Duration) string {
 	return cfg.Queue + ".retry." + delay.String()
 }
 
-// RetryDelay is how long retry number step (from 1) waits before jitter:
-// min(RetryBackoff·2^(step-1), RetryBackoffMax).
-func RetryDelay(cfg Config, step int) time.Duration {
-	d := cfg.RetryBackoff
-	for i := 1; i < step && d < cfg.RetryBackoffMax; i++ {
-		d *= 2
-	}
-	return min(d, cfg.RetryBackoffMax)
-}
-
-// RetryDelays returns every distinct retry delay, shortest first: RetryBackoff, doubling, up
-// to RetryBackoffMax. Later retries share the last one's queue.
-func RetryDelays(cfg Config) []time.Duration {
-	var ds []time.Duration
-	for step := 1; ; step++ {
-		d := RetryDelay(cfg, step)
-		if d <= 0 || (len(ds) > 0 && d == ds[len(ds)-1]) {
-			return ds
+// retryDelayFor is the delay queue a retry waiting wait goes to: the shortest delay that is at
+// least wait, else the longest. Its TTL caps the message's own, which says wait.
+func retryDelayFor(cfg Config, wait time.Duration) time.Duration {
+	for _, d := range cfg.RetryDelays {
+		if d >= wait {
+			return d
 		}
-		ds = append(ds, d)
 	}
+	return cfg.RetryDelays[len(cfg.RetryDelays)-1]
 }
 
 // topology lists the queues in declaration order: dead first, so that the work queue's
@@ -65,7 +53,7 @@ func topology(cfg Config) []queueSpec {
 		{name: DeadQueue(cfg), args: typeArgs(cfg)},
 		{name: cfg.Queue, args: mainArgs(cfg)},
 	}
-	for _, d := range RetryDelays(cfg) {
+	for _, d := range cfg.RetryDelays {
 		args := typeArgs(cfg)
 		if args == nil {
 			args = amqp.Table{}

@@ -36,7 +36,7 @@ func TestQuorumQueues(t *testing.T) {
 
 	// Message TTL works on quorum queues (RabbitMQ 3.10+): retries come back.
 	d := cons.next(t)
-	if err := d.PublishRetry(waitCtx(t), "flaky", 1, d.RetryIn(1)); err != nil {
+	if err := d.PublishRetry(waitCtx(t), "flaky", 1, queuetest.Retry().Wait(1)); err != nil {
 		t.Fatalf("PublishRetry: %v", err)
 	}
 	if err := d.Ack(); err != nil {

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	amqp "github.com/rabbitmq/amqp091-go"
+
+	"github.com/photoproc/photoproc/retry"
 )
 
 func TestQueueNames(t *testing.T) {
@@ -22,14 +24,14 @@ func TestQueueNames(t *testing.T) {
 			"photo-processor.retry.16s", "photo-processor.retry.32s", "photo-processor.retry.1m4s", "photo-processor.retry.2m8s",
 			"photo-processor.retry.4m16s", "photo-processor.retry.5m0s",
 		}},
-		{"one delay", func(c *Config) { c.RetryBackoffMax = c.RetryBackoff }, []string{
+		{"one delay", func(c *Config) { c.RetryDelays = c.RetryDelays[:1] }, []string{
 			"photo-processor.dead", "photo-processor", "photo-processor.retry.1s",
 		}},
 		{"capped steps share a queue", func(c *Config) {
-			c.Queue, c.RetryBackoff, c.RetryBackoffMax = "q", 500*time.Millisecond, 3*time.Second
+			c.Queue, c.RetryDelays = "q", retry.Policy{Backoff: 500 * time.Millisecond, BackoffMax: 3 * time.Second}.Delays()
 		}, []string{"q.dead", "q", "q.retry.500ms", "q.retry.1s", "q.retry.2s", "q.retry.3s"}},
 		{"the shortest and longest delays allowed", func(c *Config) {
-			c.Queue, c.RetryBackoff, c.RetryBackoffMax = "q", time.Millisecond, time.Duration(math.MaxUint32)*time.Millisecond
+			c.Queue, c.RetryDelays = "q", retry.Policy{Backoff: time.Millisecond, BackoffMax: time.Duration(math.MaxUint32) * time.Millisecond}.Delays()
 		}, nil}, // checked by length below
 	}
 	for _, tt := range tests {
@@ -51,15 +53,26 @@ func TestQueueNames(t *testing.T) {
 	}
 }
 
-func TestRetryDelay(t *testing.T) {
+// A retry goes to the shortest delay queue that holds it as long as it waits: the queue of its
+// step's delay, since the policy's wait is that delay jittered down to at most half.
+func TestRetryDelayFor(t *testing.T) {
 	t.Parallel()
 	cfg := DefaultConfig()
-	for step, want := range map[int]time.Duration{
-		1: time.Second, 2: 2 * time.Second, 3: 4 * time.Second, 9: 256 * time.Second,
-		10: 5 * time.Minute, 11: 5 * time.Minute, 1000: 5 * time.Minute,
+	for wait, want := range map[time.Duration]time.Duration{
+		0: time.Second, 700 * time.Millisecond: time.Second, time.Second: time.Second,
+		1500 * time.Millisecond: 2 * time.Second, 3 * time.Minute: 4*time.Minute + 16*time.Second,
+		5 * time.Minute: 5 * time.Minute, time.Hour: 5 * time.Minute,
 	} {
-		if got := RetryDelay(cfg, step); got != want {
-			t.Errorf("RetryDelay(step %d) = %s, want %s", step, got, want)
+		if got := retryDelayFor(cfg, wait); got != want {
+			t.Errorf("retryDelayFor(%s) = %s, want %s", wait, got, want)
+		}
+	}
+	p := retry.DefaultPolicy()
+	for step := 1; step <= 12; step++ {
+		for range 50 {
+			if w := p.Wait(step); retryDelayFor(cfg, w) > p.Delay(step) {
+				t.Fatalf("step %d waiting %s goes to the %s queue, longer than its delay %s", step, w, retryDelayFor(cfg, w), p.Delay(step))
+			}
 		}
 	}
 }

@@ -12,7 +12,7 @@ import (
 // thumbnails.
 
 // CountByStatus counts photos in each status; every Status is a key.
-func (s *Store) CountByStatus(ctx context.Context) (map[Status]int64, error) {
+func (s *DB) CountByStatus(ctx context.Context) (map[Status]int64, error) {
 	ctx, cancel := s.call(ctx)
 	defer cancel()
 	counts := make(map[Status]int64, 4)
@@ -38,7 +38,7 @@ func (s *Store) CountByStatus(ctx context.Context) (map[Status]int64, error) {
 }
 
 // RecentFailures returns up to limit failed photos, the most recently failed first.
-func (s *Store) RecentFailures(ctx context.Context, limit int) ([]Photo, error) {
+func (s *DB) RecentFailures(ctx context.Context, limit int) ([]Photo, error) {
 	ctx, cancel := s.call(ctx)
 	defer cancel()
 	if limit < 1 {
@@ -60,7 +60,7 @@ LIMIT $1`, limit)
 }
 
 // FailedPhotos returns the uuids of up to limit failed photos, oldest photo first.
-func (s *Store) FailedPhotos(ctx context.Context, limit int) ([]uuid.UUID, error) {
+func (s *DB) FailedPhotos(ctx context.Context, limit int) ([]uuid.UUID, error) {
 	ctx, cancel := s.call(ctx)
 	defer cancel()
 	if limit < 1 {
@@ -82,7 +82,7 @@ LIMIT $1`, limit)
 }
 
 // RecentThumbnails returns up to limit thumbnails, the most recently made first.
-func (s *Store) RecentThumbnails(ctx context.Context, limit int) ([]Thumbnail, error) {
+func (s *DB) RecentThumbnails(ctx context.Context, limit int) ([]Thumbnail, error) {
 	ctx, cancel := s.call(ctx)
 	defer cancel()
 	if limit < 1 {

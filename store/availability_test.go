@@ -127,7 +127,7 @@ func silentServer(t *testing.T) string {
 }
 
 // A database that answers but refuses writes gives ErrReadOnly for writes and PingWrite, and
-// still serves reads and Ping. Once it accepts writes again the same Store writes, with no
+// still serves reads and Ping. Once it accepts writes again the same DB writes, with no
 // restart: the connections that refused are not used again.
 func TestReadOnlyDatabase(t *testing.T) {
 	t.Parallel()
@@ -135,7 +135,7 @@ func TestReadOnlyDatabase(t *testing.T) {
 	p := b.photo(t, nil)
 	storetest.ReadOnly(t, b.uri, true)
 	t.Cleanup(func() { storetest.ReadOnly(t, b.uri, false) })
-	// A Store opened now gets read-only sessions, as after a failover to a standby.
+	// A DB opened now gets read-only sessions, as after a failover to a standby.
 	cfg := store.DefaultConfig()
 	cfg.URI = b.uri
 	s, err := store.Open(t.Context(), cfg, discard())

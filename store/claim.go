@@ -127,7 +127,7 @@ WHERE NOT EXISTS (SELECT FROM claimed)`
 // ClaimCompleted, ClaimFailed, ClaimWaiting, ClaimExhausted (it has had MaxAttempts attempts)
 // or ClaimBusy (another worker's live lease). ErrNotFound when there is no such photo. Of
 // concurrent claims without takeover, exactly one acquires.
-func (s *Store) Claim(ctx context.Context, id uuid.UUID, o ClaimOpts) (Photo, ClaimResult, error) {
+func (s *DB) Claim(ctx context.Context, id uuid.UUID, o ClaimOpts) (Photo, ClaimResult, error) {
 	ctx, cancel := s.call(ctx)
 	defer cancel()
 	if o.Lease <= 0 || o.MaxAttempts < 1 {
@@ -174,7 +174,7 @@ func (s *Store) Claim(ctx context.Context, id uuid.UUID, o ClaimOpts) (Photo, Cl
 // changePhoto runs update, an UPDATE of the photo $1 with further arguments args, and says
 // whether it changed the row. ErrNotFound when the photo does not exist; one statement, so the
 // answer cannot be torn by a concurrent delete.
-func (s *Store) changePhoto(ctx context.Context, id uuid.UUID, update string, args ...any) (bool, error) {
+func (s *DB) changePhoto(ctx context.Context, id uuid.UUID, update string, args ...any) (bool, error) {
 	var changed, exists bool
 	err := s.pool.QueryRow(ctx, `
 WITH changed AS (`+update+` RETURNING 1)

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/photoproc/photoproc/internal/field"
 )
 
 // Config says how to reach Postgres.
@@ -40,11 +42,11 @@ func DefaultConfig() Config {
 // Validate reports every problem at once. It parses the URI but does not connect.
 func (c Config) Validate() error {
 	var errs []error
+	// The URI is never shown: it may hold a password. pgx redacts it in its parse errors.
 	if c.URI == "" {
-		errs = append(errs, errors.New("postgres URI: empty"))
+		errs = append(errs, field.Invalid("URI", "postgres URI", nil, "empty"))
 	} else if _, err := pgxpool.ParseConfig(c.URI); err != nil {
-		// pgx redacts the password in its parse errors.
-		errs = append(errs, fmt.Errorf("postgres URI: %w", err))
+		errs = append(errs, field.Invalid("URI", "postgres URI", nil, "%v", err))
 	}
 	if c.MaxConns < 0 {
 		errs = append(errs, fmt.Errorf("max connections %d: must not be negative", c.MaxConns))

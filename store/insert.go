@@ -10,7 +10,7 @@ import (
 
 // InsertPhoto adds a pending photo. It is for the demo command and tests; the daemon itself
 // never creates photos.
-func (s *Store) InsertPhoto(ctx context.Context, url string) (Photo, error) {
+func (s *DB) InsertPhoto(ctx context.Context, url string) (Photo, error) {
 	ctx, cancel := s.call(ctx)
 	defer cancel()
 	if url == "" {

@@ -42,7 +42,7 @@ RETURNING uuid`
 // as the Python service left them), pushing each lease forward by lease and marking it
 // requeued, so that the caller can republish them and the next Claim acquires them at once.
 // A second call returns them again only after the new lease runs out.
-func (s *Store) ExpiredLeases(ctx context.Context, lease time.Duration, limit int) ([]uuid.UUID, error) {
+func (s *DB) ExpiredLeases(ctx context.Context, lease time.Duration, limit int) ([]uuid.UUID, error) {
 	ctx, cancel := s.call(ctx)
 	defer cancel()
 	if lease <= 0 {
@@ -58,7 +58,7 @@ func (s *Store) ExpiredLeases(ctx context.Context, lease time.Duration, limit in
 // StuckPhotos is ExpiredLeases for the admin's "requeue stuck" action: up to limit photos in
 // processing whose row has not changed for olderThan, live lease or not. Their lease is pushed
 // by olderThan, so that they count as stuck again only after as long.
-func (s *Store) StuckPhotos(ctx context.Context, olderThan time.Duration, limit int) ([]uuid.UUID, error) {
+func (s *DB) StuckPhotos(ctx context.Context, olderThan time.Duration, limit int) ([]uuid.UUID, error) {
 	ctx, cancel := s.call(ctx)
 	defer cancel()
 	if olderThan < 0 {
@@ -71,7 +71,7 @@ func (s *Store) StuckPhotos(ctx context.Context, olderThan time.Duration, limit 
 	return ids, nil
 }
 
-func (s *Store) requeue(ctx context.Context, sql string, d time.Duration, limit int) ([]uuid.UUID, error) {
+func (s *DB) requeue(ctx context.Context, sql string, d time.Duration, limit int) ([]uuid.UUID, error) {
 	if limit < 1 {
 		return nil, fmt.Errorf("limit %d: must be positive", limit)
 	}
@@ -86,7 +86,7 @@ func (s *Store) requeue(ctx context.Context, sql string, d time.Duration, limit 
 // now()+lease, in one statement, and returns the claims that no longer do (taken over, or
 // settled meanwhile). It leaves updated_at alone: a lease kept alive is no progress, and
 // StuckPhotos still finds a photo that makes none.
-func (s *Store) ExtendLeases(ctx context.Context, lease time.Duration, claims []Claim) ([]Claim, error) {
+func (s *DB) ExtendLeases(ctx context.Context, lease time.Duration, claims []Claim) ([]Claim, error) {
 	ctx, cancel := s.call(ctx)
 	defer cancel()
 	if lease <= 0 {
@@ -126,6 +126,12 @@ RETURNING p.uuid`, interval(lease), ids, attempts)
 	return lost, nil
 }
 
+// lostRetry is when a retry counts as lost: due more than the grace $1 ago without having
+// claimed its photo, and not requeued within the last grace either. The sweeper (LostRetries)
+// and an operator's request (LostRetriesAmong) go by this one rule.
+const lostRetry = `status = 'pending' AND retry_at < now() - $1::bigint * interval '1 microsecond'
+      AND (requeued_at IS NULL OR requeued_at < now() - $1::bigint * interval '1 microsecond')`
+
 // lostRetriesSQL marks the chosen photos requeued. SKIP LOCKED and the mark together make two
 // daemons pick disjoint sets, and a photo come back only once grace has passed again.
 const lostRetriesSQL = `
@@ -133,8 +139,7 @@ UPDATE photos
 SET requeued_at = now()
 WHERE status = 'pending' AND uuid = ANY (ARRAY (
     SELECT uuid FROM photos
-    WHERE status = 'pending' AND retry_at < now() - $1::bigint * interval '1 microsecond'
-      AND (requeued_at IS NULL OR requeued_at < now() - $1::bigint * interval '1 microsecond')
+    WHERE ` + lostRetry + `
     ORDER BY retry_at
     LIMIT $2
     FOR UPDATE SKIP LOCKED))
@@ -145,7 +150,7 @@ RETURNING uuid`
 // marks each one requeued, so that a second call returns it again only after another grace.
 // The caller publishes a message for each; a late original then finds the photo claimed or
 // done, and is dropped.
-func (s *Store) LostRetries(ctx context.Context, grace time.Duration, limit int) ([]uuid.UUID, error) {
+func (s *DB) LostRetries(ctx context.Context, grace time.Duration, limit int) ([]uuid.UUID, error) {
 	ctx, cancel := s.call(ctx)
 	defer cancel()
 	if grace < 0 {
@@ -156,4 +161,40 @@ func (s *Store) LostRetries(ctx context.Context, grace time.Duration, limit int)
 		return nil, fmt.Errorf("lost retries: %w", s.fail(err))
 	}
 	return ids, nil
+}
+
+// LostRetriesAmong is LostRetries for the photos ids names, for queueing them again on
+// request: it marks requeued, and returns, those whose retry is lost by the same rule. Two
+// requests at once (or a request and the sweeper) cannot both have a photo: the row's lock
+// makes the second see the first's mark.
+func (s *DB) LostRetriesAmong(ctx context.Context, ids []uuid.UUID, grace time.Duration) ([]uuid.UUID, error) {
+	ctx, cancel := s.call(ctx)
+	defer cancel()
+	if grace < 0 {
+		return nil, fmt.Errorf("lost retries: grace %s: must not be negative", grace)
+	}
+	rows, err := s.pool.Query(ctx, `UPDATE photos SET requeued_at = now()
+WHERE uuid = ANY($2) AND `+lostRetry+`
+RETURNING uuid`, interval(grace), ids)
+	if err != nil {
+		return nil, fmt.Errorf("lost retries: %w", s.fail(err))
+	}
+	found, err := pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+	if err != nil {
+		return nil, fmt.Errorf("lost retries: %w", s.fail(err))
+	}
+	return found, nil
+}
+
+// UndoRequeue takes back the requeued mark of photos still waiting for their retry, for those
+// LostRetriesAmong returned whose message the broker did not take: they may be queued again at
+// once, and the sweeper may find them.
+func (s *DB) UndoRequeue(ctx context.Context, ids []uuid.UUID) error {
+	ctx, cancel := s.call(ctx)
+	defer cancel()
+	if _, err := s.pool.Exec(ctx, `UPDATE photos SET requeued_at = NULL
+WHERE uuid = ANY($1) AND status = 'pending' AND retry_at IS NOT NULL`, ids); err != nil {
+		return fmt.Errorf("undo requeue: %w", s.fail(err))
+	}
+	return nil
 }

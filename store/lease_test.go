@@ -224,3 +224,39 @@ func TestLostRetries(t *testing.T) {
 		t.Error("LostRetries with a negative grace succeeded")
 	}
 }
+
+// An operator's request to queue photos again finds among them the retries lost by the
+// sweeper's rule, marks them so that neither the sweeper nor a second request queues them
+// again within the grace, and can take the mark back when their message was not published.
+func TestLostRetriesAmong(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	now := time.Now()
+	lost := b.photo(t, &storetest.PhotoOpts{FailureReason: "503", Attempts: 1, RetryAt: now.Add(-time.Hour)})
+	late := b.photo(t, &storetest.PhotoOpts{FailureReason: "503", Attempts: 1, RetryAt: now.Add(-time.Second)}) // within grace
+	due := b.photo(t, &storetest.PhotoOpts{FailureReason: "503", Attempts: 1, RetryAt: now.Add(time.Hour)})
+	other := b.photo(t, &storetest.PhotoOpts{FailureReason: "503", Attempts: 1, RetryAt: now.Add(-time.Hour)}) // lost, not asked for
+	ids := []uuid.UUID{lost.UUID, late.UUID, due.UUID}
+
+	got, err := b.s.LostRetriesAmong(ctx(t), ids, time.Minute)
+	if err != nil || !slices.Equal(got, []uuid.UUID{lost.UUID}) {
+		t.Fatalf("LostRetriesAmong = %v, %v; want [%s]", got, err, lost.UUID)
+	}
+	if again, err := b.s.LostRetriesAmong(ctx(t), ids, time.Minute); err != nil || len(again) != 0 {
+		t.Fatalf("second LostRetriesAmong = %v, %v; want none within the grace", again, err)
+	}
+	if swept, err := b.s.LostRetries(ctx(t), time.Minute, 10); err != nil || !slices.Equal(swept, []uuid.UUID{other.UUID}) {
+		t.Fatalf("LostRetries after a request = %v, %v; want only the photo not asked for", swept, err)
+	}
+
+	// Not published: the mark is taken back, and the photo can be asked for at once.
+	if err := b.s.UndoRequeue(ctx(t), []uuid.UUID{lost.UUID}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := b.s.LostRetriesAmong(ctx(t), ids, time.Minute); err != nil || !slices.Equal(got, []uuid.UUID{lost.UUID}) {
+		t.Fatalf("LostRetriesAmong after UndoRequeue = %v, %v; want [%s]", got, err, lost.UUID)
+	}
+	if _, err := b.s.LostRetriesAmong(ctx(t), ids, -time.Second); err == nil {
+		t.Error("LostRetriesAmong with a negative grace succeeded")
+	}
+}

@@ -15,10 +15,10 @@ import (
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-// bundle is what a test needs: a Store on a database of its own, and the Store's pool for
+// bundle is what a test needs: a DB on a database of its own, and the DB's pool for
 // fixtures and checks.
 type bundle struct {
-	s   *store.Store
+	s   *store.DB
 	db  *pgxpool.Pool
 	uri string
 }
@@ -42,7 +42,7 @@ func (b *bundle) photo(t *testing.T, opts *storetest.PhotoOpts) store.Photo {
 	return storetest.Photo(ctx(t), t, b.db, opts)
 }
 
-// get reads a photo back through the Store.
+// get reads a photo back through the DB.
 func (b *bundle) get(t *testing.T, id uuid.UUID) (store.Photo, []store.Thumbnail) {
 	t.Helper()
 	p, thumbs, err := b.s.Photo(ctx(t), id)

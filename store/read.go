@@ -13,7 +13,7 @@ import (
 // ListPending returns up to limit pending photos, oldest first by (created_at, uuid). after is
 // the last photo of the previous page (uuid.Nil for the first page); it may have left pending
 // since. ErrNotFound when after names no photo.
-func (s *Store) ListPending(ctx context.Context, after uuid.UUID, limit int) ([]Photo, error) {
+func (s *DB) ListPending(ctx context.Context, after uuid.UUID, limit int) ([]Photo, error) {
 	ctx, cancel := s.call(ctx)
 	defer cancel()
 	if limit < 1 {
@@ -51,7 +51,7 @@ LIMIT $3`, at, after, limit)
 	return photos, nil
 }
 
-func (s *Store) createdAt(ctx context.Context, id uuid.UUID) (time.Time, error) {
+func (s *DB) createdAt(ctx context.Context, id uuid.UUID) (time.Time, error) {
 	var at time.Time
 	err := s.pool.QueryRow(ctx, `SELECT created_at FROM photos WHERE uuid = $1`, id).Scan(&at)
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -62,7 +62,7 @@ func (s *Store) createdAt(ctx context.Context, id uuid.UUID) (time.Time, error) 
 
 // Photos returns the photos with the given uuids, in one query. Unknown uuids are absent from
 // the map.
-func (s *Store) Photos(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]Photo, error) {
+func (s *DB) Photos(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]Photo, error) {
 	ctx, cancel := s.call(ctx)
 	defer cancel()
 	found := make(map[uuid.UUID]Photo, len(ids))
@@ -85,7 +85,7 @@ func (s *Store) Photos(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]Phot
 
 // Photo returns one photo and its thumbnails, smallest size first. ErrNotFound when there is
 // no such photo.
-func (s *Store) Photo(ctx context.Context, id uuid.UUID) (Photo, []Thumbnail, error) {
+func (s *DB) Photo(ctx context.Context, id uuid.UUID) (Photo, []Thumbnail, error) {
 	ctx, cancel := s.call(ctx)
 	defer cancel()
 	// One round trip; both reads see the same committed state unless a write lands between them,

@@ -14,7 +14,7 @@ import (
 // for (photo, t.Size) is inserted or updated, and the photo's failure reason and lease are
 // cleared. Calling it again for the same photo and size leaves one row, with the latest
 // t.Source and t.Timings (zero fields are stored as unknown). t.UUID and t.CreatedAt are ignored; t.PhotoUUID, if set, must be id. ErrNotFound when there is no such photo.
-func (s *Store) Complete(ctx context.Context, id uuid.UUID, t Thumbnail) error {
+func (s *DB) Complete(ctx context.Context, id uuid.UUID, t Thumbnail) error {
 	ctx, cancel := s.call(ctx)
 	defer cancel()
 	if t.PhotoUUID != uuid.Nil && t.PhotoUUID != id {
@@ -72,7 +72,7 @@ SET width = excluded.width, height = excluded.height, url = excluded.url,
 // or processing with attempt c.Attempt, which a later claim would have changed): otherwise
 // nothing changes and the error is ErrNotClaimed (a photo completed by a worker that took it
 // over stays completed). ErrNotFound when there is no such photo.
-func (s *Store) Fail(ctx context.Context, c Claim, reason string) error {
+func (s *DB) Fail(ctx context.Context, c Claim, reason string) error {
 	ctx, cancel := s.call(ctx)
 	defer cancel()
 	if err := s.settle(ctx, c, `
@@ -89,7 +89,7 @@ WHERE uuid = $1 AND attempts = $2 AND status IN ('processing', 'pending')`, clea
 // reason as the last error, and ends its lease: the photo then waits for a retry (RetryAt).
 // ErrNotClaimed when the claim no longer holds the photo, ErrNotFound when there is no such
 // photo.
-func (s *Store) Release(ctx context.Context, c Claim, reason string, retryIn time.Duration) error {
+func (s *DB) Release(ctx context.Context, c Claim, reason string, retryIn time.Duration) error {
 	ctx, cancel := s.call(ctx)
 	defer cancel()
 	if err := s.settle(ctx, c, `
@@ -106,7 +106,7 @@ WHERE uuid = $1 AND attempts = $2 AND status = 'processing'`, cleanReason(reason
 // retry due now, for the message the caller hands back to the queue (the worker is stopping,
 // or the outcome could not be recorded). ErrNotClaimed when the claim no longer holds the
 // photo, ErrNotFound when there is no such photo.
-func (s *Store) Unclaim(ctx context.Context, c Claim) error {
+func (s *DB) Unclaim(ctx context.Context, c Claim) error {
 	ctx, cancel := s.call(ctx)
 	defer cancel()
 	if err := s.settle(ctx, c, `
@@ -121,7 +121,7 @@ WHERE uuid = $1 AND attempts = $2 AND status = 'processing'`); err != nil {
 
 // settle runs update, which changes photo $1 only while claim $2 holds it, with further
 // arguments args.
-func (s *Store) settle(ctx context.Context, c Claim, update string, args ...any) error {
+func (s *DB) settle(ctx context.Context, c Claim, update string, args ...any) error {
 	changed, err := s.changePhoto(ctx, c.Photo, update, append([]any{c.Attempt}, args...)...)
 	if err == nil && !changed {
 		return ErrNotClaimed
@@ -133,7 +133,7 @@ func (s *Store) settle(ctx context.Context, c Claim, update string, args ...any)
 // messages the caller then publishes for them may claim them: a failed photo is claimed by
 // nothing else, so a stray message cannot restart one that was given up on. Other photos are
 // left alone.
-func (s *Store) Reopen(ctx context.Context, ids []uuid.UUID) error {
+func (s *DB) Reopen(ctx context.Context, ids []uuid.UUID) error {
 	ctx, cancel := s.call(ctx)
 	defer cancel()
 	if _, err := s.pool.Exec(ctx, `

@@ -11,8 +11,8 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
-// Store is the daemon's access to Postgres. It is safe for concurrent use.
-type Store struct {
+// DB is the daemon's access to Postgres. It is safe for concurrent use.
+type DB struct {
 	pool    *pgxpool.Pool
 	log     *slog.Logger
 	timeout time.Duration
@@ -20,7 +20,7 @@ type Store struct {
 
 // Open builds the connection pool. It connects lazily, so it succeeds while the database is
 // down; a bad configuration or URI fails here.
-func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Store, error) {
+func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*DB, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("store config: %w", err)
 	}
@@ -50,7 +50,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Store, error) 
 	if timeout == 0 {
 		timeout = DefaultTimeout
 	}
-	return &Store{pool: pool, log: logger, timeout: timeout}, nil
+	return &DB{pool: pool, log: logger, timeout: timeout}, nil
 }
 
 // registerTypes teaches each new connection the photo_status enum and its array type, so that
@@ -69,10 +69,10 @@ func registerTypes(ctx context.Context, conn *pgx.Conn) error {
 }
 
 // Close closes every connection, waiting for those in use to be released.
-func (s *Store) Close() { s.pool.Close() }
+func (s *DB) Close() { s.pool.Close() }
 
 // Ping checks that Postgres answers and has the schema; it may still refuse writes.
-func (s *Store) Ping(ctx context.Context) error {
+func (s *DB) Ping(ctx context.Context) error {
 	ctx, cancel := s.call(ctx)
 	defer cancel()
 	if err := s.pool.Ping(ctx); err != nil {
@@ -83,7 +83,7 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // PingWrite checks that Postgres accepts writes, with an UPDATE that changes no row:
 // ErrReadOnly when it answers but refuses them.
-func (s *Store) PingWrite(ctx context.Context) error {
+func (s *DB) PingWrite(ctx context.Context) error {
 	ctx, cancel := s.call(ctx)
 	defer cancel()
 	if _, err := s.pool.Exec(ctx, `UPDATE photos SET status = status WHERE false`); err != nil {
@@ -93,14 +93,14 @@ func (s *Store) PingWrite(ctx context.Context) error {
 }
 
 // call bounds one call to the database by Config.Timeout.
-func (s *Store) call(ctx context.Context) (context.Context, context.CancelFunc) {
+func (s *DB) call(ctx context.Context) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(ctx, s.timeout)
 }
 
 // fail classifies the error of a call (see classify). A connection that refuses writes is
 // not used again: after a failover behind the same address, or once the setting is lifted,
 // a new connection writes again, while the old one would refuse writes for as long as it lives.
-func (s *Store) fail(err error) error {
+func (s *DB) fail(err error) error {
 	err = classify(err)
 	if errors.Is(err, ErrReadOnly) {
 		s.pool.Reset()
@@ -109,4 +109,4 @@ func (s *Store) fail(err error) error {
 }
 
 // Stat reports the pool's connection counts, for a metrics collector.
-func (s *Store) Stat() *pgxpool.Stat { return s.pool.Stat() }
+func (s *DB) Stat() *pgxpool.Stat { return s.pool.Stat() }

@@ -20,14 +20,15 @@ Usage:
   photoproc serve [--role=all|api|worker] [flags]   run the daemon (API, admin listener, workers)
   photoproc migrate up|down|status|new NAME         database migrations embedded in the binary
   photoproc submit-pending [--api URL] [--batch N]   queue every pending photo through the API
-  photoproc thumbnail [-o DIR] FILE...               make thumbnails of local files, as the daemon would
+  photoproc thumbnail [-o DIR] [-j N] FILE...        make thumbnails of local files as the daemon would, N at once
   photoproc demo                                     run the daemon on bundled sample photos
   photoproc openapi                                  print the OpenAPI document (YAML)
+  photoproc config-docs                              print the configuration reference (Markdown)
   photoproc version                                  print version, commit and Go version
-  photoproc healthcheck [--url URL]                  exit 0 if the daemon reports ready (for containers)
+  photoproc healthcheck [--url URL]                  exit 0 if the daemon (PHOTOPROC_ADMIN_ADDR) is ready, for containers
 
-Configuration comes from environment variables (see README.md); each is also a flag of serve:
-run "photoproc serve -h" for the list.
+Configuration comes from environment variables (docs/configuration.md, or "photoproc
+config-docs"); each is also a flag of serve: run "photoproc serve -h" for the list.
 `
 
 // run runs the command in args and returns the process exit code.
@@ -44,6 +45,7 @@ func run(ctx context.Context, args []string, env *cliEnv) int {
 		"thumbnail":      cmdThumbnail,
 		"demo":           cmdDemo,
 		"openapi":        cmdOpenAPI,
+		"config-docs":    cmdConfigDocs,
 		"version":        cmdVersion,
 		"healthcheck":    cmdHealthcheck,
 	}
@@ -122,6 +124,14 @@ func cmdOpenAPI(_ context.Context, e *cliEnv, args []string) error {
 	return err
 }
 
+// cmdConfigDocs prints docs/configuration.md, made from the daemon's table of settings.
+func cmdConfigDocs(_ context.Context, e *cliEnv, args []string) error {
+	if len(args) > 0 {
+		return fmt.Errorf("takes no arguments")
+	}
+	return daemon.WriteConfigReference(e.stdout)
+}
+
 func cmdVersion(_ context.Context, e *cliEnv, _ []string) error {
 	v := readVersion()
 	fmt.Fprintf(e.stdout, "photoproc %s\ncommit %s\n%s\nJPEG codec %s\nHEIF codec %s\nthumbnail encoders %s\nGOMAXPROCS %d\n",
@@ -130,10 +140,15 @@ func cmdVersion(_ context.Context, e *cliEnv, _ []string) error {
 }
 
 // cmdHealthcheck asks a running daemon's readiness endpoint; for container HEALTHCHECKs,
-// where no curl is installed.
+// where no curl is installed. By default it asks the admin listener PHOTOPROC_ADMIN_ADDR
+// names, as the daemon beside it was configured.
 func cmdHealthcheck(ctx context.Context, e *cliEnv, args []string) error {
 	fs := e.flags("healthcheck")
-	url := fs.String("url", "http://127.0.0.1:9090/readyz", "readiness URL to ask")
+	ready, err := daemon.ReadyURL(e.getenv)
+	if err != nil {
+		return err
+	}
+	url := fs.String("url", ready, "readiness URL to ask (default: /readyz of the admin listener PHOTOPROC_ADMIN_ADDR names)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

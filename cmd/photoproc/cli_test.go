@@ -4,9 +4,13 @@ import (
 	"bytes"
 	"context"
 	"image/jpeg"
+	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/photoproc/photoproc/imaging"
@@ -75,7 +79,7 @@ func TestBadConfigurationNamesEachVariable(t *testing.T) {
 		t.Fatalf("exit %d, want 1", code)
 	}
 	for _, v := range []string{"PHOTOPROC_WORKERS", "PHOTOPROC_RETRY_BACKOFF", "PHOTOPROC_MAX_DOWNLOAD_BYTES", "PHOTOPROC_QUEUE_TYPE"} {
-		if !strings.Contains(errOut, v+":") {
+		if !strings.Contains(errOut, v+"=") {
 			t.Errorf("stderr does not name %s:\n%s", v, errOut)
 		}
 	}
@@ -159,5 +163,33 @@ func TestVersionAndOpenAPICommands(t *testing.T) {
 	}
 	if code, _, _ := runCLI(t, nil, "frobnicate"); code != 2 {
 		t.Fatalf("unknown command exited %d, want 2", code)
+	}
+}
+
+// Without --url, healthcheck asks /readyz of the admin listener PHOTOPROC_ADMIN_ADDR names.
+func TestHealthcheckFollowsTheAdminAddress(t *testing.T) {
+	t.Parallel()
+	status := http.StatusOK
+	var mu sync.Mutex
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		if r.URL.Path != "/readyz" {
+			http.NotFound(w, r)
+			return
+		}
+		w.WriteHeader(status)
+	}))
+	t.Cleanup(srv.Close)
+	_, port, _ := net.SplitHostPort(srv.Listener.Addr().String())
+	env := map[string]string{"PHOTOPROC_ADMIN_ADDR": ":" + port} // every address: asked on loopback
+	if code, _, stderr := runCLI(t, env, "healthcheck"); code != 0 {
+		t.Fatalf("healthcheck of a ready daemon: exit %d, %s", code, stderr)
+	}
+	mu.Lock()
+	status = http.StatusServiceUnavailable
+	mu.Unlock()
+	if code, _, stderr := runCLI(t, env, "healthcheck"); code != 1 || !strings.Contains(stderr, "503") {
+		t.Fatalf("healthcheck of a daemon not ready: exit %d, %s", code, stderr)
 	}
 }

@@ -16,7 +16,7 @@ import (
 	"github.com/photoproc/photoproc/daemon"
 	"github.com/photoproc/photoproc/demo"
 	"github.com/photoproc/photoproc/migrations"
-	"github.com/photoproc/photoproc/storage"
+	"github.com/photoproc/photoproc/thumbstore"
 	"github.com/photoproc/photoproc/store"
 )
 
@@ -122,7 +122,7 @@ func reportDemo(ctx context.Context, cfg daemon.Config, ids []uuid.UUID, apiURL 
 				switch p.Status {
 				case store.StatusCompleted:
 					fmt.Fprintf(e.stdout, "  completed  %s  → %s  (%s/photos/%s/thumbnail)\n", p.URL,
-						thumbnailLocation(cfg.Storage, id), apiURL, id)
+						thumbnailLocation(cfg.ThumbStore, cfg.Imaging.Size, id), apiURL, id)
 				default:
 					fmt.Fprintf(e.stdout, "  %-9s  %s  — %s\n", p.Status, p.URL, p.FailureReason)
 				}
@@ -163,9 +163,9 @@ func browsable(addr string) string {
 }
 
 // thumbnailLocation is where the demo's thumbnail of photo id is: a file, or a key in the bucket.
-func thumbnailLocation(cfg storage.Config, id uuid.UUID) string {
-	name := id.String() + ".jpg"
-	if cfg.Backend() == storage.BackendS3 {
+func thumbnailLocation(cfg thumbstore.Config, box int, id uuid.UUID) string {
+	name := thumbstore.Key(id, box, "jpeg", true)
+	if cfg.Backend() == thumbstore.BackendS3 {
 		return strings.TrimSuffix(cfg.Location, "/") + "/" + name
 	}
 	return filepath.Join(cmp.Or(cfg.Location, cfg.Dir), name)

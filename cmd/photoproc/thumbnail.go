@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/photoproc/photoproc/imaging"
-	"github.com/photoproc/photoproc/storage"
+	"github.com/photoproc/photoproc/thumbstore"
 )
 
 // cmdThumbnail makes thumbnails of local files with the daemon's imaging code and settings
@@ -39,9 +39,9 @@ func cmdThumbnail(ctx context.Context, e *cliEnv, args []string) error {
 	}
 	dir := *out
 	if dir == "" {
-		dir = cfg.Storage.Dir
-		if cfg.Storage.Backend() == storage.BackendLocal && cfg.Storage.Location != "" {
-			dir = cfg.Storage.Location
+		dir = cfg.ThumbStore.Dir
+		if cfg.ThumbStore.Backend() == thumbstore.BackendLocal && cfg.ThumbStore.Location != "" {
+			dir = cfg.ThumbStore.Location
 		}
 	}
 	maker, err := imaging.New(cfg.Imaging)
@@ -137,9 +137,9 @@ func thumbnailName(name string, t, primary imaging.Thumbnail) string {
 // a local folder: this command is for looking at thumbnails, not for filling a bucket.
 func putLocal(ctx context.Context) func(dir, name string, data []byte) error {
 	return func(dir, name string, data []byte) error {
-		cfg := storage.DefaultConfig()
+		cfg := thumbstore.DefaultConfig()
 		cfg.Dir = dir
-		s, err := storage.Open(cfg, storage.Deps{})
+		s, err := thumbstore.Open(cfg, thumbstore.Deps{})
 		if err != nil {
 			return err
 		}

@@ -18,6 +18,7 @@ import (
 	amqp "github.com/rabbitmq/amqp091-go"
 
 	"github.com/photoproc/photoproc/queue"
+	"github.com/photoproc/photoproc/retry"
 )
 
 // EnvURI names the variable that points tests at a broker.
@@ -36,9 +37,9 @@ func URI() string {
 
 // Config returns a queue.Config for one test: a unique queue name "photoproc-test-<random>"
 // (also the ConnectionName, so CloseConnections can find this test's connections), short
-// retry and reconnect backoffs, and a cleanup that deletes every queue of its topology. A test
-// that changes the names (Queue, RetryBackoff, RetryBackoffMax) calls Cleanup with
-// the changed config too.
+// retry delays (Retry's) and reconnect backoffs, and a cleanup that deletes every queue of its
+// topology. A test that changes the names (Queue, RetryDelays) calls Cleanup with the changed
+// config too.
 func Config(tb testing.TB) queue.Config {
 	tb.Helper()
 	name := "photoproc-test-" + random()
@@ -46,13 +47,19 @@ func Config(tb testing.TB) queue.Config {
 	cfg.URI = URI()
 	cfg.Queue = name
 	cfg.ConnectionName = name
-	cfg.RetryBackoff = 20 * time.Millisecond
-	cfg.RetryBackoffMax = 200 * time.Millisecond
+	cfg.RetryDelays = Retry().Delays()
 	cfg.ReconnectMin = 20 * time.Millisecond
 	cfg.ReconnectMax = 200 * time.Millisecond
 	cfg.DialTimeout = 5 * time.Second
 	Cleanup(tb, cfg)
 	return cfg
+}
+
+// Retry is the retry policy of tests: retries come back within 20 to 200ms.
+func Retry() retry.Policy {
+	p := retry.DefaultPolicy()
+	p.Backoff, p.BackoffMax = 20*time.Millisecond, 200*time.Millisecond
+	return p
 }
 
 // Cleanup deletes every queue in queue.QueueNames(cfg) when the test ends.

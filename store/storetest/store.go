@@ -11,9 +11,9 @@ import (
 	"github.com/photoproc/photoproc/store"
 )
 
-// NewStore opens a store.Store on a NewDatabase, closed when the test ends, and returns it
+// NewStore opens a store.DB on a NewDatabase, closed when the test ends, and returns it
 // with the database's URI.
-func NewStore(tb testing.TB) (*store.Store, string) {
+func NewStore(tb testing.TB) (*store.DB, string) {
 	tb.Helper()
 	uri := NewDatabase(tb)
 	cfg := store.DefaultConfig()

@@ -15,7 +15,7 @@
 //   - the daemon's CPU per photo and peak RSS (getrusage after it exits).
 //
 // With -24mp every row points at the photo enlarged to 24 MP (6000x4000). With -server python
-// the photos are served by `python3 -m http.server`, as ../shared/bench/seed-consumer.sh
+// the photos are served by `python3 -m http.server`, as tools/seed-consumer.sh
 // serves them to the Python service, instead of by this process.
 //
 // With -mix the rows cycle through four photos instead of one: the photo, the photo enlarged to
@@ -307,7 +307,7 @@ func servePhotos(photos [][]byte) (func(), []string, error) {
 }
 
 // servePython writes photos[i] as files into a folder of work and serves them with
-// `python3 -m http.server`, as ../shared/bench/seed-consumer.sh serves the seed's photos, so
+// `python3 -m http.server`, as tools/seed-consumer.sh serves the seed's photos, so
 // that the two halves of that comparison download alike (and the server's CPU weighs on both).
 func servePython(work string, photos [][]byte) (func(), []string, error) {
 	dir, err := os.MkdirTemp(work, "served")

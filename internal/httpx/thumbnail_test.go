@@ -1,0 +1,196 @@
+package httpx_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"maps"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/adapters/humago"
+	"github.com/google/uuid"
+
+	"github.com/photoproc/photoproc/internal/httpx"
+	"github.com/photoproc/photoproc/store"
+	"github.com/photoproc/photoproc/thumbstore"
+)
+
+// fakePhotos and fakeThumbStore stand in for Postgres and the thumbnail store: what is tested
+// here is how Thumbnails turns their answers into HTTP.
+type fakePhotos map[uuid.UUID][]store.Thumbnail
+
+func (f fakePhotos) Photo(_ context.Context, id uuid.UUID) (store.Photo, []store.Thumbnail, error) {
+	thumbs, ok := f[id]
+	if !ok {
+		return store.Photo{}, nil, store.ErrNotFound
+	}
+	return store.Photo{UUID: id, Status: store.StatusCompleted}, thumbs, nil
+}
+
+type fakeThumbStore struct {
+	files map[string]string // url → bytes
+	err   error             // returned by every call when set
+}
+
+type readSeekNopCloser struct{ *bytes.Reader }
+
+func (readSeekNopCloser) Close() error { return nil }
+
+func (f fakeThumbStore) Open(_ context.Context, url string) (*thumbstore.Object, error) {
+	if f.err != nil {
+		return nil, f.err
+	}
+	data, ok := f.files[url]
+	if !ok {
+		return nil, thumbstore.ErrNotFound
+	}
+	return &thumbstore.Object{ReadSeekCloser: readSeekNopCloser{bytes.NewReader([]byte(data))},
+		Info: thumbstore.Info{Size: int64(len(data)), ModTime: time.Unix(1700000000, 0), ETag: `"` + url + `"`}}, nil
+}
+
+func (f fakeThumbStore) Presign(_ context.Context, url string, expiry time.Duration) (string, error) {
+	if f.err != nil {
+		return "", f.err
+	}
+	return "https://bucket.example.com/" + url + "?expires=" + expiry.String(), nil
+}
+
+// serve runs th behind one huma route, GET /photos/{uuid}/thumbnail, picking with pick.
+func serve(t *testing.T, th *httpx.Thumbnails, pick httpx.Pick) *httptest.Server {
+	t.Helper()
+	mux := http.NewServeMux()
+	hc := huma.DefaultConfig("test", "1")
+	httpx.NoSchemaLinks(&hc)
+	h := humago.New(mux, hc)
+	huma.Get(h, "/photos/{uuid}/thumbnail", func(ctx context.Context, in *struct {
+		UUID string `path:"uuid" format:"uuid"`
+	}) (*huma.StreamResponse, error) {
+		return th.Serve(ctx, uuid.MustParse(in.UUID), pick)
+	})
+	srv := httptest.NewServer(httpx.WithRequestLog(mux, slog.New(slog.DiscardHandler)))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func get(t *testing.T, url string, header http.Header) (*http.Response, string) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	maps.Copy(req.Header, header)
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, string(body)
+}
+
+func TestThumbnailsStatuses(t *testing.T) {
+	t.Parallel()
+	old, newer := time.Now().Add(-time.Hour), time.Now()
+	withTwo, withNone, missing := uuid.New(), uuid.New(), uuid.New()
+	photos := fakePhotos{
+		withTwo:  {{URL: "old.jpg", CreatedAt: old}, {URL: "new.jpg", CreatedAt: newer}},
+		withNone: nil,
+		missing:  {{URL: "gone.jpg", CreatedAt: old}},
+	}
+	files := fakeThumbStore{files: map[string]string{"old.jpg": "old bytes", "new.jpg": "new bytes"}}
+	for _, c := range []struct {
+		name    string
+		store   fakeThumbStore
+		photo   uuid.UUID
+		status  int
+		body    string // part of the body
+		problem bool
+	}{
+		{"the newest row's file", files, withTwo, 200, "new bytes", false},
+		{"no such photo", files, uuid.New(), 404, "No photo has this UUID", true},
+		{"no thumbnail yet", files, withNone, 404, "no thumbnail yet (status completed)", true},
+		{"recorded but missing", files, missing, 404, "recorded but missing from storage", true},
+		{"store unavailable", fakeThumbStore{err: thumbstore.ErrUnavailable}, withTwo, 503, "Thumbnail storage is unavailable", true},
+		{"store failing otherwise", fakeThumbStore{err: errors.New("connection reset by s3.internal")}, withTwo, 503, "try again shortly", true},
+	} {
+		srv := serve(t, &httpx.Thumbnails{Photos: photos, Store: c.store, CacheControl: "public, max-age=60"}, httpx.Newest)
+		resp, body := get(t, srv.URL+"/photos/"+c.photo.String()+"/thumbnail", nil)
+		if resp.StatusCode != c.status || !strings.Contains(body, c.body) {
+			t.Errorf("%s: %d %q, want %d with %q", c.name, resp.StatusCode, body, c.status, c.body)
+		}
+		if ct := resp.Header.Get("Content-Type"); c.problem != (ct == "application/problem+json") {
+			t.Errorf("%s: Content-Type %q", c.name, ct)
+		}
+		if strings.Contains(body, "s3.internal") {
+			t.Errorf("%s: the store's error text reached the client: %s", c.name, body)
+		}
+	}
+}
+
+// Streamed bytes carry the caching headers the listener asked for and answer conditional
+// requests; a picker's Vary is passed on.
+func TestThumbnailsStreamCaching(t *testing.T) {
+	t.Parallel()
+	id := uuid.New()
+	th := &httpx.Thumbnails{Photos: fakePhotos{id: {{URL: "a.jpg", CreatedAt: time.Now()}}},
+		Store: fakeThumbStore{files: map[string]string{"a.jpg": "jpeg bytes"}}, CacheControl: "private, no-cache"}
+	pick := func(thumbs []store.Thumbnail) (httpx.Choice, error) {
+		return httpx.Choice{Thumbnail: thumbs[0], Vary: "Accept"}, nil
+	}
+	srv := serve(t, th, pick)
+	url := srv.URL + "/photos/" + id.String() + "/thumbnail"
+	resp, body := get(t, url, nil)
+	h := resp.Header
+	if resp.StatusCode != 200 || body != "jpeg bytes" || h.Get("Content-Type") != "image/jpeg" ||
+		h.Get("Cache-Control") != "private, no-cache" || h.Get("ETag") != `"a.jpg"` || h.Get("Vary") != "Accept" ||
+		h.Get("Last-Modified") == "" {
+		t.Fatalf("GET = %d %q %v", resp.StatusCode, body, h)
+	}
+	if resp, _ := get(t, url, http.Header{"If-None-Match": {`"a.jpg"`}}); resp.StatusCode != http.StatusNotModified {
+		t.Errorf("If-None-Match = %d, want 304", resp.StatusCode)
+	}
+	if resp, body := get(t, url, http.Header{"Range": {"bytes=0-3"}}); resp.StatusCode != http.StatusPartialContent || body != "jpeg" {
+		t.Errorf("Range = %d %q, want 206 \"jpeg\"", resp.StatusCode, body)
+	}
+}
+
+// With PresignExpiry the answer is a redirect the browser may keep for half the link's life.
+func TestThumbnailsPresigned(t *testing.T) {
+	t.Parallel()
+	id := uuid.New()
+	th := &httpx.Thumbnails{Photos: fakePhotos{id: {{URL: "a.jpg", CreatedAt: time.Now()}}},
+		Store: fakeThumbStore{files: map[string]string{}}, CacheControl: "public", PresignExpiry: 10 * time.Minute}
+	srv := serve(t, th, httpx.Newest)
+	resp, _ := get(t, srv.URL+"/photos/"+id.String()+"/thumbnail", nil)
+	if resp.StatusCode != http.StatusFound || resp.Header.Get("Location") != "https://bucket.example.com/a.jpg?expires=10m0s" ||
+		resp.Header.Get("Cache-Control") != "private, max-age=300" {
+		t.Fatalf("presigned = %d %v", resp.StatusCode, resp.Header)
+	}
+}
+
+// A picker's error is sent as it is: the seam where ?size= and ?format= say what is stored.
+func TestThumbnailsPickerProblem(t *testing.T) {
+	t.Parallel()
+	id := uuid.New()
+	th := &httpx.Thumbnails{Photos: fakePhotos{id: {{URL: "a.jpg", CreatedAt: time.Now()}}}, Store: fakeThumbStore{}}
+	srv := serve(t, th, func([]store.Thumbnail) (httpx.Choice, error) {
+		return httpx.Choice{}, huma.Error404NotFound("No 640 box is stored; there are: 320.")
+	})
+	resp, body := get(t, srv.URL+"/photos/"+id.String()+"/thumbnail", nil)
+	var p struct{ Detail string }
+	if err := json.Unmarshal([]byte(body), &p); err != nil || resp.StatusCode != 404 || p.Detail != "No 640 box is stored; there are: 320." {
+		t.Fatalf("picker problem = %d %s (%v)", resp.StatusCode, body, err)
+	}
+}

@@ -12,13 +12,15 @@ BENCHCOUNT   ?= 6
 SWAGGER_UI   ?= 5.35.0
 BENCHSTAT    := $(GO) run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
 
-# The default build decodes JPEG with libjpeg-turbo and HEIC/AVIF with libheif, and converts
-# colour profiles with Little CMS, all through cgo. Where cgo is on but a header is missing,
-# every go command here (and the builds tests make) leaves that library out through GOFLAGS,
-# and build and test say so: without turbojpeg.h the purego tag (no cgo library at all:
-# pure-Go JPEG, HEIC and AVIF refused, matrix/TRC profiles converted in Go); without
-# libheif/heif.h the noheif tag (HEIC and AVIF refused); without lcms2.h the nolcms tag
-# (matrix/TRC profiles converted in Go, CMYK and other LUT profiles not converted).
+# The default build decodes JPEG with libjpeg-turbo and HEIC/AVIF with libheif, converts colour
+# profiles with Little CMS, and encodes WebP with libwebp and AVIF with libavif, all through
+# cgo. Where cgo is on but a header is missing, every go command here (and the builds tests
+# make) leaves that library out through GOFLAGS, and build and test say so in one line each:
+# without turbojpeg.h the purego tag (no cgo library at all: pure-Go JPEG, HEIC and AVIF photos
+# refused, WebP and AVIF thumbnails refused, matrix/TRC profiles converted in Go); without
+# libheif/heif.h the noheif tag (HEIC and AVIF photos refused); without lcms2.h the nolcms tag
+# (CMYK and other LUT profiles not converted); without webp/encode.h the nowebp tag, without
+# avif/avif.h the noavif tag (that thumbnail format refused at start-up).
 # The GOFLAGS this make was given, before the codec tags below: `make test` hands them to the
 # make that runs the suite once .ci/setup may have installed the headers.
 GOFLAGS_IN   := $(GOFLAGS)
@@ -27,18 +29,25 @@ has-header    = $(shell printf '\043include <$(1)>\n' | $$($(GO) env CC) -E -x c
 TURBOJPEG    := $(if $(CGO_ON),$(call has-header,turbojpeg.h))
 LIBHEIF      := $(if $(CGO_ON),$(call has-header,libheif/heif.h))
 LCMS         := $(if $(CGO_ON),$(call has-header,lcms2.h))
+LIBWEBP      := $(if $(CGO_ON),$(call has-header,webp/encode.h))
+LIBAVIF      := $(if $(CGO_ON),$(call has-header,avif/avif.h))
 PUREGO       := $(if $(CGO_ON),$(if $(TURBOJPEG),,yes))
 NOHEIF       := $(if $(CGO_ON),$(if $(PUREGO),,$(if $(LIBHEIF),,yes)))
 NOLCMS       := $(if $(CGO_ON),$(if $(PUREGO),,$(if $(LCMS),,yes)))
+NOWEBP       := $(if $(CGO_ON),$(if $(PUREGO),,$(if $(LIBWEBP),,yes)))
+NOAVIF       := $(if $(CGO_ON),$(if $(PUREGO),,$(if $(LIBAVIF),,yes)))
 comma        := ,
-TAGS         := $(if $(PUREGO),purego,$(subst $() $(),$(comma),$(strip $(if $(NOHEIF),noheif) $(if $(NOLCMS),nolcms))))
-ifneq ($(TAGS),)
-export GOFLAGS := $(strip $(GOFLAGS) -tags=$(TAGS))
+CODEC-TAGS   := $(if $(PUREGO),purego,$(strip $(if $(NOHEIF),noheif) $(if $(NOLCMS),nolcms) $(if $(NOWEBP),nowebp) $(if $(NOAVIF),noavif)))
+ifneq ($(CODEC-TAGS),)
+export GOFLAGS := $(strip $(GOFLAGS) -tags=$(subst $() ,$(comma),$(CODEC-TAGS)))
 endif
-PUREGO-WARN  := libjpeg-turbo's header is missing (apt-get install libturbojpeg0-dev): building without cgo codecs, so JPEG is decoded in pure Go (about 6x the CPU per photo) and HEIC/AVIF are refused
+PUREGO-WARN  := libjpeg-turbo's header is missing (apt-get install libturbojpeg0-dev): building without cgo codecs, so JPEG is decoded in pure Go (about 6x the CPU per photo), HEIC/AVIF are refused and thumbnails are JPEG only
 NOHEIF-WARN  := libheif's header is missing (apt-get install libheif-dev): building without libheif, so HEIC and AVIF photos will be refused
 NOLCMS-WARN  := Little CMS's header is missing (apt-get install liblcms2-dev): building without it, so CMYK and other LUT-based colour profiles will not be converted
-codec-check   = $(if $(PUREGO),@echo "warning: $(PUREGO-WARN)" >&2,$(if $(NOHEIF),@echo "warning: $(NOHEIF-WARN)" >&2)$(if $(NOLCMS),$(if $(NOHEIF),;,@) echo "warning: $(NOLCMS-WARN)" >&2))
+NOWEBP-WARN  := libwebp's header is missing (apt-get install libwebp-dev): building without libwebp, so PHOTOPROC_THUMBNAIL_FORMATS=webp will be refused
+NOAVIF-WARN  := libavif's header is missing (apt-get install libavif-dev): building without libavif, so PHOTOPROC_THUMBNAIL_FORMATS=avif will be refused
+CODEC-WARNS  := $(if $(PUREGO),PUREGO-WARN,$(if $(NOHEIF),NOHEIF-WARN) $(if $(NOLCMS),NOLCMS-WARN) $(if $(NOWEBP),NOWEBP-WARN) $(if $(NOAVIF),NOAVIF-WARN))
+codec-check   = $(if $(strip $(CODEC-WARNS)),@printf 'warning: %s\n' $(foreach w,$(CODEC-WARNS),"$($(w))") >&2)
 
 .PHONY: swagger-ui build run demo services test test-suite check-openapi config-docs check-config-docs bench bench-e2e bench-compare bench-vs-seed lint fmt openapi fuzz \
         start stop logs create-db psql shell revise-db upgrade-db downgrade-db clean help
@@ -110,8 +119,8 @@ bench-vs-seed: build ## the Python service's own consumer, then photoproc end to
 	SEED=$(SEED) N=60 tools/seed-consumer.sh
 	$(GO) run ./tools/benche2e -photoproc $(BIN) -n 200 -server python
 
-bench-compare: build ## CPU and quality per thumbnail against Pillow and vipsthumbnail (apt: python3-pil libvips-tools)
-	$(GO) run ./tools/thumbcompare -photoproc $(BIN) -24mp -p3 $(addprefix testdata/photos/,camera-4032x3024.jpg phone-3264x2448.jpg phone-4608x1976.jpg camera-1600x1200.jpg camera-1704x2272-portrait.jpg)
+bench-compare: build ## CPU and quality per thumbnail, and of a set of sizes and formats, against Pillow and vipsthumbnail (apt: python3-pil libvips-tools webp libheif-examples)
+	$(GO) run ./tools/thumbcompare -photoproc $(BIN) -24mp -p3 -set testdata/photos/camera-4032x3024.jpg $(addprefix testdata/photos/,camera-4032x3024.jpg phone-3264x2448.jpg phone-4608x1976.jpg camera-1600x1200.jpg camera-1704x2272-portrait.jpg)
 
 lint: ## gofmt and go vet
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi

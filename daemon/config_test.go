@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/photoproc/photoproc/api"
+	"github.com/photoproc/photoproc/imaging"
 	"github.com/photoproc/photoproc/thumbstore"
 )
 
@@ -232,5 +233,59 @@ func TestReadyURL(t *testing.T) {
 		if got != want || (err != nil) != (want == "") {
 			t.Errorf("PHOTOPROC_ADMIN_ADDR=%q: %q, %v; want %q", addr, got, err, want)
 		}
+	}
+}
+
+// Thumbnail sizes and formats: PHOTOPROC_THUMBNAIL_SIZES defaults to the one box of
+// PHOTOPROC_THUMBNAIL_SIZE and overrides it; the daemon parses, imaging checks the ranges, and a
+// bad value stops start-up naming its variable.
+func TestThumbnailSettings(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		name    string
+		env     map[string]string
+		boxes   []int
+		formats []imaging.Format
+		problem string // part of the error; "" = valid
+	}{
+		{"default", nil, []int{320}, []imaging.Format{imaging.JPEG}, ""},
+		{"one size", map[string]string{"PHOTOPROC_THUMBNAIL_SIZE": "256"}, []int{256}, nil, ""},
+		{"sizes", map[string]string{"PHOTOPROC_THUMBNAIL_SIZES": "640, 320,1280"}, []int{640, 320, 1280}, nil, ""},
+		{"sizes over size", map[string]string{"PHOTOPROC_THUMBNAIL_SIZE": "256", "PHOTOPROC_THUMBNAIL_SIZES": "320,640"}, []int{320, 640}, nil, ""},
+		{"format twice", map[string]string{"PHOTOPROC_THUMBNAIL_FORMATS": "jpeg, jpeg"}, nil, nil, "PHOTOPROC_THUMBNAIL_FORMATS=jpeg, jpeg: jpeg given twice"},
+		{"not a number", map[string]string{"PHOTOPROC_THUMBNAIL_SIZES": "320,big"}, nil, nil, `PHOTOPROC_THUMBNAIL_SIZES=320,big: want comma-separated whole numbers, got "big"`},
+		{"size twice", map[string]string{"PHOTOPROC_THUMBNAIL_SIZES": "320,320"}, nil, nil, "PHOTOPROC_THUMBNAIL_SIZES=320,320: box 320 given twice"},
+		{"no jpeg", map[string]string{"PHOTOPROC_THUMBNAIL_FORMATS": "png"}, nil, nil, "PHOTOPROC_THUMBNAIL_FORMATS=png: \"png\": want jpeg, webp or avif"},
+		{"AVIF quality", map[string]string{"PHOTOPROC_AVIF_QUALITY": "high"}, nil, nil, "PHOTOPROC_AVIF_QUALITY=high: want a whole number"},
+		{"WebP quality", map[string]string{"PHOTOPROC_WEBP_QUALITY": "101"}, nil, nil, "PHOTOPROC_WEBP_QUALITY=101: must be 1..100"},
+	} {
+		cfg, err := loadEnv(t, c.env)
+		if c.problem != "" {
+			if err == nil || !strings.Contains(err.Error(), c.problem) {
+				t.Errorf("%s: %v, want an error with %q", c.name, err, c.problem)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%s: %v", c.name, err)
+			continue
+		}
+		if c.boxes != nil && !slices.Equal(cfg.Imaging.Boxes(), c.boxes) {
+			t.Errorf("%s: boxes %v, want %v", c.name, cfg.Imaging.Boxes(), c.boxes)
+		}
+		if c.formats != nil && !slices.Equal(cfg.Imaging.Formats, c.formats) {
+			t.Errorf("%s: formats %v, want %v", c.name, cfg.Imaging.Formats, c.formats)
+		}
+	}
+	every := map[string]string{"PHOTOPROC_THUMBNAIL_FORMATS": "jpeg,webp,avif", "PHOTOPROC_WEBP_QUALITY": "80", "PHOTOPROC_AVIF_QUALITY": "60"}
+	cfg, err := loadEnv(t, every)
+	if imaging.EncoderSupport() == "JPEG image/jpeg, WebP none, AVIF none" {
+		// A pure-Go build refuses them at start-up, by name.
+		if err == nil || !strings.Contains(err.Error(), "PHOTOPROC_THUMBNAIL_FORMATS=jpeg,webp,avif: webp: this build has no WebP encoder (built without cgo)") {
+			t.Errorf("every format, pure Go: %v", err)
+		}
+	} else if err != nil || !slices.Equal(cfg.Imaging.Formats, []imaging.Format{imaging.JPEG, imaging.WebP, imaging.AVIF}) ||
+		cfg.Imaging.WebPQuality != 80 || cfg.Imaging.AVIFQuality != 60 {
+		t.Errorf("every format: %+v, %v", cfg.Imaging, err)
 	}
 }

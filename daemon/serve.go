@@ -131,7 +131,8 @@ func Serve(ctx context.Context, cfg Config, log *slog.Logger, started func(Addrs
 
 	log.Info("started", "role", cfg.Role, "http", addrs.HTTP, "admin", addrs.Admin,
 		"workers", cfg.Pool.Workers, "queue", cfg.Queue.Queue, "storage", thumbStore.String(),
-		"jpeg_codec", imaging.JPEGCodec, "heif_codec", imaging.HEIFSupport(), "colour_profiles", imaging.ColourEngine())
+		"jpeg_codec", imaging.JPEGCodec, "heif_codec", imaging.HEIFSupport(), "colour_profiles", imaging.ColourEngine(),
+		"encoders", imaging.EncoderSupport())
 	if workers != nil && imaging.JPEGCodec != "libjpeg-turbo" {
 		log.Warn("JPEG photos are decoded by Go's image/jpeg, about 6 times the CPU per photo of libjpeg-turbo: " +
 			"build with libjpeg-turbo's header installed (Debian: libturbojpeg0-dev) for the fast codec")

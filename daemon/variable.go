@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/photoproc/photoproc/fetch"
+	"github.com/photoproc/photoproc/imaging"
 )
 
 // variable is one setting of the table in variables(): an environment variable and the serve
@@ -17,7 +18,8 @@ type variable struct {
 	// field is the Config field it sets, as a dotted path ("Imaging.Size"): the name Validate
 	// gives a problem with it. The text is parsed by the field's type: a string; an int; a
 	// bool or *bool (strconv.ParseBool); a time.Duration (Go syntax: 500ms, 5s); an int64,
-	// in bytes with KB, MB or GB when bytes is set; a comma-separated []string or []int.
+	// in bytes with KB, MB or GB when bytes is set; a comma-separated []string, []int or
+	// []imaging.Format.
 	field string
 	bytes bool
 	// def is the default as the variable would be written ("" = empty), held to
@@ -88,6 +90,13 @@ func (v variable) set(c *Config, s string) error {
 		for item := range strings.SplitSeq(s, ",") {
 			if item = strings.TrimSpace(item); item != "" {
 				*p = append(*p, item)
+			}
+		}
+	case *[]imaging.Format:
+		*p = nil
+		for item := range strings.SplitSeq(s, ",") {
+			if item = strings.TrimSpace(item); item != "" {
+				*p = append(*p, imaging.Format(item))
 			}
 		}
 	case *[]int:

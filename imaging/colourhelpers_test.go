@@ -202,17 +202,21 @@ func rgbTIFF(img *image.RGBA, icc []byte) []byte {
 
 // thumbPixels makes the thumbnail of src and returns its pixels before encoding, with what
 // Make learnt.
-func thumbPixels(tb testing.TB, m *Maker, src []byte) (*image.RGBA, Thumbnail) {
+func thumbPixels(tb testing.TB, m *Maker, src []byte) (*image.RGBA, Set) {
 	tb.Helper()
 	w := m.idle.get()
 	defer m.idle.put(w)
-	th, px, err := m.render(w, src)
+	var out *image.RGBA
+	set, err := m.render(w, src, func(_ target, px *image.RGBA) error {
+		// The last, smallest size: the one box of the tests' configs.
+		out = image.NewRGBA(px.Rect)
+		draw.Draw(out, out.Rect, px, px.Rect.Min, draw.Src)
+		return nil
+	})
 	if err != nil {
 		tb.Fatalf("render: %v", err)
 	}
-	out := image.NewRGBA(px.Rect)
-	draw.Draw(out, out.Rect, px, px.Rect.Min, draw.Src)
-	return out, th
+	return out, set
 }
 
 // colourSample reads a committed sample of testdata/colour, made from the same photo.

@@ -28,7 +28,7 @@ func TestMakeConcurrent(t *testing.T) {
 	want := make([][]byte, len(sources))
 	for i, src := range sources {
 		th, _ := makeThumb(t, m, src)
-		want[i] = th.JPEG
+		want[i] = th.Data
 	}
 	var wg sync.WaitGroup
 	for g := range 8 {
@@ -40,7 +40,7 @@ func TestMakeConcurrent(t *testing.T) {
 					t.Errorf("goroutine %d: %v", g, err)
 					return
 				}
-				if !bytes.Equal(th.JPEG, want[i]) {
+				if !bytes.Equal(th.Primary().Data, want[i]) {
 					t.Errorf("goroutine %d: source %d gave a different thumbnail", g, i)
 				}
 			}

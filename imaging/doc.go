@@ -1,10 +1,14 @@
-// Package imaging turns the bytes of a photo into the bytes of a small, upright JPEG
-// thumbnail. Where thumbnails are kept is package thumbstore's business.
+// Package imaging turns the bytes of a photo into small, upright thumbnails: one per configured
+// size (Config.Boxes) in each configured format (JPEG, WebP, AVIF), and a ThumbHash, all from
+// one decode. Where thumbnails are kept is package thumbstore's business.
 //
 // A [Maker] sniffs the format from the bytes (JPEG, PNG, GIF, WebP, BMP, TIFF, HEIC, AVIF),
-// refuses images with more pixels than allowed before decoding them, decodes, applies the EXIF
-// orientation, shrinks the picture to fit a square box (never enlarging it), puts transparent
-// areas on white, and encodes a JPEG. Every error it returns but one depends only on the input
+// refuses images with more pixels than allowed before decoding them, decodes once at the size
+// the largest box needs, shrinks the picture to fit each square box, largest first and each
+// from the one before (never enlarging it: boxes the source fits in share one thumbnail of its
+// own size), applies the EXIF orientation, puts transparent areas on white, and encodes each
+// size in each format; the [Set] it returns says which boxes each thumbnail stands for. Every
+// error it returns but one depends only on the input
 // bytes, so a caller may treat it as permanent; the sentinels [ErrUnsupportedFormat],
 // [ErrTooManyPixels] and [ErrCorrupt] say which kind it is, and the message says why in words a
 // person can act on. The exception is a decode stopped by Config.DecodeTimeout, which wraps
@@ -39,4 +43,9 @@
 // HEIC and AVIF are decoded by libheif through cgo (heif_cgo.go; Debian package libheif-dev),
 // which also applies their own crop, rotation and mirror; see [HEIFSupport]. Builds with
 // CGO_ENABLED=0, the purego tag or the noheif tag refuse them, saying so (heif_std.go).
+//
+// WebP thumbnails are encoded by libwebp (webp_cgo.go; libwebp-dev), AVIF ones by libavif with
+// libaom (avif_cgo.go; libavif-dev); see [EncoderSupport]. Builds without cgo, or with the
+// nowebp or noavif tag, make JPEG thumbnails only: New refuses a Config asking for the others,
+// naming the build (encoders.go).
 package imaging

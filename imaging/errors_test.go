@@ -50,12 +50,12 @@ func TestMakeErrors(t *testing.T) {
 			t.Parallel()
 			th, err := m.Make(tc.src)
 			if !errors.Is(err, tc.want) {
-				t.Fatalf("Make = %v (%dx%d), want %v", err, th.Width, th.Height, tc.want)
+				t.Fatalf("Make = %v (%d thumbnails), want %v", err, len(th.Thumbnails), tc.want)
 			}
 			if !strings.Contains(err.Error(), tc.msg) {
 				t.Errorf("message %q does not say %q", err, tc.msg)
 			}
-			if th.JPEG != nil {
+			if th.Thumbnails != nil {
 				t.Errorf("a failed Make returned a thumbnail")
 			}
 			_, again := m.Make(tc.src)

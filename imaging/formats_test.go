@@ -41,8 +41,8 @@ func TestMakeFormats(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			th, img := makeThumb(t, m, tc.src)
-			if th.Format != tc.format {
-				t.Errorf("Format = %q, want %q", th.Format, tc.format)
+			if th.SourceFormat != tc.format {
+				t.Errorf("SourceFormat = %q, want %q", th.SourceFormat, tc.format)
 			}
 			if got := image.Pt(th.Width, th.Height); got != tc.size {
 				t.Errorf("size = %v, want %v", got, tc.size)

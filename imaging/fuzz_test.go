@@ -47,14 +47,15 @@ func FuzzMake(f *testing.F) {
 	// A low pixel limit keeps each input cheap, so the fuzzer spends its time on parsing.
 	m := newMaker(f, func(c *Config) { c.Size, c.MaxPixels = 64, 1<<20 })
 	f.Fuzz(func(t *testing.T, data []byte) {
-		th, err := m.Make(data)
+		set, err := m.Make(data)
 		if err != nil {
 			if !errors.Is(err, ErrUnsupportedFormat) && !errors.Is(err, ErrTooManyPixels) && !errors.Is(err, ErrCorrupt) {
 				t.Fatalf("error of no known kind: %v", err)
 			}
 			return
 		}
-		img, err := jpeg.Decode(bytes.NewReader(th.JPEG))
+		th := set.Primary()
+		img, err := jpeg.Decode(bytes.NewReader(th.Data))
 		if err != nil {
 			t.Fatalf("thumbnail is not a JPEG: %v", err)
 		}
@@ -62,8 +63,8 @@ func FuzzMake(f *testing.F) {
 		if size != image.Pt(th.Width, th.Height) || size.X < 1 || size.Y < 1 || size.X > 64 || size.Y > 64 {
 			t.Fatalf("thumbnail is %v, reported %dx%d, box 64", size, th.Width, th.Height)
 		}
-		if th.Orientation < 1 || th.Orientation > 8 {
-			t.Fatalf("orientation %d", th.Orientation)
+		if set.Orientation < 1 || set.Orientation > 8 {
+			t.Fatalf("orientation %d", set.Orientation)
 		}
 	})
 }

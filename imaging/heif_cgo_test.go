@@ -49,8 +49,8 @@ func TestMakeHEIF(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			th, img := makeThumb(t, m, tc.src)
-			if th.Format != tc.format || th.Orientation != 1 {
-				t.Errorf("format %q, orientation %d; want %q, 1 (libheif turns HEIF, not EXIF)", th.Format, th.Orientation, tc.format)
+			if th.SourceFormat != tc.format || th.Orientation != 1 {
+				t.Errorf("format %q, orientation %d; want %q, 1 (libheif turns HEIF, not EXIF)", th.SourceFormat, th.Orientation, tc.format)
 			}
 			if got := image.Pt(th.Width, th.Height); got != tc.size {
 				t.Errorf("size = %v, want %v", got, tc.size)

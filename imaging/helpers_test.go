@@ -2,6 +2,7 @@ package imaging
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"hash/crc32"
 	"image"
@@ -11,6 +12,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"golang.org/x/image/webp"
 )
 
 // Colours of the quadrant test picture, top-left, top-right, bottom-left, bottom-right.
@@ -37,22 +40,31 @@ func newMaker(tb testing.TB, edit func(*Config)) *Maker {
 	return m
 }
 
-// makeThumb runs Make and fails the test on error.
-func makeThumb(tb testing.TB, m *Maker, src []byte) (Thumbnail, *image.RGBA) {
+// made is a Set seen through its primary thumbnail, as most tests look at it.
+type made struct {
+	Set
+	Thumbnail
+}
+
+// makeThumb runs Make and fails the test on error; it returns the Set and its primary
+// thumbnail decoded.
+func makeThumb(tb testing.TB, m *Maker, src []byte) (made, *image.RGBA) {
 	tb.Helper()
-	th, err := m.Make(src)
+	set, err := m.Make(src)
 	if err != nil {
 		tb.Fatalf("Make: %v", err)
 	}
-	return th, decodeOutput(tb, th)
+	th := made{set, set.Primary()}
+	return th, decodeOutput(tb, th.Thumbnail)
 }
 
-// decodeOutput decodes a thumbnail's JPEG and checks it against the reported size.
+// decodeOutput decodes a thumbnail, whatever its format, and checks it against the reported
+// size.
 func decodeOutput(tb testing.TB, th Thumbnail) *image.RGBA {
 	tb.Helper()
-	img, err := jpeg.Decode(bytes.NewReader(th.JPEG))
+	img, err := decodeThumbnail(th)
 	if err != nil {
-		tb.Fatalf("thumbnail is not a decodable JPEG: %v", err)
+		tb.Fatalf("%s thumbnail is not decodable: %v", th.Format, err)
 	}
 	if got := img.Bounds().Size(); got != image.Pt(th.Width, th.Height) {
 		tb.Fatalf("thumbnail JPEG is %v, Thumbnail says %dx%d", got, th.Width, th.Height)
@@ -219,4 +231,28 @@ func readTestdata(tb testing.TB, name string) []byte {
 		tb.Fatal(err)
 	}
 	return b
+}
+
+// decodeThumbnail decodes a thumbnail by its format: JPEG with image/jpeg, WebP with
+// x/image/webp (limited-range YCbCr converted as libwebp does), AVIF with libheif through the
+// package's own decoder (cgo builds only: others make no AVIF).
+func decodeThumbnail(th Thumbnail) (image.Image, error) {
+	switch th.Format {
+	case WebP:
+		img, err := webp.Decode(bytes.NewReader(th.Data))
+		if err != nil {
+			return nil, err
+		}
+		if rgba, ok := vp8ToRGBA(img); ok {
+			return rgba, nil
+		}
+		return img, nil
+	case AVIF:
+		var c codec
+		defer c.close()
+		size := image.Pt(th.Width, th.Height)
+		img, _, err := decodePixels(context.Background(), &c, formatAVIF, th.Data, size, size)
+		return img, err
+	}
+	return jpeg.Decode(bytes.NewReader(th.Data))
 }

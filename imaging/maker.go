@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"image"
 	"runtime/debug"
+	"slices"
 	"time"
 
 	"golang.org/x/sync/semaphore"
@@ -34,7 +35,11 @@ func New(cfg Config) (*Maker, error) {
 		return nil, fmt.Errorf("imaging config: %w", err)
 	}
 	budget := cfg.MaxPixels * budgetBytesPerPixel
-	return &Maker{cfg: cfg, mem: semaphore.NewWeighted(budget), budget: budget}, nil
+	m := &Maker{cfg: cfg, mem: semaphore.NewWeighted(budget), budget: budget}
+	// Idle workers keep the buffers of the largest thumbnail, up to 16 MB each.
+	largest := slices.Max(cfg.Boxes())
+	m.idle.keep = min(4*largest*largest, 16<<20)
+	return m, nil
 }
 
 // Close frees the codec handles and buffers that m keeps between calls. A Make after Close still
@@ -47,112 +52,177 @@ func (m *Maker) Close() {
 // Config returns the settings m was made with.
 func (m *Maker) Config() Config { return m.cfg }
 
-// Thumbnail is a finished thumbnail and what was learnt making it.
-type Thumbnail struct {
-	// JPEG holds the encoded thumbnail.
-	JPEG []byte
-	// Width and Height are the thumbnail's size in pixels.
-	Width, Height int
-	// SourceWidth and SourceHeight are the source's size in pixels as displayed, that is after
-	// its EXIF orientation.
-	SourceWidth, SourceHeight int
-	// Format is the source's format: "jpeg", "png", "gif", "webp", "bmp", "tiff", "heic" or
-	// "avif".
-	Format string
-	// Orientation is the EXIF orientation (1..8) applied; 1 when the source has none, and for
-	// HEIC and AVIF, whose own rotation and mirror libheif applies instead (heif.go).
-	Orientation int
-	// Colour says what colour space the source declared and whether its pixels were
-	// converted to sRGB, which thumbnails always are.
-	Colour ColourInfo
-	// Decode is the time spent reading the header and decoding the pixels into RGBA; Resize the
-	// time spent resizing, orienting and flattening; Encode the time spent encoding the JPEG.
-	Decode, Resize, Encode time.Duration
-}
-
-// Make turns the bytes of a photo into a JPEG thumbnail that fits in a Size×Size box, upright,
-// with transparent areas on white. Every error from bad input wraps ErrUnsupportedFormat,
-// ErrTooManyPixels or ErrCorrupt, and comes back the same for the same bytes. The one error
-// that depends on the machine, a decode stopped by Config.DecodeTimeout, wraps
-// context.DeadlineExceeded instead: it is worth another try.
-func (m *Maker) Make(src []byte) (Thumbnail, error) {
+// Make turns the bytes of a photo into every thumbnail the Config asks for, each size in each
+// format, upright, with transparent areas on white, and the ThumbHash of the smallest, all from
+// one decode. Every error from bad input wraps ErrUnsupportedFormat, ErrTooManyPixels or
+// ErrCorrupt, and comes back the same for the same bytes. The one error that depends on the
+// machine, a decode stopped by Config.DecodeTimeout, wraps context.DeadlineExceeded instead: it
+// is worth another try.
+func (m *Maker) Make(src []byte) (Set, error) {
 	w := m.idle.get()
 	defer m.idle.put(w)
-	t, small, err := m.render(w, src)
+	var encode time.Duration
+	set, err := m.render(w, src, func(t target, small *image.RGBA) error {
+		start := time.Now()
+		defer func() { encode += time.Since(start) }()
+		for i, f := range m.cfg.Formats {
+			data, err := w.encode(f, small, m.quality(f))
+			if err != nil {
+				return err
+			}
+			t.out[i] = Thumbnail{Box: t.boxes[0], Boxes: t.boxes, Format: f, Width: small.Rect.Dx(), Height: small.Rect.Dy(), Data: data}
+		}
+		return nil
+	})
 	if err != nil {
-		return Thumbnail{}, err
+		return Set{}, err
 	}
-	start := time.Now()
-	if t.JPEG, err = w.codec.encodeJPEG(small, m.cfg.Quality); err != nil {
-		return Thumbnail{}, err
-	}
-	t.Encode = time.Since(start)
-	return t, nil
+	set.Encode = encode
+	set.Resize -= encode
+	return set, nil
 }
 
-// render does all of Make but the encoding, with w: it returns the thumbnail's pixels, opaque,
-// in w's buffers, and the Thumbnail without its JPEG.
-func (m *Maker) render(w *worker, src []byte) (Thumbnail, *image.RGBA, error) {
+// quality is the configured quality of format f.
+func (m *Maker) quality(f Format) int {
+	switch f {
+	case WebP:
+		return m.cfg.WebPQuality
+	case AVIF:
+		return m.cfg.AVIFQuality
+	}
+	return m.cfg.Quality
+}
+
+// target is one distinct size of thumbnail a source gets: the boxes it stands for, its size
+// upright and as stored (before orienting), and where its thumbnails go in the Set.
+type target struct {
+	boxes          []int
+	upright, store image.Point
+	out            []Thumbnail
+}
+
+// targets returns the thumbnail sizes a source shown w×h gets for the boxes of cfg, in the order
+// of cfg.Boxes(), with o its orientation. Boxes the source fits in would all get its own size,
+// so they share one target; each target holds its slice of thumbs, one per format.
+func targets(cfg Config, w, h, o int, thumbs []Thumbnail) []target {
+	var ts []target
+	for _, box := range cfg.Boxes() {
+		size := image.Pt(fit(w, h, box))
+		if i := slices.IndexFunc(ts, func(t target) bool { return t.upright == size }); i >= 0 {
+			ts[i].boxes = append(ts[i].boxes, box)
+			continue
+		}
+		t := target{boxes: []int{box}, upright: size, store: size}
+		if swapsAxes(o) {
+			t.store = image.Pt(size.Y, size.X)
+		}
+		ts = append(ts, t)
+	}
+	for i := range ts {
+		n := len(cfg.Formats)
+		ts[i].out = thumbs[i*n : (i+1)*n : (i+1)*n]
+	}
+	return ts
+}
+
+// render decodes src once, at the size its largest thumbnail needs, and calls each with the
+// pixels of every thumbnail size, largest first: opaque, upright, in w's buffers until each
+// returns. Each smaller size is resized from the one before it (docs/thumbnail-formats.md,
+// "Sizes from one decode"). It returns the Set with everything but the encoded thumbnails,
+// which each fills in, and the time spent encoding (each's) counted in Resize.
+func (m *Maker) render(w *worker, src []byte, each func(target, *image.RGBA) error) (Set, error) {
 	start := time.Now()
 	f, err := sniff(src)
 	if err != nil {
-		return Thumbnail{}, nil, err
+		return Set{}, err
 	}
 	j, err := inspect(f, src)
 	if err != nil {
-		return Thumbnail{}, nil, err
+		return Set{}, err
 	}
 	hdr, err := readHeader(f, src)
 	if err != nil {
-		return Thumbnail{}, nil, err
+		return Set{}, err
 	}
 	if err := m.checkPixels(storedSize(f, src, hdr)); err != nil {
-		return Thumbnail{}, nil, err
+		return Set{}, err
 	}
-	t := Thumbnail{Format: string(f), Orientation: orientation(f, src)}
-	t.SourceWidth, t.SourceHeight = hdr.Width, hdr.Height
-	if swapsAxes(t.Orientation) {
-		t.SourceWidth, t.SourceHeight = hdr.Height, hdr.Width
+	s := Set{SourceFormat: string(f), Orientation: orientation(f, src)}
+	s.SourceWidth, s.SourceHeight = hdr.Width, hdr.Height
+	if swapsAxes(s.Orientation) {
+		s.SourceWidth, s.SourceHeight = hdr.Height, hdr.Width
 	}
-	t.Width, t.Height = fit(t.SourceWidth, t.SourceHeight, m.cfg.Size)
-	// Resizing comes before orienting, so it works in stored axes.
-	need := image.Pt(t.Width, t.Height)
-	if swapsAxes(t.Orientation) {
-		need = image.Pt(t.Height, t.Width)
-	}
+	s.Thumbnails = make([]Thumbnail, len(m.cfg.Boxes())*len(m.cfg.Formats))
+	ts := targets(m.cfg, s.SourceWidth, s.SourceHeight, s.Orientation, s.Thumbnails)
+	s.Thumbnails = s.Thumbnails[:len(ts)*len(m.cfg.Formats)]
+	// Largest first: each is resized from the one before. Resizing comes before orienting, so
+	// it works in stored axes.
+	slices.SortStableFunc(ts, func(a, b target) int { return b.store.X*b.store.Y - a.store.X*a.store.Y })
 
 	stored := image.Pt(hdr.Width, hdr.Height)
 	colour := m.colours.find(f, src, j)
 	defer colour.release()
-	release, err := m.reserve(f, src, j, stored, need, colour.cost())
+	release, err := m.reserve(f, src, j, stored, ts, colour.cost())
 	if err != nil {
-		return Thumbnail{}, nil, err
+		return Set{}, err
 	}
 	defer release()
 	colour.prepare()
 	w.codec.cmyk = colour.cmyk()
 	ctx, cancel := context.WithTimeout(context.Background(), m.cfg.DecodeTimeout)
 	defer cancel()
-	pixels, opaque, err := decodePixels(ctx, &w.codec, f, src, stored, need)
+	pixels, opaque, err := decodePixels(ctx, &w.codec, f, src, stored, ts[0].store)
+	w.decodes++
 	if err != nil {
-		return Thumbnail{}, nil, err
+		return Set{}, err
 	}
 	decoded := time.Now()
-	small := w.resize(pixels, need.X, need.Y, opaque)
-	small, w.oriented = orient(w.oriented, small, t.Orientation)
-	if !opaque {
-		flatten(small)
+	var small *image.RGBA
+	for i, t := range ts {
+		small = w.resize(pixels, t.store.X, t.store.Y, opaque)
+		if !opaque {
+			// Before orienting, so that the next size is resized from opaque pixels.
+			flatten(small)
+		}
+		if i == 0 {
+			// On the largest thumbnail, after flattening (a profile describes the colours as
+			// shown, on white): every smaller size is resized from converted pixels, so a
+			// set converts the pixels of one thumbnail, never of the decode
+			// (docs/colour.md, "Where to convert").
+			s.Colour = colour.apply(small)
+		}
+		if i+1 < len(ts) && small != pixels {
+			// The next size is resized from this one, and the resize reuses the buffers
+			// this one is in.
+			small, w.kept = keep(w.kept, small)
+		}
+		pixels, opaque = small, true
+		small, w.oriented = orient(w.oriented, small, s.Orientation)
+		if err := each(t, small); err != nil {
+			return Set{}, err
+		}
 	}
-	t.Colour = colour.apply(small)
-	t.Decode, t.Resize = decoded.Sub(start), time.Since(decoded)
-	return t, small, nil
+	s.ThumbHash = thumbHash(w.placeholder(small))
+	s.Decode, s.Resize = decoded.Sub(start), time.Since(decoded)
+	return s, nil
+}
+
+// keep copies img into buf's array, grown as needed, and returns the copy and the array.
+func keep(buf []uint8, img *image.RGBA) (*image.RGBA, []uint8) {
+	w, h := img.Rect.Dx(), img.Rect.Dy()
+	buf = grow(buf, 4*w*h)
+	out := &image.RGBA{Pix: buf, Stride: 4 * w, Rect: image.Rect(0, 0, w, h)}
+	for y := range h {
+		copy(out.Pix[y*out.Stride:(y+1)*out.Stride], img.Pix[y*img.Stride:y*img.Stride+4*w])
+	}
+	return out, buf
 }
 
 // reserve takes the memory decoding and resizing the source needs from the budget, with extra
 // for its colour transform, waiting for other decodes to return theirs, and returns the
 // function that gives it back. A source that would need more than the whole budget is refused.
-func (m *Maker) reserve(f format, src []byte, j *jpegInfo, stored, need image.Point, extra int64) (func(), error) {
-	cost := decodeCost(f, src, j, stored, need) + extra
+func (m *Maker) reserve(f format, src []byte, j *jpegInfo, stored image.Point, ts []target, extra int64) (func(), error) {
+	cost := decodeCost(f, src, j, stored, ts[0].store) + outputsCost(ts, m.cfg.Formats) + extra
 	if cost > m.budget {
 		kind := f.label()
 		if j != nil {

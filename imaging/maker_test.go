@@ -7,6 +7,7 @@ import (
 	"image"
 	"image/draw"
 	"image/jpeg"
+	"slices"
 	"strings"
 	"testing"
 
@@ -62,8 +63,8 @@ func TestMakeCorpus(t *testing.T) {
 			if got := image.Pt(th.Width, th.Height); got != want {
 				t.Errorf("size %v, want %v", got, want)
 			}
-			if th.Format != "jpeg" {
-				t.Errorf("format %q", th.Format)
+			if th.SourceFormat != "jpeg" || th.Format != JPEG {
+				t.Errorf("source format %q, thumbnail format %q", th.SourceFormat, th.Format)
 			}
 			if th.Width > th.SourceWidth || th.Height > th.SourceHeight {
 				t.Errorf("thumbnail %dx%d larger than source %dx%d", th.Width, th.Height, th.SourceWidth, th.SourceHeight)
@@ -142,15 +143,12 @@ func TestMakeMatchesReference(t *testing.T) {
 			src := testphotos.Read(t, name)
 			wk := &worker{}
 			defer wk.codec.close()
-			th, pixels, err := m.render(wk, src)
-			if err != nil {
-				t.Fatal(err)
-			}
+			pixels := renderPixels(t, m, wk, src)[0]
+			th, got := makeThumb(t, m, src)
 			ref := reference(t, src, th.Orientation, th.Width, th.Height)
 			resized := meanAbsError(t, pixels, ref)
 
-			th, got := makeThumb(t, m, src)
-			refJPEG := rgbaOf(decodeOutput(t, Thumbnail{JPEG: encodeAt(t, ref, m.cfg.Quality), Width: th.Width, Height: th.Height}))
+			refJPEG := rgbaOf(decodeOutput(t, Thumbnail{Format: JPEG, Data: encodeAt(t, ref, m.cfg.Quality), Width: th.Width, Height: th.Height}))
 			encoded := meanAbsError(t, got, refJPEG)
 			t.Logf("mean error per channel: pixels %.2f, JPEG %.2f (the JPEG encoding itself costs %.2f)",
 				resized, encoded, meanAbsError(t, refJPEG, ref))
@@ -182,6 +180,29 @@ const (
 	encodedTolerance = 3.5
 )
 
+// renderPixels returns a copy of the pixels of every size render makes of src with wk, before
+// encoding, in the order of m's Sizes.
+func renderPixels(tb testing.TB, m *Maker, wk *worker, src []byte) []*image.RGBA {
+	tb.Helper()
+	var got []*image.RGBA
+	var boxes []int
+	_, err := m.render(wk, src, func(t target, small *image.RGBA) error {
+		c, _ := keep(nil, small)
+		got, boxes = append(got, c), append(boxes, t.boxes[0])
+		return nil
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	byConfig := make([]*image.RGBA, 0, len(got))
+	for _, box := range m.cfg.Boxes() {
+		if i := slices.Index(boxes, box); i >= 0 {
+			byConfig = append(byConfig, got[i])
+		}
+	}
+	return byConfig
+}
+
 func encodeAt(tb testing.TB, img *image.RGBA, quality int) []byte {
 	tb.Helper()
 	var c codec
@@ -194,6 +215,12 @@ func encodeAt(tb testing.TB, img *image.RGBA, quality int) []byte {
 }
 
 func reference(tb testing.TB, src []byte, o, w, h int) *image.RGBA {
+	tb.Helper()
+	return scaleTo(uprightPhoto(tb, src, o), w, h)
+}
+
+// uprightPhoto is the photo src decoded by image/jpeg and turned upright for orientation o.
+func uprightPhoto(tb testing.TB, src []byte, o int) *image.RGBA {
 	tb.Helper()
 	img, err := jpeg.Decode(bytes.NewReader(src))
 	if err != nil {
@@ -217,7 +244,12 @@ func reference(tb testing.TB, src []byte, o, w, h int) *image.RGBA {
 	}
 	up := image.NewRGBA(image.Rect(0, 0, uw, uh))
 	xdraw.NearestNeighbor.Transform(up, s2d, img, img.Bounds(), draw.Src, nil)
+	return up
+}
+
+// scaleTo scales img to w×h with x/image/draw's Catmull-Rom.
+func scaleTo(img *image.RGBA, w, h int) *image.RGBA {
 	ref := image.NewRGBA(image.Rect(0, 0, w, h))
-	xdraw.CatmullRom.Scale(ref, ref.Bounds(), up, up.Bounds(), draw.Src, nil)
+	xdraw.CatmullRom.Scale(ref, ref.Bounds(), img, img.Bounds(), draw.Src, nil)
 	return ref
 }

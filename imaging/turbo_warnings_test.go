@@ -44,7 +44,7 @@ func TestBothBuildsJudgeRepairsAlike(t *testing.T) {
 	if err != nil {
 		t.Fatalf("bytes before the frame header: %v", err)
 	}
-	checkQuadrants(t, decodeOutput(t, th), upright, 24)
+	checkQuadrants(t, decodeOutput(t, th.Primary()), upright, 24)
 	if _, err := m.Make(testphotos.Read(t, "corrupted-truncated.jpg")); !errors.Is(err, ErrCorrupt) {
 		t.Fatalf("damaged scan: %v, want ErrCorrupt", err)
 	}

@@ -5,16 +5,21 @@ import (
 	"sync"
 )
 
-// worker is what one Make call needs besides its source: the JPEG codec's state (TurboJPEG
-// handles with cgo) and the buffers of the resize, kept from one photo to the next instead of
-// allocated, zeroed and collected for each. It is not safe for concurrent use: a Maker lends
-// each worker to one call at a time.
+// worker is what one Make call needs besides its source: the codecs' state (TurboJPEG handles
+// and libwebp's encoder with cgo) and the buffers of the resize, kept from one photo to the next
+// instead of allocated, zeroed and collected for each. It is not safe for concurrent use: a
+// Maker lends each worker to one call at a time.
 type worker struct {
 	codec codec
-	// Pixel buffers, in the order the picture goes through them.
-	decoded, boxed, mid, out, oriented []uint8
-	boxAcc                             []uint32
-	h, v                               taps
+	webp  webpEncoder
+	avif  avifEncoder
+	// Pixel buffers, in the order the picture goes through them: kept holds a size while the
+	// next smaller one is resized from it, hashed the ThumbHash's picture.
+	decoded, boxed, mid, out, kept, oriented, hashed []uint8
+	boxAcc                                           []uint32
+	h, v                                             taps
+	// decodes counts the sources decoded, for the tests that check a set takes one.
+	decodes int
 }
 
 // maxKeptBuffer is the largest buffer a worker keeps between photos: enough for every stage of
@@ -22,11 +27,12 @@ type worker struct {
 // garbage collector rather than held by idle workers.
 const maxKeptBuffer = 4 << 20
 
-// release drops the buffers too large to keep.
-func (w *worker) release() {
+// release drops the buffers too large to keep: those over maxKeptBuffer, but for the ones that
+// hold a thumbnail, kept up to keepThumbs bytes (the largest thumbnail's RGBA).
+func (w *worker) release(keepThumbs int) {
 	w.codec.release()
-	for _, b := range []*[]uint8{&w.decoded, &w.boxed, &w.mid, &w.out, &w.oriented} {
-		if cap(*b) > maxKeptBuffer {
+	for _, b := range []*[]uint8{&w.decoded, &w.boxed, &w.mid, &w.out, &w.kept, &w.oriented, &w.hashed} {
+		if cap(*b) > max(maxKeptBuffer, keepThumbs) {
 			*b = nil
 		}
 	}
@@ -79,6 +85,8 @@ const maxIdleWorkers = 64
 // workers is a Maker's free list of workers. Not a sync.Pool: that would drop workers at any
 // garbage collection without closing them, leaking their TurboJPEG handles.
 type workers struct {
+	// keep is the largest thumbnail buffer a worker keeps between photos, in bytes.
+	keep   int
 	mu     sync.Mutex
 	idle   []*worker
 	closed bool
@@ -98,7 +106,7 @@ func (l *workers) get() *worker {
 
 // put takes back a worker that get returned, or closes it when the list is full or closed.
 func (l *workers) put(w *worker) {
-	w.release()
+	w.release(l.keep)
 	l.mu.Lock()
 	if !l.closed && len(l.idle) < maxIdleWorkers {
 		l.idle = append(l.idle, w)
@@ -106,8 +114,15 @@ func (l *workers) put(w *worker) {
 	}
 	l.mu.Unlock()
 	if w != nil {
-		w.codec.close()
+		w.close()
 	}
+}
+
+// close frees w's codec handles.
+func (w *worker) close() {
+	w.codec.close()
+	w.webp.close()
+	w.avif.close()
 }
 
 // close closes the idle workers; those in use are closed when they come back.
@@ -117,6 +132,6 @@ func (l *workers) close() {
 	l.idle, l.closed = nil, true
 	l.mu.Unlock()
 	for _, w := range idle {
-		w.codec.close()
+		w.close()
 	}
 }

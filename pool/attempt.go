@@ -22,7 +22,8 @@ type attempt struct {
 
 	src   []byte            // the downloaded photo, until it is thumbnailed
 	size  int               // of src, in bytes
-	thumb imaging.Thumbnail // the thumbnail made of it
+	made  imaging.Set       // the thumbnails made of it
+	thumb imaging.Thumbnail // the one stored: made's primary
 	url   string            // where the thumbnail was written, as recorded
 	took  store.Timings     // of each stage, recorded with the thumbnail
 }

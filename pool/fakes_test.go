@@ -576,8 +576,11 @@ func (s *fakeThumbStore) counts() (puts, probes int) {
 // fakeThumbnailer makes a 1×1 thumbnail of anything, for a 320 box.
 type fakeThumbnailer struct{}
 
-func (fakeThumbnailer) Make([]byte) (imaging.Thumbnail, error) {
-	return imaging.Thumbnail{JPEG: []byte("jpeg"), Width: 1, Height: 1, SourceWidth: 4, SourceHeight: 3, Format: "png"}, nil
+func (fakeThumbnailer) Make([]byte) (imaging.Set, error) {
+	return imaging.Set{
+		Thumbnails:  []imaging.Thumbnail{{Box: 320, Boxes: []int{320}, Format: imaging.JPEG, Data: []byte("jpeg"), Width: 1, Height: 1}},
+		SourceWidth: 4, SourceHeight: 3, SourceFormat: "png",
+	}, nil
 }
 
 func (fakeThumbnailer) Config() imaging.Config { return imaging.DefaultConfig() }
@@ -595,9 +598,9 @@ func (p *panicky) Fetch(context.Context, string) ([]byte, error) {
 
 func (*panicky) Release([]byte) {}
 
-func (p *panicky) Make([]byte) (imaging.Thumbnail, error) {
+func (p *panicky) Make(src []byte) (imaging.Set, error) {
 	p.maybePanic()
-	return imaging.Thumbnail{JPEG: []byte("jpeg"), Width: 1, Height: 1}, nil
+	return fakeThumbnailer{}.Make(src)
 }
 
 func (p *panicky) Config() imaging.Config { return imaging.DefaultConfig() }

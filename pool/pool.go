@@ -43,8 +43,8 @@ type Fetcher interface {
 
 // Thumbnailer makes a thumbnail from a photo's bytes.
 type Thumbnailer interface {
-	Make(src []byte) (imaging.Thumbnail, error)
-	// Config is what thumbnails are made with; its Size is recorded with each one.
+	Make(src []byte) (imaging.Set, error)
+	// Config is what thumbnails are made with; its first size is recorded with each one.
 	Config() imaging.Config
 }
 

@@ -105,7 +105,7 @@ func (p *Pool) thumbnail(ctx context.Context, a *attempt) error {
 		return err
 	}
 	start := time.Now()
-	thumb, err := p.thumbnailer.Make(a.src)
+	made, err := p.thumbnailer.Make(a.src)
 	a.took.Thumbnail = time.Since(start)
 	// Nothing keeps a part of the source, made or not.
 	p.fetch.Release(a.src)
@@ -113,13 +113,13 @@ func (p *Pool) thumbnail(ctx context.Context, a *attempt) error {
 	if err != nil {
 		return fmt.Errorf("thumbnail: %w", err)
 	}
-	p.metrics.DecodeDuration.Observe(thumb.Decode.Seconds())
-	p.metrics.ResizeDuration.Observe(thumb.Resize.Seconds())
-	p.metrics.EncodeDuration.Observe(thumb.Encode.Seconds())
-	if c := thumb.Colour; c.Profile != "" {
+	p.metrics.DecodeDuration.Observe(made.Decode.Seconds())
+	p.metrics.ResizeDuration.Observe(made.Resize.Seconds())
+	p.metrics.EncodeDuration.Observe(made.Encode.Seconds())
+	if c := made.Colour; c.Profile != "" {
 		a.log.Debug("colour profile", "profile", c.Profile, "converted", c.Converted, "ignored", c.Ignored)
 	}
-	a.thumb = thumb
+	a.made, a.thumb = made, made.Primary()
 	return nil
 }
 
@@ -130,7 +130,7 @@ func (p *Pool) write(ctx context.Context, a *attempt) error {
 		return err
 	}
 	start := time.Now()
-	url, err := p.put(ctx, a, thumbstore.Key(a.photo.UUID, p.thumbnailer.Config().Size, "jpeg", true))
+	url, err := p.put(ctx, a, thumbstore.Key(a.photo.UUID, a.thumb.Box, string(a.thumb.Format), true), a.thumb.Data)
 	a.took.Store = time.Since(start)
 	if err != nil {
 		return err
@@ -146,10 +146,10 @@ func (p *Pool) complete(ctx context.Context, a *attempt) error {
 		PhotoUUID: a.photo.UUID,
 		Width:     a.thumb.Width,
 		Height:    a.thumb.Height,
-		Size:      p.thumbnailer.Config().Size,
+		Size:      a.thumb.Box,
 		URL:       a.url,
-		Source: store.Source{Bytes: int64(a.size), Width: a.thumb.SourceWidth, Height: a.thumb.SourceHeight,
-			Format: a.thumb.Format},
+		Source: store.Source{Bytes: int64(a.size), Width: a.made.SourceWidth, Height: a.made.SourceHeight,
+			Format: a.made.SourceFormat},
 		Timings: a.took,
 	})
 	switch {
@@ -159,7 +159,7 @@ func (p *Pool) complete(ctx context.Context, a *attempt) error {
 		return fmt.Errorf("record thumbnail: %w", err)
 	}
 	a.log.Info("thumbnail made", "width", a.thumb.Width, "height", a.thumb.Height,
-		"source_width", a.thumb.SourceWidth, "source_height", a.thumb.SourceHeight,
-		"format", a.thumb.Format, "bytes", a.size)
+		"source_width", a.made.SourceWidth, "source_height", a.made.SourceHeight,
+		"format", a.made.SourceFormat, "bytes", a.size)
 	return nil
 }

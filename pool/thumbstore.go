@@ -32,9 +32,9 @@ func (e *storageError) Unwrap() error { return e.err }
 // tried again once a probe (a real write) passes, and no attempt is spent. Only a failure of
 // a store that takes writes — a timeout, a 5xx, while the probe passes — is returned, to be
 // retried through the delay queue like any transient one.
-func (p *Pool) put(ctx context.Context, a *attempt, name string) (string, error) {
+func (p *Pool) put(ctx context.Context, a *attempt, name string, data []byte) (string, error) {
 	for try, delay := 1, probeMin; ; try, delay = try+1, min(2*delay, probeMax) {
-		url, err := p.thumbstore.Put(ctx, name, a.thumb.JPEG)
+		url, err := p.thumbstore.Put(ctx, name, data)
 		if err == nil {
 			p.gate.healthy(reasonStorage)
 			return url, nil

@@ -134,8 +134,8 @@ func cmdConfigDocs(_ context.Context, e *cliEnv, args []string) error {
 
 func cmdVersion(_ context.Context, e *cliEnv, _ []string) error {
 	v := readVersion()
-	fmt.Fprintf(e.stdout, "photoproc %s\ncommit %s\n%s\nJPEG codec %s\nHEIF codec %s\ncolour profiles %s\nGOMAXPROCS %d\n",
-		v.Version, v.Commit, v.Go, imaging.JPEGCodec, imaging.HEIFSupport(), imaging.ColourEngine(), runtime.GOMAXPROCS(0))
+	fmt.Fprintf(e.stdout, "photoproc %s\ncommit %s\n%s\nJPEG codec %s\nHEIF codec %s\ncolour profiles %s\nthumbnail encoders %s\nGOMAXPROCS %d\n",
+		v.Version, v.Commit, v.Go, imaging.JPEGCodec, imaging.HEIFSupport(), imaging.ColourEngine(), imaging.EncoderSupport(), runtime.GOMAXPROCS(0))
 	return nil
 }
 

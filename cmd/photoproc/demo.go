@@ -16,8 +16,8 @@ import (
 	"github.com/photoproc/photoproc/daemon"
 	"github.com/photoproc/photoproc/demo"
 	"github.com/photoproc/photoproc/migrations"
-	"github.com/photoproc/photoproc/thumbstore"
 	"github.com/photoproc/photoproc/store"
+	"github.com/photoproc/photoproc/thumbstore"
 )
 
 // cmdDemo shows the whole system on bundled photos: it migrates the database, serves the

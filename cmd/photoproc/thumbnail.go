@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -16,11 +18,12 @@ import (
 )
 
 // cmdThumbnail makes thumbnails of local files with the daemon's imaging code and settings
-// (PHOTOPROC_THUMBNAIL_SIZE, PHOTOPROC_JPEG_QUALITY, PHOTOPROC_MAX_PIXELS), for trying
-// settings, debugging one photo, and timing against other tools. Like the daemon's workers,
-// -j goroutines (one per CPU by default) each make one thumbnail at a time; the lines come out
-// in the order of the files. Each thumbnail is named after its file's path, ".jpg" added
-// (outputNames), and none overwrites another.
+// (PHOTOPROC_THUMBNAIL_SIZES, PHOTOPROC_THUMBNAIL_FORMATS, the qualities,
+// PHOTOPROC_MAX_PIXELS), for trying settings, debugging one photo, and timing against other
+// tools. Like the daemon's workers, -j goroutines (one per CPU by default) each make one file's
+// thumbnails at a time; the lines come out in the order of the files. The primary thumbnail is
+// named after its file's path, ".jpg" added (outputNames); the others after that with
+// "-<box>.<ext>" instead (thumbnailName); none overwrites another.
 func cmdThumbnail(ctx context.Context, e *cliEnv, args []string) error {
 	fs := e.flags("thumbnail")
 	out := fs.String("o", "", "output folder (default PHOTOPROC_STORAGE when a directory, else PHOTOPROC_THUMBS_DIR, ./thumbs)")
@@ -101,17 +104,33 @@ func thumbnailFile(ctx context.Context, maker *imaging.Maker, path, dir, name st
 		return "", buf, err
 	}
 	start := time.Now()
-	t, err := maker.Make(src)
+	set, err := maker.Make(src)
 	took := time.Since(start)
 	if err != nil {
 		return "", src, err
 	}
-	dst := filepath.Join(dir, name)
-	if err := out.write(path, dir, name, t.JPEG, putLocal(ctx)); err != nil {
-		return "", src, err
+	primary := set.Primary()
+	var made []string
+	for _, t := range set.Thumbnails {
+		n := thumbnailName(name, t, primary)
+		if err := out.write(path, dir, n, t.Data, putLocal(ctx)); err != nil {
+			return "", src, err
+		}
+		made = append(made, fmt.Sprintf("%s %dx%d", filepath.Join(dir, n), t.Width, t.Height))
 	}
-	return fmt.Sprintf("%s -> %s %dx%d (from %s %dx%d) in %.1f ms (decode %.1f, resize %.1f, encode %.1f)",
-		path, dst, t.Width, t.Height, t.Format, t.SourceWidth, t.SourceHeight, ms(took), ms(t.Decode), ms(t.Resize), ms(t.Encode)), src, nil
+	return fmt.Sprintf("%s -> %s (from %s %dx%d; thumbhash %s) in %.1f ms (decode %.1f, resize %.1f, encode %.1f)",
+		path, strings.Join(made, ", "), set.SourceFormat, set.SourceWidth, set.SourceHeight,
+		base64.StdEncoding.EncodeToString(set.ThumbHash), ms(took), ms(set.Decode), ms(set.Resize), ms(set.Encode)), src, nil
+}
+
+// thumbnailName is where thumbnail t of a file goes when its primary goes to name (which ends
+// in ".jpg"): name itself for the primary, as the daemon's <uuid>.jpg; NAME-<box>.<ext> for
+// the others, as the daemon's <uuid>-<box>.<ext>.
+func thumbnailName(name string, t, primary imaging.Thumbnail) string {
+	if t.Box == primary.Box && t.Format == primary.Format {
+		return name
+	}
+	return fmt.Sprintf("%s-%d.%s", strings.TrimSuffix(name, ".jpg"), t.Box, t.Format.Ext())
 }
 
 // putLocal writes a thumbnail as the daemon's local storage does (whole or absent), always to

@@ -71,7 +71,13 @@ func sameInputs(files, abs []string) error {
 // whatever the file system makes of their names. Safe for concurrent use.
 type outputs struct {
 	mu      sync.Mutex
-	written map[string]os.FileInfo // by the input it was made from
+	written []written
+}
+
+// written is a thumbnail written, and the input it was made from.
+type written struct {
+	src  string
+	info os.FileInfo
 }
 
 // write writes data to dir/name (name may hold folders) for input src, unless that would
@@ -87,9 +93,9 @@ func (o *outputs) write(src, dir, name string, data []byte, write func(dir, name
 		if s, err := os.Stat(src); err == nil && os.SameFile(existing, s) {
 			return errors.New("the thumbnail would overwrite the source: choose another folder with -o")
 		}
-		for other, info := range o.written {
-			if os.SameFile(existing, info) {
-				return fmt.Errorf("the thumbnail would overwrite that of %s (%s)", other, dst)
+		for _, w := range o.written {
+			if os.SameFile(existing, w.info) {
+				return fmt.Errorf("the thumbnail would overwrite that of %s (%s)", w.src, dst)
 			}
 		}
 	}
@@ -100,9 +106,6 @@ func (o *outputs) write(src, dir, name string, data []byte, write func(dir, name
 	if err != nil {
 		return err
 	}
-	if o.written == nil {
-		o.written = map[string]os.FileInfo{}
-	}
-	o.written[src] = info
+	o.written = append(o.written, written{src, info})
 	return nil
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"image"
 	"image/color"
 	"image/jpeg"
@@ -13,6 +14,10 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"golang.org/x/image/webp"
+
+	"github.com/photoproc/photoproc/imaging"
 )
 
 // TestThumbnailNamesNeverCollide runs `photoproc thumbnail -o DIR a/x.png b/x.png x.jpg`, which
@@ -173,3 +178,71 @@ func countFiles(t *testing.T, dir string) int {
 }
 
 func diff(a, b uint8) int { return max(int(a)-int(b), int(b)-int(a)) }
+
+// TestThumbnailWritesEverySizeAndFormat: with several sizes and formats, the primary goes to
+// NAME.jpg as before and every other to NAME-<box>.<ext>, each of its size; boxes the photo
+// fits in share one file, named after the first of them.
+func TestThumbnailWritesEverySizeAndFormat(t *testing.T) {
+	t.Parallel()
+	src := t.TempDir()
+	writePicture(t, filepath.Join(src, "x.png"), color.RGBA{0, 0, 255, 255}) // 40x30
+	formats := "jpeg"
+	exts := []string{"jpg"}
+	if !strings.Contains(imaging.EncoderSupport(), "WebP none") {
+		formats, exts = "jpeg,webp,avif", []string{"jpg", "webp", "avif"}
+	}
+	out := t.TempDir()
+	env := map[string]string{"PHOTOPROC_THUMBNAIL_SIZES": "20,10,80,100", "PHOTOPROC_THUMBNAIL_FORMATS": formats}
+	code, stdout, stderr := runCLI(t, env, "thumbnail", "-o", out, filepath.Join(src, "x.png"))
+	if code != 0 {
+		t.Fatalf("exit %d: %s %s", code, stdout, stderr)
+	}
+	want := map[string]image.Point{"x.png.jpg": {20, 15}}
+	for _, ext := range exts {
+		if ext != "jpg" {
+			want["x.png-20."+ext] = image.Pt(20, 15)
+		}
+		want["x.png-10."+ext] = image.Pt(10, 8)
+		want["x.png-80."+ext] = image.Pt(40, 30)
+	}
+	for name, size := range want {
+		data, err := os.ReadFile(filepath.Join(out, name))
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		if got := fileSize(t, name, data); got != size {
+			t.Errorf("%s is %v, want %v", name, got, size)
+		}
+	}
+	if n := countFiles(t, out); n != len(want) {
+		t.Errorf("%d files written, want %d", n, len(want))
+	}
+	if !strings.Contains(stdout, "thumbhash ") {
+		t.Errorf("no ThumbHash in %q", stdout)
+	}
+}
+
+// fileSize reads the size of a JPEG or WebP, or of an AVIF's primary image from its ispe box.
+func fileSize(t *testing.T, name string, data []byte) image.Point {
+	t.Helper()
+	switch filepath.Ext(name) {
+	case ".webp":
+		cfg, err := webp.DecodeConfig(bytes.NewReader(data))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		return image.Pt(cfg.Width, cfg.Height)
+	case ".avif":
+		i := bytes.Index(data, []byte("ispe"))
+		if string(data[4:12]) != "ftypavif" || i < 0 || i+16 > len(data) {
+			t.Fatalf("%s is not an AVIF with an ispe", name)
+		}
+		return image.Pt(int(binary.BigEndian.Uint32(data[i+8:])), int(binary.BigEndian.Uint32(data[i+12:])))
+	}
+	cfg, err := jpeg.DecodeConfig(bytes.NewReader(data))
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	return image.Pt(cfg.Width, cfg.Height)
+}

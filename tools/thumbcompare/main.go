@@ -21,6 +21,11 @@
 // quality columns measure photoproc's colour change against the untagged photo's reference,
 // not an error.
 //
+// -set FILE then measures the set 320, 640 and 1280 in JPEG and WebP made of FILE from one
+// decode, by photoproc and by Pillow (set.go), and photoproc's set in JPEG and AVIF: CPU per
+// photo, and each file's bytes and error. It needs dwebp and heif-convert (Debian webp,
+// libheif-examples) to decode WebP and AVIF as browsers do.
+//
 // Quality: each tool's thumbnail is compared with a reference made from the fully decoded
 // source (Go's image/jpeg) by bild's Lanczos filter, in mean absolute error per channel (0–255)
 // and PSNR. Use files without an EXIF orientation: Pillow's thumbnail() does not apply it.
@@ -71,6 +76,7 @@ func main() {
 	python := flag.String("python", "/usr/bin/python3", "a Python with PIL (Debian: python3-pil)")
 	big := flag.Bool("24mp", false, "also measure testdata/photos/camera-4032x3024.jpg enlarged to 24 MP")
 	p3 := flag.Bool("p3", false, "also measure testdata/photos/camera-4032x3024.jpg tagged with a Display P3 profile")
+	set := flag.String("set", "", "also measure the set 320,640,1280 × JPEG, WebP (and AVIF) made of this photo against Pillow")
 	flag.Parse()
 	if flag.NArg() == 0 || *n < 2 {
 		fmt.Fprintln(os.Stderr, "usage: thumbcompare [-n N>=2] [-runs R] [-photoproc BIN] FILE...")
@@ -92,6 +98,12 @@ func main() {
 	if err := run(tools, flag.Args(), *n, *runs, *big, *p3); err != nil {
 		fmt.Fprintln(os.Stderr, "thumbcompare:", err)
 		os.Exit(1)
+	}
+	if *set != "" {
+		if err := runSet(setTools(*bin, *python), *set, *n, *runs); err != nil {
+			fmt.Fprintln(os.Stderr, "thumbcompare:", err)
+			os.Exit(1)
+		}
 	}
 }
 

@@ -36,7 +36,7 @@ func Copies(file, work string, n int) ([]string, error) {
 // PerItem runs the command cmd builds on all of files (at least two), then on the first
 // alone, each writing into a new output folder in work. The difference of the two processes'
 // CPU time (user + system), divided by len(files)-1, is one item's cost. It also returns the
-// .jpg files the first process wrote.
+// files the first process wrote, sorted.
 func PerItem(work string, files []string, cmd func(outDir string, files []string) *exec.Cmd) (time.Duration, []string, error) {
 	var cpu [2]time.Duration
 	var made []string
@@ -53,7 +53,7 @@ func PerItem(work string, files []string, cmd func(outDir string, files []string
 		}
 		cpu[i] = c.ProcessState.UserTime() + c.ProcessState.SystemTime()
 		if i == 0 {
-			made, _ = filepath.Glob(filepath.Join(dir, "*.jpg"))
+			made, _ = filepath.Glob(filepath.Join(dir, "*"))
 		}
 	}
 	return (cpu[0] - cpu[1]) / time.Duration(len(files)-1), made, nil

@@ -312,3 +312,32 @@ func TestColourCMYKProfileIsUsed(t *testing.T) {
 		t.Errorf("CMYK with its profile: %.2f from the sRGB photo, naive %.2f (%+v)", after, was, th.Colour)
 	}
 }
+
+// TestColourEverySizeOfASetIsConverted: with several sizes from one decode, the largest is
+// converted and the smaller ones are resized from it: every size must come out converted once,
+// never left in the photo's space nor converted twice.
+func TestColourEverySizeOfASetIsConverted(t *testing.T) {
+	t.Parallel()
+	m := newMaker(t, func(c *Config) { c.Sizes = []int{256, 512, 128} })
+	defer m.Close()
+	w := m.idle.get()
+	defer m.idle.put(w)
+	photo := srgbPhoto(t)
+	enc := photoFormats[0].encode
+	want := renderPixels(t, m, w, enc(t, photo, nil))
+	for _, p := range rgbTestProfiles(t) {
+		converted := toSpace(t, photo, p.icc)
+		got := renderPixels(t, m, w, enc(t, converted, p.icc))
+		before := renderPixels(t, m, w, enc(t, converted, nil))
+		if len(got) != 3 || len(want) != 3 || len(before) != 3 {
+			t.Fatalf("%s: %d, %d and %d sizes, want 3 each", p.name, len(got), len(want), len(before))
+		}
+		for i, box := range m.cfg.Boxes() {
+			after, was := maxOf(meanAbsError(t, got[i], want[i])), maxOf(meanAbsError(t, before[i], want[i]))
+			t.Logf("%s %d: error %.2f without conversion, %.2f with", p.name, box, was, after)
+			if after > p.tol || was < 1.5*after {
+				t.Errorf("%s, box %d: %.2f from the sRGB photo's (at most %.1f), %.2f without conversion", p.name, box, after, p.tol, was)
+			}
+		}
+	}
+}

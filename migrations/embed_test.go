@@ -18,7 +18,7 @@ func TestEmbeddedFilesParse(t *testing.T) {
 	if err != nil {
 		t.Fatalf("FindMigrations: %v", err)
 	}
-	want := []string{"001_create_photos.sql", "002_processing.sql", "003_retry_at.sql", "004_thumbnail_details.sql", "005_failed_photos_index.sql"}
+	want := []string{"001_create_photos.sql", "002_processing.sql", "003_retry_at.sql", "004_thumbnail_details.sql", "005_failed_photos_index.sql", "006_thumbnail_formats.sql"}
 	if strings.Join(names, ",") != strings.Join(want, ",") {
 		t.Fatalf("embedded migrations = %v, want %v", names, want)
 	}

@@ -18,7 +18,7 @@ func TestUpDownUp(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	all := []string{"001_create_photos.sql", "002_processing.sql", "003_retry_at.sql", "004_thumbnail_details.sql",
-		"005_failed_photos_index.sql"}
+		"005_failed_photos_index.sql", "006_thumbnail_formats.sql"}
 	latest := int32(len(all))
 
 	type step struct {

@@ -23,7 +23,7 @@ func TestNew(t *testing.T) {
 		wantErr  error // nil: success; errBadFolder: any error
 	}{
 		{"first in an empty folder", nil, "create_photos", "001_create_photos.sql", nil},
-		{"after the embedded ones", []string{"001_create_photos.sql", "002_processing.sql", "003_retry_at.sql", "004_thumbnail_details.sql", "005_failed_photos_index.sql"}, "add_index", "006_add_index.sql", nil},
+		{"after the embedded ones", []string{"001_create_photos.sql", "002_processing.sql", "003_retry_at.sql", "004_thumbnail_details.sql", "005_failed_photos_index.sql", "006_thumbnail_formats.sql"}, "add_index", "007_add_index.sql", nil},
 		{"keeps a wider numbering", []string{"0001_a.sql", "0002_b.sql"}, "c", "0003_c.sql", nil},
 		{"grows past the width", nums(9), "ten", "010_ten.sql", nil},
 		{"ignores other files", []string{"001_a.sql", "README.md", "embed.go"}, "b", "002_b.sql", nil},
@@ -109,8 +109,8 @@ func TestNewFileLoadsAndRefusesToApply(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if filepath.Base(path) != "006_add_index.sql" {
-		t.Fatalf("New wrote %s, want 006_add_index.sql", path)
+	if filepath.Base(path) != "007_add_index.sql" {
+		t.Fatalf("New wrote %s, want 007_add_index.sql", path)
 	}
 
 	b := setup(t)
@@ -121,15 +121,15 @@ func TestNewFileLoadsAndRefusesToApply(t *testing.T) {
 	if err := tm.LoadMigrations(os.DirFS(dir)); err != nil {
 		t.Fatalf("tern cannot load the new file: %v", err)
 	}
-	if n := len(tm.Migrations); n != 6 || tm.Migrations[5].Name != "006_add_index.sql" {
-		t.Fatalf("tern loaded %d migrations, last %q; want 6, last 006_add_index.sql", n, tm.Migrations[n-1].Name)
+	if n := len(tm.Migrations); n != 7 || tm.Migrations[6].Name != "007_add_index.sql" {
+		t.Fatalf("tern loaded %d migrations, last %q; want 7, last 007_add_index.sql", n, tm.Migrations[n-1].Name)
 	}
 	err = tm.Migrate(ctx(t))
-	if err == nil || !strings.Contains(err.Error(), "006_add_index.sql is not written yet") {
+	if err == nil || !strings.Contains(err.Error(), "007_add_index.sql is not written yet") {
 		t.Fatalf("applying the unedited file = %v, want it to say it is not written yet", err)
 	}
-	if v, err := tm.GetCurrentVersion(ctx(t)); err != nil || v != 5 {
-		t.Fatalf("version after the refused migration = %d, %v; want 5", v, err)
+	if v, err := tm.GetCurrentVersion(ctx(t)); err != nil || v != 6 {
+		t.Fatalf("version after the refused migration = %d, %v; want 6", v, err)
 	}
 }
 

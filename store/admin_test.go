@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"maps"
+	"reflect"
 	"slices"
 	"testing"
 	"time"
@@ -58,7 +59,7 @@ func TestFailures(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := []store.Photo{newest, oldest, middle}; !slices.Equal(got, want) {
+		if want := []store.Photo{newest, oldest, middle}; !reflect.DeepEqual(got, want) {
 			t.Errorf("RecentFailures() = %+v, want %+v", got, want)
 		}
 		if got, err := b.s.RecentFailures(ctx(t), 1); err != nil || len(got) != 1 || got[0].FailureReason != "too large" {

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"errors"
+	"reflect"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -61,13 +62,13 @@ func TestClaim(t *testing.T) {
 				t.Fatalf("Claim() = %v, want %v", res, tt.want)
 			}
 			after, _ := b.get(t, before.UUID)
-			if got != after {
+			if !reflect.DeepEqual(got, after) {
 				t.Errorf("Claim returned %+v, the database holds %+v", got, after)
 			}
 			_, live := b.lease(t, before.UUID)
 			if res != store.ClaimAcquired && res != store.ClaimTakenOver {
 				// Nothing changes for a photo not acquired.
-				if after != before {
+				if !reflect.DeepEqual(after, before) {
 					t.Errorf("photo changed from %+v to %+v", before, after)
 				}
 				return

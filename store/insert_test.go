@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"reflect"
 	"testing"
 
 	"github.com/google/uuid"
@@ -19,7 +20,7 @@ func TestInsertPhoto(t *testing.T) {
 		p.CreatedAt.IsZero() || p.Attempts != 0 || p.FailureReason != "" {
 		t.Errorf("InsertPhoto() = %+v", p)
 	}
-	if got, _ := b.get(t, p.UUID); got != p {
+	if got, _ := b.get(t, p.UUID); !reflect.DeepEqual(got, p) {
 		t.Errorf("read back %+v, want %+v", got, p)
 	}
 	if _, err := b.s.InsertPhoto(ctx(t), ""); err == nil {

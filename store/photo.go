@@ -39,6 +39,9 @@ type Photo struct {
 	// ClaimToken names the claim that holds the photo (processing) or held it last; uuid.Nil
 	// if none did. Settling a claim checks it (see Claim).
 	ClaimToken uuid.UUID
+	// ThumbHash is the photo's ThumbHash placeholder (photos.thumbhash); nil until a version
+	// that makes one has processed it.
+	ThumbHash []byte
 }
 
 // Claim is the claim that holds p, or held it last: what settles it.
@@ -51,7 +54,8 @@ type Thumbnail struct {
 	Width     int    // pixels
 	Height    int    // pixels
 	Size      int    // edge of the box it was made to fit, in pixels (e.g. 320)
-	URL       string // the file's path relative to the thumbnails directory
+	Format    string // jpeg, webp or avif; "" is taken as jpeg when recording
+	URL       string // where the file is: the storage URL or PUBLIC_BASE_URL + its key
 	CreatedAt time.Time
 	// Source and Timings say what the thumbnail was made from and how long each stage took;
 	// zero where unknown (rows written before migration 004).
@@ -75,7 +79,7 @@ type Timings struct {
 
 // photoColumns is what scanPhoto reads, in order. Columns are named, never *, so that a
 // migration adding a column cannot break a cached statement.
-const photoColumns = `uuid, url, status, created_at, updated_at, attempts, coalesce(failure_reason, ''), retry_at, claim_token`
+const photoColumns = `uuid, url, status, created_at, updated_at, attempts, coalesce(failure_reason, ''), retry_at, claim_token, thumbhash`
 
 func scanPhoto(row pgx.CollectableRow) (Photo, error) {
 	var (
@@ -83,7 +87,7 @@ func scanPhoto(row pgx.CollectableRow) (Photo, error) {
 		retryAt *time.Time
 		token   *uuid.UUID
 	)
-	err := row.Scan(&p.UUID, &p.URL, &p.Status, &p.CreatedAt, &p.UpdatedAt, &p.Attempts, &p.FailureReason, &retryAt, &token)
+	err := row.Scan(&p.UUID, &p.URL, &p.Status, &p.CreatedAt, &p.UpdatedAt, &p.Attempts, &p.FailureReason, &retryAt, &token, &p.ThumbHash)
 	if retryAt != nil {
 		p.RetryAt = *retryAt
 	}
@@ -93,7 +97,7 @@ func scanPhoto(row pgx.CollectableRow) (Photo, error) {
 	return p, err
 }
 
-const thumbnailColumns = `uuid, photo_uuid, width, height, size, url, created_at,
+const thumbnailColumns = `uuid, photo_uuid, width, height, size, format, url, created_at,
 coalesce(source_bytes, 0), coalesce(source_width, 0), coalesce(source_height, 0), coalesce(source_format, ''),
 coalesce(download_seconds, 0), coalesce(thumbnail_seconds, 0), coalesce(store_seconds, 0)`
 
@@ -102,7 +106,7 @@ func scanThumbnail(row pgx.CollectableRow) (Thumbnail, error) {
 		t                         Thumbnail
 		download, thumbnail, stor float64
 	)
-	err := row.Scan(&t.UUID, &t.PhotoUUID, &t.Width, &t.Height, &t.Size, &t.URL, &t.CreatedAt,
+	err := row.Scan(&t.UUID, &t.PhotoUUID, &t.Width, &t.Height, &t.Size, &t.Format, &t.URL, &t.CreatedAt,
 		&t.Source.Bytes, &t.Source.Width, &t.Source.Height, &t.Source.Format, &download, &thumbnail, &stor)
 	t.Timings = Timings{Download: seconds(download), Thumbnail: seconds(thumbnail), Store: seconds(stor)}
 	return t, err
@@ -142,10 +146,23 @@ func (t Thumbnail) validate() error {
 	if t.URL == "" {
 		return fmt.Errorf("thumbnail url: empty")
 	}
+	switch t.format() {
+	case "jpeg", "webp", "avif":
+	default:
+		return fmt.Errorf("thumbnail format %q: not jpeg, webp or avif", t.Format)
+	}
 	if t.Source.Bytes < 0 || t.Source.Width < 0 || t.Source.Height < 0 {
 		return fmt.Errorf("thumbnail source %+v: negative", t.Source)
 	}
 	return nil
+}
+
+// format is what photo_thumbnails.format records for t: Format, or jpeg when unset.
+func (t Thumbnail) format() string {
+	if t.Format == "" {
+		return "jpeg"
+	}
+	return t.Format
 }
 
 // maxReasonBytes bounds a stored failure reason; the head of an error says what went wrong.

@@ -92,7 +92,7 @@ func (s *DB) Photo(ctx context.Context, id uuid.UUID) (Photo, []Thumbnail, error
 	// which at worst shows a thumbnail a moment before the photo says completed.
 	batch := &pgx.Batch{}
 	batch.Queue(`SELECT `+photoColumns+` FROM photos WHERE uuid = $1`, id)
-	batch.Queue(`SELECT `+thumbnailColumns+` FROM photo_thumbnails WHERE photo_uuid = $1 ORDER BY size`, id)
+	batch.Queue(`SELECT `+thumbnailColumns+` FROM photo_thumbnails WHERE photo_uuid = $1 ORDER BY size, format`, id)
 	results := s.pool.SendBatch(ctx, batch)
 	defer results.Close()
 

@@ -3,6 +3,7 @@ package store_test
 import (
 	"bytes"
 	"errors"
+	"reflect"
 	"slices"
 	"testing"
 	"time"
@@ -112,7 +113,7 @@ func TestListPending(t *testing.T) {
 		if err != nil || len(page) != 1 {
 			t.Fatalf("ListPending() = %v, %v", page, err)
 		}
-		if page[0] != second {
+		if !reflect.DeepEqual(page[0], second) {
 			t.Errorf("listed %+v, want %+v", page[0], second)
 		}
 	})
@@ -152,7 +153,7 @@ func TestPhotos(t *testing.T) {
 				t.Fatalf("Photos() = %d photos, want %d", len(got), len(tt.want))
 			}
 			for _, w := range tt.want {
-				if got[w.UUID] != w {
+				if !reflect.DeepEqual(got[w.UUID], w) {
 					t.Errorf("Photos()[%s] = %+v, want %+v", w.UUID, got[w.UUID], w)
 				}
 			}

@@ -10,8 +10,8 @@ import (
 )
 
 // Complete records a finished thumbnail and marks the photo completed, in one transaction: a
-// row of the same photo and file but another size is deleted (the file was replaced), the row
-// for (photo, t.Size) is inserted or updated, and the photo's failure reason and lease are
+// row of the same photo and file but another size or format is deleted (the file was replaced),
+// the row for (photo, t.Size, t.Format) is inserted or updated, and the photo's failure reason and lease are
 // cleared. Calling it again for the same photo and size leaves one row, with the latest
 // t.Source and t.Timings (zero fields are stored as unknown). t.UUID and t.CreatedAt are ignored; t.PhotoUUID, if set, must be id. ErrNotFound when there is no such photo.
 func (s *DB) Complete(ctx context.Context, id uuid.UUID, t Thumbnail) error {
@@ -37,16 +37,16 @@ WHERE uuid = $1`, id)
 			return ErrNotFound
 		}
 		if _, err := tx.Exec(ctx, `
-DELETE FROM photo_thumbnails WHERE photo_uuid = $1 AND url = $2 AND size <> $3`,
-			id, t.URL, t.Size); err != nil {
+DELETE FROM photo_thumbnails WHERE photo_uuid = $1 AND url = $2 AND (size <> $3 OR format <> $4)`,
+			id, t.URL, t.Size, t.format()); err != nil {
 			return fmt.Errorf("remove replaced thumbnail: %w", err)
 		}
 		_, err = tx.Exec(ctx, `
 INSERT INTO photo_thumbnails (photo_uuid, width, height, size, url,
     source_bytes, source_width, source_height, source_format,
-    download_seconds, thumbnail_seconds, store_seconds)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-ON CONFLICT (photo_uuid, size) DO UPDATE
+    download_seconds, thumbnail_seconds, store_seconds, format)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+ON CONFLICT (photo_uuid, size, format) DO UPDATE
 SET width = excluded.width, height = excluded.height, url = excluded.url,
     created_at = excluded.created_at,
     source_bytes = excluded.source_bytes, source_width = excluded.source_width,
@@ -55,7 +55,8 @@ SET width = excluded.width, height = excluded.height, url = excluded.url,
     store_seconds = excluded.store_seconds`,
 			id, t.Width, t.Height, t.Size, t.URL,
 			orNull(t.Source.Bytes), orNull(t.Source.Width), orNull(t.Source.Height), orNull(t.Source.Format),
-			secondsOrNull(t.Timings.Download), secondsOrNull(t.Timings.Thumbnail), secondsOrNull(t.Timings.Store))
+			secondsOrNull(t.Timings.Download), secondsOrNull(t.Timings.Thumbnail), secondsOrNull(t.Timings.Store),
+			t.format())
 		if err != nil {
 			return fmt.Errorf("record thumbnail: %w", err)
 		}

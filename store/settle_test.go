@@ -3,6 +3,7 @@ package store_test
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -211,7 +212,7 @@ func TestReopen(t *testing.T) {
 		t.Errorf("reopened photo: %+v; want pending, no attempts, the reason it failed with", after)
 	}
 	for _, p := range others {
-		if after, _ := b.get(t, p.UUID); after != p {
+		if after, _ := b.get(t, p.UUID); !reflect.DeepEqual(after, p) {
 			t.Errorf("Reopen changed %+v to %+v", p, after)
 		}
 	}

@@ -33,11 +33,11 @@ func TestMigrateCommands(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"migrate", "status"}, "version 0 of 5; pending: 001_create_photos.sql, 002_processing.sql, 003_retry_at.sql, 004_thumbnail_details.sql, 005_failed_photos_index.sql"},
-		{[]string{"migrate", "up"}, "version 5 of 5"},
-		{[]string{"migrate", "down"}, "version 4 of 5; pending: 005_failed_photos_index.sql"},
-		{[]string{"migrate", "up"}, "version 5 of 5"},
-		{[]string{"migrate", "status"}, "version 5 of 5"},
+		{[]string{"migrate", "status"}, "version 0 of 6; pending: 001_create_photos.sql, 002_processing.sql, 003_retry_at.sql, 004_thumbnail_details.sql, 005_failed_photos_index.sql, 006_thumbnail_formats.sql"},
+		{[]string{"migrate", "up"}, "version 6 of 6"},
+		{[]string{"migrate", "down"}, "version 5 of 6; pending: 006_thumbnail_formats.sql"},
+		{[]string{"migrate", "up"}, "version 6 of 6"},
+		{[]string{"migrate", "status"}, "version 6 of 6"},
 	}
 	for _, s := range steps {
 		code, out, errOut := runCLI(t, env, s.args...)

@@ -123,3 +123,20 @@ func TestPickSizeAndFormat(t *testing.T) {
 		}
 	}
 }
+
+// FuzzPickAccept: whatever a client sends as Accept, Pick answers one of the formats stored
+// at the box, and says it varied by Accept.
+func FuzzPickAccept(f *testing.F) {
+	for _, s := range []string{chrome, chrome80, firefox, safari17, edgeOld, curl, noHeader, "image/*;q=0",
+		"image/avif;q=abc", ";;,,/", "*/avif", "image/webp;q=1e308,image/avif;q=-1", "a/b/c;q=0.5=1"} {
+		f.Add(s)
+	}
+	id := uuid.New()
+	thumbs := rows(id, 320, "jpeg", "", 320, "webp", "w", 320, "avif", "a", 640, "jpeg", "j")
+	f.Fuzz(func(t *testing.T, accept string) {
+		got, err := httpx.Want{Default: 320, Accept: accept}.Pick(thumbs)
+		if err != nil || got.Thumbnail.Size != 320 || got.Thumbnail.Format == "" || got.Vary != "Accept" {
+			t.Fatalf("Accept %q: %+v, %v", accept, got, err)
+		}
+	})
+}

@@ -20,6 +20,7 @@ import (
 	"github.com/photoproc/photoproc/openapi"
 	"github.com/photoproc/photoproc/queue"
 	"github.com/photoproc/photoproc/store"
+	"github.com/photoproc/photoproc/thumbstore"
 )
 
 // Config configures the admin listener.
@@ -43,7 +44,7 @@ type Store interface {
 	FailedPhotos(ctx context.Context, limit int) ([]uuid.UUID, error)
 	StuckPhotos(ctx context.Context, olderThan time.Duration, limit int) ([]uuid.UUID, error)
 	Photo(ctx context.Context, id uuid.UUID) (store.Photo, []store.Thumbnail, error)
-	RecentThumbnails(ctx context.Context, limit int) ([]store.Thumbnail, error)
+	RecentPrimaries(ctx context.Context, limit int) ([]store.Thumbnail, error)
 }
 
 // Counts counts photos by status, cheaply: the daemon passes a cache shared with /metrics
@@ -78,8 +79,12 @@ type PoolControl interface {
 }
 
 // ThumbStore reads stored thumbnails by the URL their row records, from whichever store
-// holds them. This listener never presigns (a link would send the page to another origin).
-type ThumbStore = httpx.ThumbStore
+// holds them, and their size for a photo's details. This listener never presigns (a link
+// would send the page to another origin).
+type ThumbStore interface {
+	httpx.ThumbStore
+	Stat(ctx context.Context, url string) (thumbstore.Info, error)
+}
 
 // History is the last hour of this process's throughput, latency and failures
 // (metrics.History).

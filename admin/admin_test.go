@@ -135,7 +135,7 @@ func (b *bundle) completed(t *testing.T, w, h int, src store.Source, took store.
 func TestAdminPhotoDetails(t *testing.T) {
 	t.Parallel()
 	a := setupAdmin(t, admin.Config{Loopback: true})
-	done, _ := a.completed(t, 320, 240, store.Source{Bytes: 123456, Width: 1600, Height: 1200, Format: "jpeg"},
+	done, data := a.completed(t, 320, 240, store.Source{Bytes: 123456, Width: 1600, Height: 1200, Format: "jpeg"},
 		store.Timings{Download: 150 * time.Millisecond, Thumbnail: 40 * time.Millisecond, Store: 5 * time.Millisecond})
 	failed := a.photo(t, &storetest.PhotoOpts{Status: store.StatusFailed, FailureReason: "download: 404 Not Found", Attempts: 1})
 
@@ -146,7 +146,8 @@ func TestAdminPhotoDetails(t *testing.T) {
 		t.Fatalf("details of the completed photo = %d %s", r.status, r.body)
 	}
 	th := d.Thumbnails[0]
-	if th.Width != 320 || th.Height != 240 || th.Href != "/api/photos/"+done.UUID.String()+"/thumbnail" {
+	if th.Width != 320 || th.Height != 240 || th.Format != "jpeg" || !th.Primary || th.Bytes != int64(len(data)) ||
+		th.Href != "/api/photos/"+done.UUID.String()+"/thumbnail?format=jpeg&size=320" {
 		t.Errorf("thumbnail %+v", th)
 	}
 	if th.Source == nil || *th.Source != (admin.Source{Bytes: 123456, Width: 1600, Height: 1200, Format: "jpeg"}) {

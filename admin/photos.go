@@ -4,21 +4,28 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"sync"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/google/uuid"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/photoproc/photoproc/internal/httpx"
 	"github.com/photoproc/photoproc/metrics"
 	"github.com/photoproc/photoproc/store"
 )
 
-// GalleryItem is one of the latest thumbnails.
+// GalleryItem is the primary thumbnail of one of the photos thumbnailed last.
 type GalleryItem struct {
 	PhotoUUID uuid.UUID `json:"photo_uuid"`
 	Width     int       `json:"width" doc:"Pixels."`
 	Height    int       `json:"height" doc:"Pixels."`
+	Size      int       `json:"size" doc:"Edge of the box it was made to fit, in pixels."`
+	Format    string    `json:"format" enum:"jpeg,webp,avif"`
 	Href      string    `json:"href" doc:"Where this listener serves the thumbnail."`
 	CreatedAt time.Time `json:"created_at"`
 }
@@ -43,6 +50,10 @@ type Thumbnail struct {
 	Width     int       `json:"width" doc:"Pixels."`
 	Height    int       `json:"height" doc:"Pixels."`
 	Size      int       `json:"size" doc:"Edge of the box it was made to fit, in pixels."`
+	Format    string    `json:"format" enum:"jpeg,webp,avif"`
+	Primary   bool      `json:"primary" doc:"The primary thumbnail: the first box in JPEG when the photo was made, <uuid>.jpg."`
+	Bytes     int64     `json:"bytes,omitempty" doc:"The file's size; absent when the storage could not say."`
+	URL       string    `json:"url" doc:"Where the file is stored, as its row records it."`
 	Href      string    `json:"href" doc:"Where this listener serves the thumbnail."`
 	CreatedAt time.Time `json:"created_at"`
 	Source    *Source   `json:"source,omitempty"`
@@ -71,17 +82,24 @@ type HistoryPoints struct {
 }
 
 type galleryInput struct {
-	Limit int `query:"limit" minimum:"1" maximum:"200" default:"24" doc:"How many thumbnails."`
+	Limit int `query:"limit" minimum:"1" maximum:"200" default:"24" doc:"How many photos."`
 }
 
 type galleryOutput struct {
 	Body struct {
-		Thumbnails []GalleryItem `json:"thumbnails" doc:"The most recently made first."`
+		Thumbnails []GalleryItem `json:"thumbnails" doc:"One a photo, its primary; the photo thumbnailed last first."`
 	}
 }
 
 type photoInput struct {
 	UUID string `path:"uuid" format:"uuid" doc:"The photo's UUID."`
+}
+
+type thumbnailInput struct {
+	UUID   string `path:"uuid" format:"uuid" doc:"The photo's UUID."`
+	Size   int    `query:"size" minimum:"1" maximum:"32767" doc:"The box; default the primary thumbnail's."`
+	Format string `query:"format" enum:"jpeg,webp,avif" doc:"The format; default the best stored at the box that Accept takes."`
+	Accept string `header:"Accept"`
 }
 
 type photoOutput struct{ Body PhotoDetail }
@@ -90,21 +108,25 @@ type historyOutput struct{ Body HistoryPoints }
 
 func (ad *admin) registerPhotos(h huma.API) {
 	huma.Register(h, huma.Operation{OperationID: "thumbnails", Method: http.MethodGet, Path: "/api/thumbnails",
-		Summary: "The latest thumbnails, for the gallery"}, ad.gallery)
+		Summary: "The primary thumbnails of the photos thumbnailed last, for the gallery"}, ad.gallery)
 	huma.Register(h, huma.Operation{OperationID: "photo", Method: http.MethodGet, Path: "/api/photos/{uuid}",
-		Summary: "A photo's details: source, status, attempts, sizes, stage timings, failure reason",
+		Summary: "A photo's details: source, status, attempts, every thumbnail, stage timings, failure reason",
 		Errors:  []int{http.StatusNotFound}}, ad.photo)
 	huma.Register(h, huma.Operation{OperationID: "photo-thumbnail", Method: http.MethodGet, Path: "/api/photos/{uuid}/thumbnail",
-		Summary: "A photo's thumbnail (JPEG), read from the thumbnail storage whichever it is",
+		Summary: "A photo's thumbnail, read from the thumbnail storage whichever it is",
 		Responses: map[string]*huma.Response{"200": {Description: "The thumbnail.",
-			Content: map[string]*huma.MediaType{"image/jpeg": {Schema: &huma.Schema{Type: "string", Format: "binary"}}}}},
+			Content: map[string]*huma.MediaType{
+				"image/jpeg": {Schema: &huma.Schema{Type: "string", Format: "binary"}},
+				"image/webp": {Schema: &huma.Schema{Type: "string", Format: "binary"}},
+				"image/avif": {Schema: &huma.Schema{Type: "string", Format: "binary"}},
+			}}},
 		Errors: []int{http.StatusNotFound, http.StatusServiceUnavailable}}, ad.thumbnail)
 	huma.Register(h, huma.Operation{OperationID: "history", Method: http.MethodGet, Path: "/api/history",
 		Summary: "Throughput, latency (p50, p95) and failures per minute over the last hour, of this process's workers"}, ad.history)
 }
 
 func (ad *admin) gallery(ctx context.Context, in *galleryInput) (*galleryOutput, error) {
-	thumbs, err := ad.deps.Store.RecentThumbnails(ctx, in.Limit)
+	thumbs, err := ad.deps.Store.RecentPrimaries(ctx, in.Limit)
 	if err != nil {
 		return nil, ad.internal(ctx, "recent thumbnails", err)
 	}
@@ -112,12 +134,17 @@ func (ad *admin) gallery(ctx context.Context, in *galleryInput) (*galleryOutput,
 	out.Body.Thumbnails = make([]GalleryItem, 0, len(thumbs))
 	for _, t := range thumbs {
 		out.Body.Thumbnails = append(out.Body.Thumbnails, GalleryItem{PhotoUUID: t.PhotoUUID, Width: t.Width, Height: t.Height,
-			Href: thumbnailHref(t.PhotoUUID), CreatedAt: t.CreatedAt})
+			Size: t.Size, Format: t.Format, Href: thumbnailHref(t), CreatedAt: t.CreatedAt})
 	}
 	return out, nil
 }
 
-func thumbnailHref(id uuid.UUID) string { return "/api/photos/" + id.String() + "/thumbnail" }
+// thumbnailHref is where this listener serves the thumbnail t: its box and format, whatever
+// the browser's Accept.
+func thumbnailHref(t store.Thumbnail) string {
+	q := url.Values{"size": {strconv.Itoa(t.Size)}, "format": {t.Format}}
+	return "/api/photos/" + t.PhotoUUID.String() + "/thumbnail?" + q.Encode()
+}
 
 func (ad *admin) photo(ctx context.Context, in *photoInput) (*photoOutput, error) {
 	p, thumbs, err := ad.read(ctx, in.UUID)
@@ -129,14 +156,51 @@ func (ad *admin) photo(ctx context.Context, in *photoInput) (*photoOutput, error
 	if !p.RetryAt.IsZero() {
 		d.RetryAt = &p.RetryAt
 	}
+	primary, _ := store.Primary(thumbs)
+	sizes := ad.fileSizes(ctx, thumbs)
 	for _, t := range thumbs {
-		d.Thumbnails = append(d.Thumbnails, toThumbnail(t))
+		th := toThumbnail(t)
+		th.Primary, th.Bytes = t.UUID == primary.UUID, sizes[t.URL]
+		d.Thumbnails = append(d.Thumbnails, th)
 	}
 	return &photoOutput{Body: d}, nil
 }
 
+// fileSizes asks the storage for the size of each file thumbs name, a few at a time and
+// briefly: the details show what it answers in time, and say nothing of the rest.
+func (ad *admin) fileSizes(ctx context.Context, thumbs []store.Thumbnail) map[string]int64 {
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	var (
+		mu    sync.Mutex
+		sizes = make(map[string]int64, len(thumbs))
+		g     errgroup.Group
+	)
+	g.SetLimit(4)
+	urls := make([]string, 0, len(thumbs))
+	for _, t := range thumbs {
+		urls = append(urls, t.URL)
+	}
+	slices.Sort(urls)
+	for _, u := range slices.Compact(urls) { // boxes that share a file, once
+		g.Go(func() error {
+			info, err := ad.deps.ThumbStore.Stat(ctx, u)
+			if err != nil {
+				ad.logger(ctx).Debug("thumbnail size unknown", "url", u, "err", err)
+				return nil
+			}
+			mu.Lock()
+			sizes[u] = info.Size
+			mu.Unlock()
+			return nil
+		})
+	}
+	_ = g.Wait()
+	return sizes
+}
+
 func toThumbnail(t store.Thumbnail) Thumbnail {
-	out := Thumbnail{Width: t.Width, Height: t.Height, Size: t.Size, Href: thumbnailHref(t.PhotoUUID), CreatedAt: t.CreatedAt}
+	out := Thumbnail{Width: t.Width, Height: t.Height, Size: t.Size, Format: t.Format, URL: t.URL, Href: thumbnailHref(t), CreatedAt: t.CreatedAt}
 	if s := t.Source; s != (store.Source{}) {
 		out.Source = &Source{Bytes: s.Bytes, Width: s.Width, Height: s.Height, Format: s.Format}
 	}
@@ -158,10 +222,12 @@ func (ad *admin) read(ctx context.Context, id string) (store.Photo, []store.Thum
 	return p, thumbs, nil
 }
 
-// thumbnail streams the photo's thumbnail from the storage, always through this listener: a
-// presigned link would send the page to another origin.
-func (ad *admin) thumbnail(ctx context.Context, in *photoInput) (*huma.StreamResponse, error) {
-	return ad.thumbs.Serve(ctx, uuid.MustParse(in.UUID), httpx.Newest)
+// thumbnail streams a thumbnail of the photo from the storage, always through this listener:
+// a presigned link would send the page to another origin. Without a size it is the primary's
+// box: this listener has no settings of its own to take a first box from.
+func (ad *admin) thumbnail(ctx context.Context, in *thumbnailInput) (*huma.StreamResponse, error) {
+	want := httpx.Want{Size: in.Size, Format: in.Format, Accept: in.Accept}
+	return ad.thumbs.Serve(ctx, uuid.MustParse(in.UUID), want.Pick)
 }
 
 func (ad *admin) history(_ context.Context, _ *struct{}) (*historyOutput, error) {

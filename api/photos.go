@@ -45,7 +45,8 @@ type PhotoDetail struct {
 	Attempts      int         `json:"attempts" doc:"How many times a worker has taken this photo since it was last queued from failed."`
 	FailureReason string      `json:"failure_reason,omitempty" doc:"Why the photo failed, or why its last attempt failed while it waits for a retry."`
 	RetryAt       *time.Time  `json:"retry_at,omitempty" doc:"While the photo waits for a retry: when it is due. Its message is queued already."`
-	Thumbnails    []Thumbnail `json:"thumbnails"`
+	Thumbnails    []Thumbnail `json:"thumbnails" doc:"Every thumbnail, one per box and format, smallest box first."`
+	ThumbHash     []byte      `json:"thumbhash" nullable:"true" doc:"The photo's ThumbHash (https://evanw.github.io/thumbhash/), a placeholder of a few bytes to paint while a thumbnail loads, in standard base64; null until a version that makes one has processed the photo."`
 }
 
 // Thumbnail is one thumbnail of a photo.
@@ -53,14 +54,23 @@ type Thumbnail struct {
 	UUID      uuid.UUID `json:"uuid"`
 	Width     int       `json:"width"`
 	Height    int       `json:"height"`
-	Size      int       `json:"size" doc:"Edge of the box the thumbnail was made to fit."`
+	Size      int       `json:"size" doc:"Edge of the box the thumbnail was made to fit. A source smaller than several boxes has one file for all of them: each box's thumbnail names it."`
+	Format    string    `json:"format" enum:"jpeg,webp,avif"`
+	Primary   bool      `json:"primary" doc:"The primary thumbnail: the first box in JPEG when the photo was made, stored as <uuid>.jpg."`
 	URL       string    `json:"url" doc:"Where the thumbnail is stored: its path relative to the thumbnails directory (local storage), s3://BUCKET/KEY, or PHOTOPROC_PUBLIC_BASE_URL followed by the key."`
-	Href      string    `json:"href" doc:"Where this API serves the thumbnail."`
+	Href      string    `json:"href" doc:"Where this API serves this thumbnail: the thumbnail route with its size and format."`
 	CreatedAt time.Time `json:"created_at"`
 }
 
 type photoInput struct {
 	UUID string `path:"uuid" format:"uuid" doc:"The photo's UUID."`
+}
+
+type thumbnailInput struct {
+	UUID   string `path:"uuid" format:"uuid" doc:"The photo's UUID."`
+	Size   int    `query:"size" minimum:"1" maximum:"32767" doc:"The box (PHOTOPROC_THUMBNAIL_SIZES). Default the first configured box, or the primary thumbnail's box when the photo has none of it (made under older settings)."`
+	Format string `query:"format" enum:"jpeg,webp,avif" doc:"The format. Default the best stored at the box that Accept takes: AVIF, then WebP, then JPEG; WebP and AVIF only when Accept names them, JPEG when it takes none."`
+	Accept string `header:"Accept" doc:"Without format: the media types the client takes, with q-values."`
 }
 
 type photoOutput struct {
@@ -86,15 +96,21 @@ func (a *API) registerPhotos() {
 		OperationID: "get-thumbnail",
 		Method:      http.MethodGet,
 		Path:        "/photos/{uuid}/thumbnail",
-		Summary:     "Download a photo's thumbnail (JPEG)",
+		Summary:     "Download a photo's thumbnail: a size, in the format asked for or the best the client takes",
 		Description: "Streams the thumbnail with ETag, Last-Modified and Cache-Control; If-None-Match " +
 			"and If-Modified-Since answer 304, Range answers 206. With PHOTOPROC_THUMBNAIL_DELIVERY=presigned " +
-			"it redirects to a short-lived link of the bucket instead.",
+			"it redirects to a short-lived link of the bucket instead. Without format the answer depends on " +
+			"Accept, and says so with Vary: Accept when the box is stored in more than one format. A size or " +
+			"format the photo does not have is a 404 listing what it has.",
 		Tags: []string{"photos"},
 		Responses: map[string]*huma.Response{
 			"200": {
 				Description: "The thumbnail.",
-				Content:     map[string]*huma.MediaType{"image/jpeg": {Schema: &huma.Schema{Type: "string", Format: "binary"}}},
+				Content: map[string]*huma.MediaType{
+					"image/jpeg": {Schema: &huma.Schema{Type: "string", Format: "binary"}},
+					"image/webp": {Schema: &huma.Schema{Type: "string", Format: "binary"}},
+					"image/avif": {Schema: &huma.Schema{Type: "string", Format: "binary"}},
+				},
 			},
 			"302": {
 				Description: "A short-lived link to the thumbnail in the bucket (PHOTOPROC_THUMBNAIL_DELIVERY=presigned).",
@@ -140,17 +156,21 @@ func (a *API) getPhoto(ctx context.Context, in *photoInput) (*photoOutput, error
 		return nil, httpx.Internal(ctx, a.log, "get photo", err)
 	}
 	d := PhotoDetail{Photo: toPhoto(p), UpdatedAt: p.UpdatedAt, Attempts: p.Attempts,
-		FailureReason: p.FailureReason, Thumbnails: make([]Thumbnail, 0, len(thumbs))}
+		FailureReason: p.FailureReason, Thumbnails: make([]Thumbnail, 0, len(thumbs)), ThumbHash: p.ThumbHash}
 	if !p.RetryAt.IsZero() {
 		d.RetryAt = &p.RetryAt
 	}
+	primary, _ := store.Primary(thumbs)
 	for _, t := range thumbs {
+		q := url.Values{"size": {strconv.Itoa(t.Size)}, "format": {t.Format}}
 		d.Thumbnails = append(d.Thumbnails, Thumbnail{UUID: t.UUID, Width: t.Width, Height: t.Height,
-			Size: t.Size, URL: t.URL, Href: "/photos/" + id.String() + "/thumbnail", CreatedAt: t.CreatedAt})
+			Size: t.Size, Format: t.Format, Primary: t.UUID == primary.UUID, URL: t.URL,
+			Href: "/photos/" + id.String() + "/thumbnail?" + q.Encode(), CreatedAt: t.CreatedAt})
 	}
 	return &photoOutput{Body: d}, nil
 }
 
-func (a *API) getThumbnail(ctx context.Context, in *photoInput) (*huma.StreamResponse, error) {
-	return a.thumbs.Serve(ctx, uuid.MustParse(in.UUID), httpx.Newest)
+func (a *API) getThumbnail(ctx context.Context, in *thumbnailInput) (*huma.StreamResponse, error) {
+	want := httpx.Want{Size: in.Size, Default: a.cfg.defaultSize(), Format: in.Format, Accept: in.Accept}
+	return a.thumbs.Serve(ctx, uuid.MustParse(in.UUID), want.Pick)
 }

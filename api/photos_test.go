@@ -108,11 +108,12 @@ func TestGetPhotoAndThumbnail(t *testing.T) {
 	var d api.PhotoDetail
 	r.json(t, &d)
 	if r.status != 200 || d.Status != "completed" || len(d.Thumbnails) != 1 || d.Thumbnails[0].Width != 320 ||
-		d.Thumbnails[0].Height != 213 || d.Thumbnails[0].Href != "/photos/"+p.UUID.String()+"/thumbnail" {
+		d.Thumbnails[0].Height != 213 || d.Thumbnails[0].Format != "jpeg" || !d.Thumbnails[0].Primary ||
+		d.Thumbnails[0].Href != "/photos/"+p.UUID.String()+"/thumbnail?format=jpeg&size=320" {
 		t.Fatalf("GET photo = %d %s", r.status, r.body)
 	}
 
-	r = b.do(t, http.MethodGet, d.Thumbnails[0].Href, "")
+	r = b.do(t, http.MethodGet, "/photos/"+p.UUID.String()+"/thumbnail", "")
 	if r.status != 200 || r.header.Get("Content-Type") != "image/jpeg" || string(r.body) != string(jpeg) {
 		t.Fatalf("GET thumbnail = %d %q %q", r.status, r.header.Get("Content-Type"), r.body)
 	}

@@ -109,7 +109,9 @@ func Serve(ctx context.Context, cfg Config, log *slog.Logger, started func(Addrs
 	}
 	var addrs Addrs
 	if cfg.Role != RoleWorker {
-		a, err := api.New(cfg.API, api.Deps{Store: st, Queuer: queuer, ThumbStore: thumbStore, Ready: checks, Logger: log})
+		apiCfg := cfg.API
+		apiCfg.ThumbnailSizes = cfg.Imaging.Boxes() // the first is what the thumbnail route serves by default
+		a, err := api.New(apiCfg, api.Deps{Store: st, Queuer: queuer, ThumbStore: thumbStore, Ready: checks, Logger: log})
 		if err != nil {
 			return fmt.Errorf("api: %w", err)
 		}

@@ -1,6 +1,8 @@
 package store_test
 
 import (
+	"cmp"
+	"fmt"
 	"maps"
 	"reflect"
 	"slices"
@@ -90,34 +92,89 @@ func TestFailures(t *testing.T) {
 	})
 }
 
-func TestRecentThumbnails(t *testing.T) {
+// TestRecentPrimaries: the gallery shows one thumbnail a photo, its primary (the <uuid>.jpg
+// row, whatever today's first box is), the photos whose rows were made last first, and Primary
+// picks the same row from the photo's rows in hand.
+func TestRecentPrimaries(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	if got, err := b.s.RecentThumbnails(ctx(t), 5); err != nil || len(got) != 0 {
-		t.Fatalf("RecentThumbnails of none = %v, %v", got, err)
+	if got, err := b.s.RecentPrimaries(ctx(t), 5); err != nil || len(got) != 0 {
+		t.Fatalf("RecentPrimaries of none = %v, %v", got, err)
 	}
-	var made []uuid.UUID
-	for i := range 3 {
-		p := b.photo(t, &storetest.PhotoOpts{Status: store.StatusProcessing})
-		if err := b.s.Complete(ctx(t), p.UUID, store.Thumbnail{Width: 320, Height: 100 + i, Size: 320, URL: p.UUID.String() + ".jpg"}); err != nil {
-			t.Fatal(err)
+	base := time.Now().Add(-time.Hour)
+	at := func(minutes int) time.Time { return base.Add(time.Duration(minutes) * time.Minute) }
+	type row struct {
+		size   int
+		format string
+		name   string // the file: "" for <uuid>.jpg, else what follows "<uuid>"
+		when   int    // minutes after base
+	}
+	photos := map[string][]row{
+		// Every size in two formats, in a bucket.
+		"a": {{320, "jpeg", "", 0}, {320, "webp", "-320.webp", 0}, {640, "jpeg", "-640.jpg", 0}, {640, "webp", "-640.webp", 0}},
+		// A small source: one file stands for both boxes.
+		"b": {{320, "jpeg", "", 1}, {640, "jpeg", "", 1}, {320, "webp", "-320.webp", 1}, {640, "webp", "-320.webp", 1}},
+		// Backfilled later with a smaller first box: the primary stays the 320 <uuid>.jpg.
+		"c": {{320, "jpeg", "", 2}, {256, "jpeg", "-256.jpg", 4}},
+		// No primary file: its smallest row stands for it.
+		"d": {{640, "jpeg", "-640.jpg", 3}, {320, "webp", "-320.webp", 3}, {640, "webp", "-640.webp", 3}},
+		// Many rows made at one instant: the walk pages through them and their ties.
+		"e": {},
+	}
+	for i := range 12 {
+		name := fmt.Sprintf("-%d.jpg", 100*(i+1))
+		if i == 0 {
+			name = ""
 		}
-		// Made a minute apart, so that the order does not hang on the clock's resolution.
-		if _, err := b.db.Exec(ctx(t), `UPDATE photo_thumbnails SET created_at = now() - $2 * interval '1 minute' WHERE photo_uuid = $1`, p.UUID, 3-i); err != nil {
-			t.Fatal(err)
+		photos["e"] = append(photos["e"], row{100 * (i + 1), "jpeg", name, 5})
+	}
+	prefix := map[string]string{"a": "s3://bucket/thumbs/", "b": "https://cdn.example/t/"}
+	ids := map[string]uuid.UUID{}
+	want := map[string]store.Thumbnail{} // each photo's primary, or the row standing for it
+	for _, key := range []string{"a", "b", "c", "d", "e"} {
+		p := b.photo(t, &storetest.PhotoOpts{Status: store.StatusCompleted})
+		ids[key] = p.UUID
+		for _, r := range photos[key] {
+			name := cmp.Or(r.name, ".jpg")
+			th := storetest.Thumbnail(ctx(t), t, b.db, store.Thumbnail{PhotoUUID: p.UUID, Size: r.size, Width: r.size, Height: r.size / 2,
+				Format: r.format, URL: prefix[key] + p.UUID.String() + name, CreatedAt: at(r.when)})
+			if r.name == "" && want[key].Size == 0 || key == "d" && r.size == 320 {
+				want[key] = th
+			}
 		}
-		made = append(made, p.UUID)
 	}
-	b.photo(t, &storetest.PhotoOpts{Status: store.StatusFailed})
-	got, err := b.s.RecentThumbnails(ctx(t), 2)
-	if err != nil {
-		t.Fatal(err)
+	order := []string{"e", "c", "d", "b", "a"}
+	for limit := 1; limit <= 6; limit++ {
+		got, err := b.s.RecentPrimaries(ctx(t), limit)
+		if err != nil {
+			t.Fatalf("RecentPrimaries(%d): %v", limit, err)
+		}
+		n := min(limit, len(order))
+		if len(got) != n {
+			t.Fatalf("RecentPrimaries(%d) = %d thumbnails, want %d", limit, len(got), n)
+		}
+		for i, key := range order[:n] {
+			if w := want[key]; got[i].UUID != w.UUID || got[i].PhotoUUID != ids[key] {
+				t.Errorf("RecentPrimaries(%d)[%d] = %d %s %s, want photo %s's %d %s %s", limit, i,
+					got[i].Size, got[i].Format, got[i].URL, key, w.Size, w.Format, w.URL)
+			}
+		}
 	}
-	if len(got) != 2 || got[0].PhotoUUID != made[2] || got[1].PhotoUUID != made[1] || got[0].Height != 102 {
-		t.Fatalf("RecentThumbnails(2) = %+v, want the last two made, newest first", got)
+	for key, id := range ids {
+		_, thumbs := b.get(t, id)
+		primary, ok := store.Primary(thumbs)
+		if key == "d" {
+			if ok {
+				t.Errorf("Primary of photo d (no <uuid>.jpg) = %s", primary.URL)
+			}
+			continue
+		}
+		if !ok || primary.UUID != want[key].UUID {
+			t.Errorf("Primary of photo %s = %d %s, %v; want the row RecentPrimaries shows, %d %s", key, primary.Size, primary.URL, ok, want[key].Size, want[key].URL)
+		}
 	}
-	if _, err := b.s.RecentThumbnails(ctx(t), 0); err == nil {
-		t.Error("RecentThumbnails(0) did not fail")
+	if _, err := b.s.RecentPrimaries(ctx(t), 0); err == nil {
+		t.Error("RecentPrimaries(0) did not fail")
 	}
 }
 

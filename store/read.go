@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -122,3 +123,35 @@ func collectOne[T any](results pgx.BatchResults, scan pgx.RowToFunc[T]) (T, erro
 	}
 	return pgx.CollectExactlyOneRow(rows, scan)
 }
+
+// The primary thumbnail is the one the seed made and existing clients link to: the first box
+// in JPEG when the photo was made, stored as <photo uuid>.jpg (thumbstore.Key). It is found by
+// that name, not by today's first box, which settings may have changed since. When the source
+// was smaller than several boxes, one file stands for all of them and each box has a row
+// naming it; the primary row is then the smallest of those boxes, the one it was made for.
+// This rule is written twice, side by side: Primary for rows in hand, primaryRow for SQL.
+
+// Primary returns the primary row among one photo's thumbnails, and false when none is (a
+// photo not yet thumbnailed, or rows from a JPEG-less configuration).
+func Primary(thumbs []Thumbnail) (Thumbnail, bool) {
+	var (
+		primary Thumbnail
+		found   bool
+	)
+	for _, t := range thumbs {
+		if t.primaryFile() && (!found || t.Size < primary.Size) {
+			primary, found = t, true
+		}
+	}
+	return primary, found
+}
+
+// primaryFile says whether t names its photo's primary file: a JPEG whose URL (a relative
+// path, s3://BUCKET/PREFIX/KEY or a public base URL + KEY) ends in <photo uuid>.jpg.
+func (t Thumbnail) primaryFile() bool {
+	return t.format() == "jpeg" && strings.HasSuffix(t.URL, t.PhotoUUID.String()+".jpg")
+}
+
+// primaryRow is primaryFile in SQL, true for rows of photo_thumbnails that name their photo's
+// primary file; ordering a photo's rows by (NOT primaryRow, size) puts its primary first.
+const primaryRow = `(format = 'jpeg' AND url LIKE '%' || photo_uuid::text || '.jpg')`

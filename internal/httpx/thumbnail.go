@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -36,20 +38,9 @@ type Choice struct {
 }
 
 // Pick chooses, among a photo's thumbnails (never none), the one a request gets. An error it
-// returns is sent as it is: a huma problem (a 404 naming what is stored, say).
+// returns is sent as it is: a huma problem (a 404 naming what is stored, say). Want.Pick is
+// the one both listeners use.
 type Pick func(thumbs []store.Thumbnail) (Choice, error)
-
-// Newest picks the thumbnail made last: while a photo has one thumbnail a row, that is the
-// one the store holds.
-func Newest(thumbs []store.Thumbnail) (Choice, error) {
-	t := thumbs[0]
-	for _, c := range thumbs[1:] {
-		if c.CreatedAt.After(t.CreatedAt) {
-			t = c
-		}
-	}
-	return Choice{Thumbnail: t}, nil
-}
 
 // Thumbnails serves a photo's thumbnail: it reads the photo's rows, picks one, and streams
 // it from the thumbnail store (ETag, Last-Modified, conditional and range requests through
@@ -97,9 +88,9 @@ func (s *Thumbnails) Serve(ctx context.Context, id uuid.UUID, pick Pick) (*huma.
 		defer obj.Close()
 		r, w := humago.Unwrap(hctx)
 		h := w.Header()
-		h.Set("Content-Type", contentType(t))
+		h.Set("Content-Type", MediaType(t.Format))
 		h.Set("Cache-Control", s.CacheControl)
-		h.Set("ETag", obj.ETag)
+		h.Set("ETag", fileETag(t.URL, obj.ETag))
 		if choice.Vary != "" {
 			h.Set("Vary", choice.Vary)
 		}
@@ -107,8 +98,15 @@ func (s *Thumbnails) Serve(ctx context.Context, id uuid.UUID, pick Pick) (*huma.
 	}}, nil
 }
 
-// contentType is the media type of a stored thumbnail: every thumbnail is a JPEG today.
-func contentType(store.Thumbnail) string { return "image/jpeg" }
+// fileETag makes the store's entity tag of a file unique to the file: a directory's tag is
+// its size and modification time, which two files of a photo (a JPEG and a WebP written in
+// the same clock tick) may share, and a cache holding both under one URL (Vary: Accept)
+// would take a 304 for one as a 304 for the other.
+func fileETag(url, etag string) string {
+	h := fnv.New64a()
+	h.Write([]byte(url))
+	return fmt.Sprintf(`"%x-%s`, h.Sum64(), strings.TrimPrefix(etag, `"`))
+}
 
 // redirect answers 302 with a presigned link. The browser may keep the redirect for half the
 // link's life, so a page reloaded meanwhile reuses the image it already has.

@@ -1,14 +1,16 @@
 // Package queuetest gives tests of any package their own RabbitMQ topology and a few broker
-// tools: a queue.Config with unique names that are deleted after the test, basic.get, raw
-// publishing, and force-closing connections with rabbitmqctl. Each of them skips the test
-// under -short (testkit.NeedServices). It is for tests only.
+// tools: a queue.Config with unique names that are deleted after the test, a connected
+// Publisher, basic.get, raw publishing, and force-closing connections with rabbitmqctl. Each
+// of them skips the test under -short (testkit.NeedServices). It is for tests only.
 package queuetest
 
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"log/slog"
 	"os"
 	"os/exec"
 	"regexp"
@@ -80,6 +82,29 @@ func Cleanup(tb testing.TB, cfg queue.Config) {
 			}
 		})
 	})
+}
+
+// Publisher returns a queue.Publisher on cfg that has connected, logging to log (nothing when
+// nil), and closes it when the test ends. A close that fails is not reported: the tests of
+// queue.Publisher itself check that.
+func Publisher(tb testing.TB, cfg queue.Config, log *slog.Logger) *queue.Publisher {
+	tb.Helper()
+	testkit.NeedServices(tb, "RabbitMQ")
+	pub, err := queue.NewPublisher(cfg, log)
+	if err != nil {
+		tb.Fatalf("queuetest: new publisher: %v", err)
+	}
+	tb.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), testkit.WaitTimeout)
+		defer cancel()
+		_ = pub.Close(ctx)
+	})
+	ctx, cancel := context.WithTimeout(tb.Context(), testkit.WaitTimeout)
+	defer cancel()
+	if err := pub.WaitConnected(ctx); err != nil {
+		tb.Fatalf("queuetest: the publisher did not connect to %s: %v", redact(cfg.URI), err)
+	}
+	return pub
 }
 
 // Get takes one message off a queue (basic.get with auto-ack), for assertions.

@@ -49,7 +49,7 @@ NOAVIF-WARN  := libavif's header is missing (apt-get install libavif-dev): build
 CODEC-WARNS  := $(if $(PUREGO),PUREGO-WARN,$(if $(NOHEIF),NOHEIF-WARN) $(if $(NOLCMS),NOLCMS-WARN) $(if $(NOWEBP),NOWEBP-WARN) $(if $(NOAVIF),NOAVIF-WARN))
 codec-check   = $(if $(strip $(CODEC-WARNS)),@printf 'warning: %s\n' $(foreach w,$(CODEC-WARNS),"$($(w))") >&2)
 
-.PHONY: swagger-ui build run demo services test test-suite check-openapi config-docs check-config-docs bench bench-e2e bench-compare bench-vs-seed lint fmt openapi fuzz \
+.PHONY: swagger-ui build run demo services test test-suite test-unit check-openapi config-docs check-config-docs bench bench-e2e bench-compare bench-vs-seed lint fmt openapi fuzz \
         start stop logs create-db psql shell revise-db upgrade-db downgrade-db clean help
 
 help: ## list targets
@@ -84,6 +84,13 @@ test-suite: ## vet, all tests against real Postgres and RabbitMQ with the cgo co
 	$(MAKE) check-openapi
 	$(MAKE) check-config-docs
 	deploy/check.sh
+
+# -short skips every test that needs Postgres, RabbitMQ or the S3 server (testkit.NeedServices,
+# called by storetest, queuetest and s3test); test and test-suite never pass it.
+test-unit: ## the unit tests alone, with no Postgres, RabbitMQ or S3 server needed (go test -short), with the cgo codecs and again pure Go
+	$(codec-check)
+	$(GO) test -short ./...
+	CGO_ENABLED=0 $(GO) test -short ./...
 
 check-openapi: ## fail if openapi/openapi.yaml is not what `photoproc openapi` prints
 	$(GO) run ./cmd/photoproc openapi | diff -u openapi/openapi.yaml - || { echo "openapi/openapi.yaml is stale: run make openapi"; exit 1; }

@@ -1,24 +1,23 @@
 package admin_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/danielgtaylor/huma/v2"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/photoproc/photoproc/admin"
 	"github.com/photoproc/photoproc/enqueue"
 	"github.com/photoproc/photoproc/internal/httpx"
+	"github.com/photoproc/photoproc/internal/testkit"
 	"github.com/photoproc/photoproc/metrics"
 	"github.com/photoproc/photoproc/queue"
 	"github.com/photoproc/photoproc/queue/queuetest"
@@ -87,7 +86,7 @@ func setupAdmin(t *testing.T, cfg admin.Config) *bundle {
 	t.Cleanup(func() { _ = thumbs.Close() })
 	reg := prometheus.NewRegistry()
 	m := metrics.New(reg)
-	b := &bundle{store: st, db: storetest.Pool(t, uri), queue: qcfg, pub: publisher(t, qcfg), thumbstore: thumbs, thumbs: scfg.Dir,
+	b := &bundle{store: st, db: storetest.Pool(t, uri), queue: qcfg, pub: queuetest.Publisher(t, qcfg, testLogger(t)), thumbstore: thumbs, thumbs: scfg.Dir,
 		metrics: m, pool: &fakePool{}, now: historyStart}
 	b.history = metrics.NewHistory(m, time.Minute, 60, b.clock())
 	log := testLogger(t)
@@ -118,107 +117,35 @@ func (b *bundle) advance(d time.Duration) {
 	b.mu.Unlock()
 }
 
-func publisher(t *testing.T, cfg queue.Config) *queue.Publisher {
-	t.Helper()
-	pub, err := queue.NewPublisher(cfg, testLogger(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = pub.Close(ctx)
-	})
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := pub.WaitConnected(ctx); err != nil {
-		t.Fatalf("publisher never connected: %v", err)
-	}
-	return pub
-}
+func testLogger(t *testing.T) *slog.Logger { return testkit.Logger(t, slog.LevelWarn) }
 
-func testLogger(t *testing.T) *slog.Logger {
-	return slog.New(slog.NewTextHandler(tWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
-}
-
-// tWriter sends log lines to the test's log, shown only when it fails.
-type tWriter struct{ t *testing.T }
-
-func (w tWriter) Write(p []byte) (int, error) {
-	w.t.Helper()
-	w.t.Log(strings.TrimRight(string(p), "\n"))
-	return len(p), nil
-}
-
+// response is a testkit.Response under the names these tests use.
 type response struct {
 	status int
 	header http.Header
 	body   []byte
 }
 
+func (r response) kit() testkit.Response {
+	return testkit.Response{Status: r.status, Header: r.header, Body: r.body}
+}
+
 func (r response) json(t *testing.T, v any) {
 	t.Helper()
-	if err := json.Unmarshal(r.body, v); err != nil {
-		t.Fatalf("decode %s: %v", r.body, err)
-	}
+	r.kit().JSON(t, v)
 }
 
-// problem is an RFC 9457 problem document.
-type problem struct {
-	Title  string `json:"title"`
-	Status int    `json:"status"`
-	Detail string `json:"detail"`
-}
-
-func (r response) problem(t *testing.T, status int) problem {
+// problem checks that r is an RFC 9457 problem document of status.
+func (r response) problem(t *testing.T, status int) huma.ErrorModel {
 	t.Helper()
-	if r.status != status {
-		t.Fatalf("status %d, want %d: %s", r.status, status, r.body)
-	}
-	if ct := r.header.Get("Content-Type"); ct != "application/problem+json" {
-		t.Fatalf("content type %q, want application/problem+json: %s", ct, r.body)
-	}
-	var p problem
-	r.json(t, &p)
-	if p.Status != status || p.Title == "" || p.Detail == "" {
-		t.Fatalf("problem lacks status, title or detail: %s", r.body)
-	}
-	return p
+	return r.kit().Problem(t, status)
 }
 
-// do sends a request with a JSON Content-Type and the given header pairs: "Host" sets the
-// Host, an empty value removes the header.
+// do sends a request with a JSON Content-Type and the given header pairs (testkit.Request).
 func (b *bundle) do(t *testing.T, method, path, body string, header ...string) response {
 	t.Helper()
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	req, err := http.NewRequest(method, b.srv.URL+path, rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	for i := 0; i+1 < len(header); i += 2 {
-		switch {
-		case header[i] == "Host":
-			req.Host = header[i+1]
-		case header[i+1] == "":
-			req.Header.Del(header[i])
-		default:
-			req.Header.Set(header[i], header[i+1])
-		}
-	}
-	resp, err := b.srv.Client().Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var buf bytes.Buffer
-	if _, err := io.Copy(&buf, resp.Body); err != nil {
-		t.Fatal(err)
-	}
-	return response{status: resp.StatusCode, header: resp.Header, body: buf.Bytes()}
+	r := testkit.Do(t, b.srv.Client(), testkit.Request(t, method, b.srv.URL+path, body, header...))
+	return response{status: r.Status, header: r.Header, body: r.Body}
 }
 
 func jsonObject(key string, values ...string) string {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/photoproc/photoproc/internal/testkit"
 	"github.com/photoproc/photoproc/queue/queuetest"
 	"github.com/photoproc/photoproc/store"
 	"github.com/photoproc/photoproc/store/storetest"
@@ -188,20 +189,14 @@ func serveForBench(b *testing.B, client *http.Client, uri string) Addrs {
 
 func waitReady(b *testing.B, client *http.Client, admin string) {
 	b.Helper()
-	deadline := time.Now().Add(time.Minute)
-	for {
+	testkit.EventuallyWithin(b, time.Minute, "the daemon to be ready", func() bool {
 		resp, err := client.Get("http://" + admin + "/readyz")
-		if err == nil {
-			var body struct{ Status string }
-			_ = json.NewDecoder(resp.Body).Decode(&body)
-			resp.Body.Close()
-			if body.Status == "ready" {
-				return
-			}
+		if err != nil {
+			return false
 		}
-		if time.Now().After(deadline) {
-			b.Fatal("daemon not ready within a minute")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		defer resp.Body.Close()
+		var body struct{ Status string }
+		_ = json.NewDecoder(resp.Body).Decode(&body)
+		return body.Status == "ready"
+	})
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/photoproc/photoproc/daemon"
+	"github.com/photoproc/photoproc/internal/testkit"
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/page"
@@ -72,7 +73,7 @@ func TestAdminPageInBrowser(t *testing.T) {
 		t.Fatalf("database counts %v, want 2 pending, 1 completed, 3 failed", want)
 	}
 	// The page's counts may be a count old: they are counted at most every 15s (store.CountCache).
-	eventually(t, time.Minute, fmt.Sprintf("the page to show the database's counts %v", want), func() bool {
+	testkit.EventuallyWithin(t, time.Minute, fmt.Sprintf("the page to show the database's counts %v", want), func() bool {
 		return equalCounts(b.counts(t), want)
 	})
 	listed := browserRun(t, b, chromedp.Evaluate[[]string](`[...document.querySelectorAll("input.pick")].map((c) => c.value)`))
@@ -110,7 +111,7 @@ func TestAdminPageInBrowser(t *testing.T) {
 		t.Fatalf("thumbnail rows %v, want one for each retried photo", rows)
 	}
 	want = map[string]int64{"pending": 2, "processing": 0, "completed": 4, "failed": 0}
-	eventually(t, time.Minute, fmt.Sprintf("the page to show %v", want), func() bool {
+	testkit.EventuallyWithin(t, time.Minute, fmt.Sprintf("the page to show %v", want), func() bool {
 		return equalCounts(b.counts(t), want)
 	})
 	b.assertLocal(t, h.addrs.Admin)
@@ -179,7 +180,7 @@ func (h *harness) dbCounts(t *testing.T) map[string]int64 {
 // waitStatus waits until every photo has status st.
 func (h *harness) waitStatus(t *testing.T, ids []uuid.UUID, st store.Status) {
 	t.Helper()
-	eventually(t, time.Minute, fmt.Sprintf("%d photos to be %s", len(ids), st), func() bool {
+	testkit.EventuallyWithin(t, time.Minute, fmt.Sprintf("%d photos to be %s", len(ids), st), func() bool {
 		photos, err := h.store.Photos(context.Background(), ids)
 		if err != nil || len(photos) != len(ids) {
 			return false
@@ -226,17 +227,17 @@ Promise.allSettled(sent).then(() => document.getElementById("f").submit());
 
 	b := newBrowser(t)
 	b.do(t, chromedp.Navigate(evilURL))
-	eventually(t, 20*time.Second, "the page to send its requests", func() bool {
+	testkit.EventuallyWithin(t, 20*time.Second, "the page to send its requests", func() bool {
 		return browserRun(t, b, chromedp.Title()) == "form sent"
 	})
 	// Each request reached the listener and was refused; the JSON one never got past the
 	// browser's preflight, which the listener does not grant.
 	for _, path := range []string{"/api/pause", "/api/requeue-stuck", "/api/resume"} {
-		eventually(t, 10*time.Second, path+" to be refused", func() bool {
-			return h.logs.count(`msg=request`, `method=POST`, `path=`+path, `status=403`) == 1
+		testkit.EventuallyWithin(t, 10*time.Second, path+" to be refused", func() bool {
+			return h.logs.Count(`msg=request`, `method=POST`, `path=`+path, `status=403`) == 1
 		})
 	}
-	if n := h.logs.count(`msg=request`, `method=POST`, `path=/api/retry-failed`); n != 0 {
+	if n := h.logs.Count(`msg=request`, `method=POST`, `path=/api/retry-failed`); n != 0 {
 		t.Errorf("the preflighted JSON request reached the listener %d times", n)
 	}
 	st, ok := h.status(t)
@@ -287,7 +288,7 @@ func TestAdminRefusesRebindingInBrowser(t *testing.T) {
 	if status != http.StatusForbidden {
 		t.Fatalf("GET /api/status as rebind.evil.example: %d, want 403", status)
 	}
-	if n := h.logs.count(`msg=request`, `path=/api/status`, `status=403`); n != 1 {
+	if n := h.logs.Count(`msg=request`, `path=/api/status`, `status=403`); n != 1 {
 		t.Errorf("%d refused reads of /api/status logged, want 1", n)
 	}
 
@@ -373,7 +374,7 @@ func TestAdminGalleryDetailsAndChartsInBrowser(t *testing.T) {
 
 	// Charts: every photo of the batch in the throughput chart, the failure in the failures
 	// chart, and a latency. The minute under way is a point, so no minute has to pass.
-	eventually(t, 20*time.Second, "the charts to draw the batch", func() bool {
+	testkit.EventuallyWithin(t, 20*time.Second, "the charts to draw the batch", func() bool {
 		v := browserRun(t, b, chromedp.Evaluate[map[string]float64](`Object.fromEntries(
 			["#chart-throughput circle.completed", "#chart-failures circle.failed", "#chart-latency circle.p95_seconds"].map(
 				(sel) => [sel, [...document.querySelectorAll(sel)].reduce((n, c) => n + Number(c.dataset.v), 0)]))`))
@@ -434,7 +435,7 @@ type shownImage struct {
 func (b *browser) waitGallery(t *testing.T, want map[uuid.UUID][2]int) {
 	t.Helper()
 	var imgs []shownImage
-	eventually(t, 20*time.Second, fmt.Sprintf("the gallery to load %d thumbnails", len(want)), func() bool {
+	testkit.EventuallyWithin(t, 20*time.Second, fmt.Sprintf("the gallery to load %d thumbnails", len(want)), func() bool {
 		imgs = browserRun(t, b, chromedp.Evaluate[[]shownImage](`[...document.querySelectorAll("#gallery img")].map((i) => (
 			{uuid: i.closest("button").dataset.uuid, complete: i.complete, width: i.naturalWidth, height: i.naturalHeight}))`))
 		if len(imgs) != len(want) {
@@ -463,7 +464,7 @@ func (b *browser) waitGallery(t *testing.T, want map[uuid.UUID][2]int) {
 // waitImages waits until every image sel matches has loaded.
 func (b *browser) waitImages(t *testing.T, sel string) {
 	t.Helper()
-	eventually(t, 20*time.Second, sel+" to load", func() bool {
+	testkit.EventuallyWithin(t, 20*time.Second, sel+" to load", func() bool {
 		return browserRun(t, b, chromedp.Evaluate[bool](fmt.Sprintf(`[...document.querySelectorAll(%q)].every((i) => i.complete && i.naturalWidth > 0)`, sel)))
 	})
 }

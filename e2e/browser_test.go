@@ -15,6 +15,8 @@ import (
 
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
+
+	"github.com/photoproc/photoproc/internal/testkit"
 )
 
 // EnvArtifacts names the folder browser tests save their screenshots in; default
@@ -47,7 +49,7 @@ func newBrowser(t *testing.T, extra ...chromedp.ExecAllocatorOption) *browser {
 			t.Fatal(err)
 		}
 	}
-	var out logBuffer // the browser writes its output from another goroutine
+	var out testkit.Buffer // the browser writes its output from another goroutine
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(path),
 		chromedp.Headless,
@@ -69,7 +71,7 @@ func newBrowser(t *testing.T, extra ...chromedp.ExecAllocatorOption) *browser {
 		cancelTab()
 		cancelAlloc() // waits for the browser process to exit
 		// Its helper processes may still be writing the profile for a moment.
-		eventually(t, 10*time.Second, "the browser's directory to be removed", func() bool {
+		testkit.EventuallyWithin(t, 10*time.Second, "the browser's directory to be removed", func() bool {
 			return os.RemoveAll(dir) == nil
 		})
 		if t.Failed() {
@@ -162,7 +164,7 @@ func (b *browser) counts(t *testing.T) map[string]string {
 // refreshes, and a node id taken just before would name a node that is gone.
 func (b *browser) waitText(t *testing.T, sel, want string) {
 	t.Helper()
-	eventually(t, 20*time.Second, fmt.Sprintf("%s to say %q", sel, want), func() bool {
+	testkit.EventuallyWithin(t, 20*time.Second, fmt.Sprintf("%s to say %q", sel, want), func() bool {
 		return strings.Contains(b.texts(t, sel)[sel], want)
 	})
 }

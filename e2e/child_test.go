@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/photoproc/photoproc/daemon"
+	"github.com/photoproc/photoproc/internal/testkit"
 	"github.com/photoproc/photoproc/queue/queuetest"
 )
 
@@ -73,7 +74,7 @@ func buildPhotoproc(t *testing.T, race bool) string {
 // child is one photoproc process.
 type child struct {
 	cmd  *exec.Cmd
-	logs *logBuffer // its stderr and stdout: JSON log lines
+	logs *testkit.Buffer // its stderr and stdout: JSON log lines
 	done chan struct{}
 	err  error // how it exited; set when done is closed
 }
@@ -123,7 +124,7 @@ func startBinary(t *testing.T, bin, dir string, env []string, args ...string) *c
 // is still running when the test ends.
 func startCommand(t *testing.T, cmd *exec.Cmd, dir string, env []string) *child {
 	t.Helper()
-	c := &child{cmd: cmd, logs: &logBuffer{}, done: make(chan struct{})}
+	c := &child{cmd: cmd, logs: &testkit.Buffer{}, done: make(chan struct{})}
 	c.cmd.Dir = dir
 	c.cmd.Env = append(inheritedEnv(), env...)
 	c.cmd.Stdout, c.cmd.Stderr = c.logs, c.logs
@@ -178,7 +179,7 @@ func inheritedEnv() []string {
 func (c *child) waitStarted(t *testing.T) daemon.Addrs {
 	t.Helper()
 	var addrs daemon.Addrs
-	eventually(t, time.Minute, "photoproc to start", func() bool {
+	testkit.EventuallyWithin(t, time.Minute, "photoproc to start", func() bool {
 		select {
 		case <-c.done:
 			t.Fatalf("photoproc exited before starting: %v\n%s", c.err, c.logs)
@@ -193,7 +194,7 @@ func (c *child) waitStarted(t *testing.T) daemon.Addrs {
 		}
 		return false
 	})
-	eventually(t, time.Minute, "photoproc to report ready", func() bool {
+	testkit.EventuallyWithin(t, time.Minute, "photoproc to report ready", func() bool {
 		resp, err := http.Get("http://" + addrs.Admin + "/readyz")
 		if err != nil {
 			return false
@@ -309,7 +310,7 @@ const userHZ = 100
 func (c *child) cpuDuring(t *testing.T, d time.Duration) time.Duration {
 	t.Helper()
 	before, start := c.cpu(t), time.Now()
-	eventually(t, d+time.Minute, fmt.Sprintf("the fault to last %s", d), func() bool {
+	testkit.EventuallyWithin(t, d+time.Minute, fmt.Sprintf("the fault to last %s", d), func() bool {
 		select {
 		case <-c.done:
 			t.Fatalf("photoproc exited during the fault: %v", c.err)

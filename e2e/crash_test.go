@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/photoproc/photoproc/daemon"
+	"github.com/photoproc/photoproc/internal/testkit"
 	"github.com/photoproc/photoproc/store"
 	"github.com/photoproc/photoproc/store/storetest"
 	"github.com/photoproc/photoproc/thumbstore"
@@ -56,7 +57,7 @@ func TestCrashKillAndRestart(t *testing.T) {
 	if _, err := os.Stat(stale); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("the temporary file left before the restart is still there (%v)", err)
 	}
-	if second.logs.count(`"msg":"requeued photos whose lease expired"`) == 0 {
+	if second.logs.Count(`"msg":"requeued photos whose lease expired"`) == 0 {
 		t.Error("the sweeper requeued nothing: the photo without a message was completed some other way")
 	}
 	t.Logf("thumbnails made: %d before the kill, %d after the restart, for %d photos",
@@ -75,16 +76,16 @@ func TestLongDownloadKeepsItsLease(t *testing.T) {
 	h.photos.holdBody(url)
 	id := h.addPhoto(t, url).UUID
 	h.mustProcess(t, []uuid.UUID{id})
-	eventually(t, batchTimeout, "the download to start", func() bool { return h.photos.waitingNow() == 1 })
+	testkit.EventuallyWithin(t, batchTimeout, "the download to start", func() bool { return h.photos.waitingNow() == 1 })
 	start := time.Now() // the download lasts three leases: a duration, not a wait for an event
-	eventually(t, time.Minute, "three leases to pass", func() bool { return time.Since(start) >= 6*time.Second })
+	testkit.EventuallyWithin(t, time.Minute, "three leases to pass", func() bool { return time.Since(start) >= 6*time.Second })
 	h.photos.releaseAll()
 	photos := h.waitSettled(t, []uuid.UUID{id}, batchTimeout)
 	if p := photos[id]; p.Status != store.StatusCompleted || p.Attempts != 1 || h.photos.requestsFor(url) != 1 {
 		t.Errorf("photo %s after %d attempts and %d downloads; want completed after one of each",
 			p.Status, p.Attempts, h.photos.requestsFor(url))
 	}
-	if n := h.logs.count("requeued photos whose lease expired"); n != 0 {
+	if n := h.logs.Count("requeued photos whose lease expired"); n != 0 {
 		t.Errorf("the sweeper requeued the photo being downloaded %d times", n)
 	}
 }
@@ -109,13 +110,13 @@ func TestCrashGracefulStop(t *testing.T) {
 	// The held downloads never finish, so the process can only have exited because the
 	// shutdown timeout ended the drain; the log says it did. (How long that took is logged
 	// above, not asserted: timings belong in benchmarks.)
-	if first.logs.count("handing in-flight photos back") == 0 {
+	if first.logs.Count("handing in-flight photos back") == 0 {
 		t.Error("the shutdown timeout did not hand the photos in flight back")
 	}
 	// Nothing lost: every photo not completed has its message back in the queue.
 	pub := testPublisher(t, svc.queue)
 	done := svc.countStatus(ids, store.StatusCompleted)
-	eventually(t, 30*time.Second, "every unfinished photo's message back in the queue", func() bool {
+	testkit.EventuallyWithin(t, 30*time.Second, "every unfinished photo's message back in the queue", func() bool {
 		st, err := pub.QueueStats(context.Background())
 		return err == nil && st.Consumers == 0 && st.Messages == len(ids)-done
 	})
@@ -150,7 +151,7 @@ func TestCrashGracefulStopFinishesInFlight(t *testing.T) {
 	if err := first.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 30*time.Second, "photoproc to start stopping", func() bool { return first.logs.count(`"msg":"stopping"`) > 0 })
+	testkit.EventuallyWithin(t, 30*time.Second, "photoproc to start stopping", func() bool { return first.logs.Count(`"msg":"stopping"`) > 0 })
 	svc.photos.releaseAll() // the downloads finish while it drains
 	first.wait(t)
 	if code := first.cmd.ProcessState.ExitCode(); code != 0 {
@@ -162,7 +163,7 @@ func TestCrashGracefulStopFinishesInFlight(t *testing.T) {
 	// Whatever it had not taken yet is still in the queue.
 	pub := testPublisher(t, svc.queue)
 	done := svc.countStatus(ids, store.StatusCompleted)
-	eventually(t, 30*time.Second, "every photo completed or its message in the queue", func() bool {
+	testkit.EventuallyWithin(t, 30*time.Second, "every photo completed or its message in the queue", func() bool {
 		st, err := pub.QueueStats(context.Background())
 		return err == nil && done+st.Messages == len(ids)
 	})
@@ -190,11 +191,11 @@ func TestCrashGracefulStopDrainsForTheWholeTimeout(t *testing.T) {
 	if err := first.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 30*time.Second, "photoproc to start stopping", func() bool { return first.logs.count(`"msg":"stopping"`) > 0 })
+	testkit.EventuallyWithin(t, 30*time.Second, "photoproc to start stopping", func() bool { return first.logs.Count(`"msg":"stopping"`) > 0 })
 	// The fault: the downloads need more than 10s. Held that long (a duration, not a wait for
 	// an event), photoproc must still be draining.
 	stopping := time.Now()
-	eventually(t, time.Minute, "12s of draining", func() bool {
+	testkit.EventuallyWithin(t, time.Minute, "12s of draining", func() bool {
 		select {
 		case <-first.done:
 			t.Fatalf("photoproc exited %s into a drain it was given a minute for:\n%s", time.Since(stopping).Round(time.Second), first.logs)
@@ -210,7 +211,7 @@ func TestCrashGracefulStopDrainsForTheWholeTimeout(t *testing.T) {
 	if n := svc.countStatus(ids, store.StatusCompleted); n != len(ids) {
 		t.Errorf("%d of %d photos completed before the exit, want all", n, len(ids))
 	}
-	if first.logs.count("handing in-flight photos back") != 0 {
+	if first.logs.Count("handing in-flight photos back") != 0 {
 		t.Error("photos were handed back before the shutdown timeout")
 	}
 	for _, u := range urls {
@@ -230,7 +231,7 @@ func TestCrashTwoWorkerProcesses(t *testing.T) {
 	workers := []*child{startChild(t, env, "serve", "--role=worker"), startChild(t, env, "serve", "--role=worker")}
 	for _, w := range workers {
 		w.waitStarted(t)
-		eventually(t, time.Minute, "the worker to consume", func() bool { return w.logs.count(`"msg":"consuming"`) > 0 })
+		testkit.EventuallyWithin(t, time.Minute, "the worker to consume", func() bool { return w.logs.Count(`"msg":"consuming"`) > 0 })
 	}
 	ids := svc.addPhotos(t, svc.photos.batch("two", 20))
 	publish(t, testPublisher(t, svc.queue), ids...)

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/photoproc/photoproc/internal/testkit"
 	"github.com/photoproc/photoproc/queue"
 	"github.com/photoproc/photoproc/queue/queuetest"
 	"github.com/photoproc/photoproc/store"
@@ -57,7 +58,7 @@ func TestCrashLoopPhotoKillsItsWorker(t *testing.T) {
 		current = last
 		mu.Unlock()
 		died := false
-		eventually(t, batchTimeout, "photoproc to die or every photo to settle", func() bool {
+		testkit.EventuallyWithin(t, batchTimeout, "photoproc to die or every photo to settle", func() bool {
 			select {
 			case <-last.done:
 				died = true
@@ -106,7 +107,7 @@ func TestCrashLoopPhotoKillsItsWorker(t *testing.T) {
 
 	// Its message stopped cycling: the queue is empty and the last photoproc is still up.
 	pub := testPublisher(t, svc.queue)
-	eventually(t, 30*time.Second, "the work queue to be empty", func() bool {
+	testkit.EventuallyWithin(t, 30*time.Second, "the work queue to be empty", func() bool {
 		st, err := pub.QueueStats(context.Background())
 		return err == nil && st.Messages == 0 && st.RetryMessages == 0
 	})

@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"github.com/photoproc/photoproc/daemon"
+	"github.com/photoproc/photoproc/internal/testkit"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -56,7 +56,7 @@ func (h *harness) startBatch(t *testing.T, tag string, n, done int) []uuid.UUID 
 // workers, as many downloads: the tests' setting) are held by the photo server.
 func (s *services) waitInFlight(t *testing.T, ids []uuid.UUID, done int) {
 	t.Helper()
-	eventually(t, batchTimeout, "photos completed and downloads held", func() bool {
+	testkit.EventuallyWithin(t, batchTimeout, "photos completed and downloads held", func() bool {
 		return s.countStatus(ids, store.StatusCompleted) == done && s.photos.waitingNow() == 2
 	})
 }
@@ -80,19 +80,19 @@ func TestFaultBrokerConnectionsClosed(t *testing.T) {
 	h.waitSettled(t, ids, batchTimeout)
 	o := h.checkOutcome(t, "broker connections closed", ids)
 	o.requireAllCompleted(t)
-	if n := h.logs.count("ack failed"); n == 0 {
+	if n := h.logs.Count("ack failed"); n == 0 {
 		t.Error("no ack failed on a closed channel: the fault missed the photos in flight")
 	}
 	// The deliveries held across the close come back redelivered while their first copies are
 	// still in flight here: they wait for those, find the photo completed, and do no work.
-	if made := h.logs.count("thumbnail made"); made != len(ids) {
+	if made := h.logs.Count("thumbnail made"); made != len(ids) {
 		t.Errorf("%d thumbnails made for %d photos: a redelivered photo was processed twice", made, len(ids))
 	}
 
 	// The broker gone: not ready, and PUT /photos/process answers 503 until it is back.
 	more := h.addPhotos(t, h.photos.batch("broker-more", 4))
 	proxy.cut()
-	eventually(t, 30*time.Second, "/readyz to report not ready", func() bool { return h.readyz() == http.StatusServiceUnavailable })
+	testkit.EventuallyWithin(t, 30*time.Second, "/readyz to report not ready", func() bool { return h.readyz() == http.StatusServiceUnavailable })
 	if status, body := h.process(t, more); status != http.StatusServiceUnavailable {
 		t.Errorf("PUT /photos/process with the broker gone = %d %s, want 503", status, body)
 	}
@@ -128,7 +128,7 @@ func TestFaultPostgresBackendsTerminated(t *testing.T) {
 	// The held photos download and their Complete waits on the lock; so do the claims of the
 	// next two, which then take the download slots: four statements in flight.
 	h.photos.releaseAll()
-	eventually(t, batchTimeout, "the daemon's statements to wait on the lock", func() bool {
+	testkit.EventuallyWithin(t, batchTimeout, "the daemon's statements to wait on the lock", func() bool {
 		var waiting int
 		adminQuery(t, `SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND wait_event_type = 'Lock'`,
 			[]any{dbName(t, h.uri)}, &waiting)
@@ -141,7 +141,7 @@ func TestFaultPostgresBackendsTerminated(t *testing.T) {
 
 	h.waitSettled(t, ids, batchTimeout)
 	h.checkOutcome(t, "postgres backends terminated", ids).requireAllCompleted(t)
-	if n := h.logs.count("component=pool", "terminating connection due to administrator command"); n < 4 {
+	if n := h.logs.Count("component=pool", "terminating connection due to administrator command"); n < 4 {
 		t.Errorf("%d daemon statements failed on a terminated backend, want the 4 in flight", n)
 	}
 }
@@ -163,9 +163,9 @@ func TestFaultPostgresUnreachable(t *testing.T) {
 		t.Fatal("no backend to terminate: the daemon has no connection to lose")
 	}
 	h.photos.releaseAll() // the held photos download and cannot be recorded
-	eventually(t, batchTimeout, "intake to pause", func() bool {
+	testkit.EventuallyWithin(t, batchTimeout, "intake to pause", func() bool {
 		st, err := pub.QueueStats(context.Background())
-		return err == nil && st.Consumers == 0 && h.logs.count("intake paused", "database unreachable") > 0
+		return err == nil && st.Consumers == 0 && h.logs.Count("intake paused", "database unreachable") > 0
 	})
 	if h.readyz() != http.StatusServiceUnavailable {
 		t.Error("/readyz is ready with the database unreachable")
@@ -179,10 +179,10 @@ func TestFaultPostgresUnreachable(t *testing.T) {
 			t.Errorf("photo %d: %d attempts, %d downloads; want 1 and 1", i, p.Attempts, h.photos.requestsFor(urls[i]))
 		}
 	}
-	if h.logs.count("intake resumed") == 0 {
+	if h.logs.Count("intake resumed") == 0 {
 		t.Error(`"intake resumed" not logged`)
 	}
-	if n := h.logs.count("photo failed"); n != 0 {
+	if n := h.logs.Count("photo failed"); n != 0 {
 		t.Errorf("%d photos failed while the database was unreachable", n)
 	}
 }
@@ -212,7 +212,7 @@ func TestFaultRetriesThenDeadLetter(t *testing.T) {
 		t.Errorf("always 500: %s after %d attempts (%q); want failed after 3 with the status", p.Status, p.Attempts, p.FailureReason)
 	}
 	var dead amqp.Delivery
-	eventually(t, 30*time.Second, "the dead letter", func() bool {
+	testkit.EventuallyWithin(t, 30*time.Second, "the dead letter", func() bool {
 		var ok bool
 		dead, ok = queuetest.Get(t, queuetest.URI(), queue.DeadQueue(h.cfg.Queue))
 		return ok
@@ -282,7 +282,7 @@ func TestQuorumQueueEndToEnd(t *testing.T) {
 func (h *harness) waitProcessed(t *testing.T, n float64) map[string]float64 {
 	t.Helper()
 	var processed map[string]float64
-	eventually(t, batchTimeout, "messages to be settled", func() bool {
+	testkit.EventuallyWithin(t, batchTimeout, "messages to be settled", func() bool {
 		st, ok := h.status(t)
 		processed = st.Processed
 		return ok && processed["completed"]+processed["skipped"]+processed["failed"] >= n
@@ -296,17 +296,7 @@ func testPublisher(t *testing.T, cfg queue.Config) *queue.Publisher {
 	t.Helper()
 	cfg.URI = queuetest.URI()
 	cfg.ConnectionName = "photoproc-test-publisher"
-	pub, err := queue.NewPublisher(cfg, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = pub.Close(context.Background()) })
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := pub.WaitConnected(ctx); err != nil {
-		t.Fatal(err)
-	}
-	return pub
+	return queuetest.Publisher(t, cfg, nil)
 }
 
 func publish(t *testing.T, pub *queue.Publisher, ids ...uuid.UUID) {

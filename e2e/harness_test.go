@@ -1,16 +1,12 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"slices"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,6 +16,7 @@ import (
 	"github.com/photoproc/photoproc/admin"
 	"github.com/photoproc/photoproc/api"
 	"github.com/photoproc/photoproc/daemon"
+	"github.com/photoproc/photoproc/internal/testkit"
 	"github.com/photoproc/photoproc/queue"
 	"github.com/photoproc/photoproc/queue/queuetest"
 	"github.com/photoproc/photoproc/retry"
@@ -81,7 +78,7 @@ type harness struct {
 	*services
 	cfg   daemon.Config
 	addrs daemon.Addrs
-	logs  *logBuffer
+	logs  *testkit.Buffer
 	http  *http.Client
 	stop  func() error
 }
@@ -131,12 +128,14 @@ func launchDaemon(t *testing.T, svc *services, mutate func(*daemon.Config)) *har
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	h := &harness{services: svc, cfg: cfg, logs: &logBuffer{}, http: &http.Client{Timeout: 30 * time.Second}}
+	h := &harness{services: svc, cfg: cfg, logs: &testkit.Buffer{}, http: &http.Client{Timeout: 30 * time.Second}}
 
 	ctx, cancel := context.WithCancel(context.Background())
 	started := make(chan daemon.Addrs, 1)
 	done := make(chan error, 1)
-	go func() { done <- daemon.Serve(ctx, cfg, testLogger(t, h.logs), func(a daemon.Addrs) { started <- a }) }()
+	go func() {
+		done <- daemon.Serve(ctx, cfg, testkit.Logger(t, slog.LevelInfo, h.logs), func(a daemon.Addrs) { started <- a })
+	}()
 	select {
 	case h.addrs = <-started:
 	case err := <-done:
@@ -162,7 +161,7 @@ func launchDaemon(t *testing.T, svc *services, mutate func(*daemon.Config)) *har
 
 func (h *harness) waitReady(t *testing.T) {
 	t.Helper()
-	eventually(t, 30*time.Second, "the daemon to report ready", func() bool { return h.readyz() == http.StatusOK })
+	testkit.EventuallyWithin(t, 30*time.Second, "the daemon to report ready", func() bool { return h.readyz() == http.StatusOK })
 }
 
 // readyz is the status of the admin listener's /readyz, or 0 when it does not answer.
@@ -233,15 +232,8 @@ func (h *harness) mustProcess(t *testing.T, ids []uuid.UUID) {
 func putProcess(t *testing.T, c *http.Client, addr string, ids []uuid.UUID) (int, []byte) {
 	t.Helper()
 	body, _ := json.Marshal(ids)
-	req, _ := http.NewRequest(http.MethodPut, "http://"+addr+"/photos/process", bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := c.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, b
+	r := testkit.Do(t, c, testkit.Request(t, http.MethodPut, "http://"+addr+"/photos/process", string(body)))
+	return r.Status, r.Body
 }
 
 func mustQueue(t *testing.T, c *http.Client, addr string, ids []uuid.UUID) {
@@ -257,7 +249,7 @@ func mustQueue(t *testing.T, c *http.Client, addr string, ids []uuid.UUID) {
 func (s *services) waitSettled(t *testing.T, ids []uuid.UUID, timeout time.Duration) map[uuid.UUID]store.Photo {
 	t.Helper()
 	var photos map[uuid.UUID]store.Photo
-	eventually(t, timeout, fmt.Sprintf("%d photos to be completed or failed", len(ids)), func() bool {
+	testkit.EventuallyWithin(t, timeout, fmt.Sprintf("%d photos to be completed or failed", len(ids)), func() bool {
 		var err error
 		photos, err = s.store.Photos(context.Background(), ids)
 		if err != nil {
@@ -288,69 +280,4 @@ func (s *services) countStatus(ids []uuid.UUID, status store.Status) int {
 		}
 	}
 	return n
-}
-
-// eventually polls cond until it holds or timeout passes. It waits for an outcome; it never
-// stands in for one.
-func eventually(t *testing.T, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for wait := 10 * time.Millisecond; !cond(); wait = min(wait*2, 250*time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", timeout, what)
-		}
-		time.Sleep(wait)
-	}
-}
-
-// testLogger logs to the test's log, shown when it fails or with -v, and to each of also.
-func testLogger(t *testing.T, also ...io.Writer) *slog.Logger {
-	w := io.MultiWriter(append([]io.Writer{tWriter{t}}, also...)...)
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelInfo}))
-}
-
-// tWriter sends log lines to the test's log, shown when it fails or with -v.
-type tWriter struct{ t *testing.T }
-
-func (w tWriter) Write(p []byte) (int, error) {
-	w.t.Log(strings.TrimRight(string(p), "\n"))
-	return len(p), nil
-}
-
-// logBuffer keeps a daemon's log lines for assertions; safe for concurrent use.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-// count is the number of lines containing every one of parts.
-func (b *logBuffer) count(parts ...string) int {
-	n := 0
-	for line := range strings.Lines(b.String()) {
-		if containsAll(line, parts) {
-			n++
-		}
-	}
-	return n
-}
-
-func containsAll(s string, parts []string) bool {
-	for _, p := range parts {
-		if !strings.Contains(s, p) {
-			return false
-		}
-	}
-	return true
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/photoproc/photoproc/imaging"
+	"github.com/photoproc/photoproc/internal/testkit"
 )
 
 // TestJSONLogsCarryRequestAndPhotoIDs runs `photoproc serve` as a user would, with
@@ -25,7 +26,7 @@ func TestJSONLogsCarryRequestAndPhotoIDs(t *testing.T) {
 	addrs := c.waitStarted(t)
 	api, admin := "http://"+addrs.HTTP, "http://"+addrs.Admin
 	client := &http.Client{Timeout: 10 * time.Second}
-	logs := &logLines{logBuffer: c.logs}
+	logs := &logLines{Buffer: c.logs}
 	// The start line names the JPEG codec built in; the slow one also gets a warning.
 	started := logs.first(t, func(l map[string]any) bool { return l["msg"] == "started" })
 	if started["jpeg_codec"] != imaging.JPEGCodec {
@@ -62,7 +63,7 @@ func TestJSONLogsCarryRequestAndPhotoIDs(t *testing.T) {
 			t.Fatalf("GET %s: X-Request-Id %q", r.url, id)
 		}
 		path := strings.TrimPrefix(strings.TrimPrefix(r.url, api), admin)
-		eventually(t, 10*time.Second, "the access line of request "+id, func() bool {
+		testkit.EventuallyWithin(t, 10*time.Second, "the access line of request "+id, func() bool {
 			return logs.first(t, func(l map[string]any) bool {
 				return l["msg"] == "request" && l["request_id"] == id && l["path"] == path &&
 					l["method"] == "GET" && l["status"] == float64(200) && l["duration_ms"] != nil
@@ -88,7 +89,7 @@ func TestJSONLogsCarryRequestAndPhotoIDs(t *testing.T) {
 		id  uuid.UUID
 		msg string
 	}{{good, "thumbnail made"}, {missing, "photo failed"}} {
-		eventually(t, time.Minute, "a "+w.msg+" line with photo_uuid "+w.id.String(), func() bool {
+		testkit.EventuallyWithin(t, time.Minute, "a "+w.msg+" line with photo_uuid "+w.id.String(), func() bool {
 			return logs.first(t, func(l map[string]any) bool {
 				return l["msg"] == w.msg && l["photo_uuid"] == w.id.String()
 			}) != nil
@@ -119,7 +120,7 @@ func get(t *testing.T, c *http.Client, url, sent string) string {
 }
 
 // logLines is a daemon's stderr; every line must be one JSON object.
-type logLines struct{ *logBuffer }
+type logLines struct{ *testkit.Buffer }
 
 // first returns the first line for which match holds, or nil. It fails the test on a line
 // that is not a JSON object with time, level and msg.

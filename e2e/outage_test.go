@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/photoproc/photoproc/daemon"
+	"github.com/photoproc/photoproc/internal/testkit"
 	"github.com/photoproc/photoproc/queue"
 	"github.com/photoproc/photoproc/queue/queuetest"
 	"github.com/photoproc/photoproc/store/storetest"
@@ -68,28 +69,28 @@ func TestFaultPostgresReadOnly(t *testing.T) {
 	t.Cleanup(func() { storetest.ReadOnly(t, svc.uri, false) })
 	terminateBackends(t, svc.uri) // the sessions that come next refuse writes
 	svc.photos.releaseAll()
-	eventually(t, batchTimeout, "intake to pause", func() bool {
+	testkit.EventuallyWithin(t, batchTimeout, "intake to pause", func() bool {
 		// "intake paused", or "intake stays paused" after the terminated sessions paused it
-		return c.logs.count(`"msg":"intake `, `paused","component":"pool","reason":"database refuses writes"`) > 0
+		return c.logs.Count(`"msg":"intake `, `paused","component":"pool","reason":"database refuses writes"`) > 0
 	})
 	// The CPU is measured once the work in flight is done: both released photos held.
-	eventually(t, batchTimeout, "both released photos to be held", func() bool {
-		return c.logs.count("cannot record the outcome", ids[4].String()) > 0 && c.logs.count("cannot record the outcome", ids[5].String()) > 0
+	testkit.EventuallyWithin(t, batchTimeout, "both released photos to be held", func() bool {
+		return c.logs.Count("cannot record the outcome", ids[4].String()) > 0 && c.logs.Count("cannot record the outcome", ids[5].String()) > 0
 	})
-	tries := c.logs.count("cannot record the outcome")
+	tries := c.logs.Count("cannot record the outcome")
 	cpu := c.cpuDuring(t, faultDuration)
 	t.Logf("read-only for %s: photoproc used %s of CPU and tried to record held outcomes %d times",
-		faultDuration, cpu, c.logs.count("cannot record the outcome")-tries)
+		faultDuration, cpu, c.logs.Count("cannot record the outcome")-tries)
 	if cpu > maxCPUDuringFault {
 		t.Errorf("photoproc used %s of CPU in %s of read-only Postgres, want at most %s: a hot loop", cpu, faultDuration, maxCPUDuringFault)
 	}
 
 	storetest.ReadOnly(t, svc.uri, false)
 	svc.checkCompletedAfterFault(t, "postgres read-only", urls, ids)
-	if c.logs.count(`"msg":"intake resumed"`) == 0 {
+	if c.logs.Count(`"msg":"intake resumed"`) == 0 {
 		t.Error("intake did not resume")
 	}
-	if n := c.logs.count(`"msg":"photo failed`); n != 0 {
+	if n := c.logs.Count(`"msg":"photo failed`); n != 0 {
 		t.Errorf("%d photos failed during the fault", n)
 	}
 }
@@ -115,16 +116,16 @@ func TestFaultPostgresStopsAnswering(t *testing.T) {
 
 	proxy.stall()
 	svc.photos.releaseAll()
-	eventually(t, batchTimeout, "intake to pause", func() bool {
-		return h.logs.count("intake paused", "database unreachable") > 0
+	testkit.EventuallyWithin(t, batchTimeout, "intake to pause", func() bool {
+		return h.logs.Count("intake paused", "database unreachable") > 0
 	})
-	eventually(t, batchTimeout, "both released photos to be held", func() bool {
-		return h.logs.count("cannot record the outcome", ids[4].String()) > 0 && h.logs.count("cannot record the outcome", ids[5].String()) > 0
+	testkit.EventuallyWithin(t, batchTimeout, "both released photos to be held", func() bool {
+		return h.logs.Count("cannot record the outcome", ids[4].String()) > 0 && h.logs.Count("cannot record the outcome", ids[5].String()) > 0
 	})
-	tries := h.logs.count("cannot record the outcome")
+	tries := h.logs.Count("cannot record the outcome")
 	start := time.Now()
-	eventually(t, faultDuration+time.Minute, "the fault to last", func() bool { return time.Since(start) >= faultDuration })
-	tries = h.logs.count("cannot record the outcome") - tries
+	testkit.EventuallyWithin(t, faultDuration+time.Minute, "the fault to last", func() bool { return time.Since(start) >= faultDuration })
+	tries = h.logs.Count("cannot record the outcome") - tries
 	t.Logf("Postgres silent for %s: held outcomes tried %d times", faultDuration, tries)
 	// Two held photos, each tried once per probe that finds Postgres back: never a loop.
 	if tries > 10 {
@@ -133,7 +134,7 @@ func TestFaultPostgresStopsAnswering(t *testing.T) {
 
 	proxy.restore()
 	svc.checkCompletedAfterFault(t, "postgres stops answering", urls, ids)
-	if h.logs.count("intake resumed") == 0 {
+	if h.logs.Count("intake resumed") == 0 {
 		t.Error("intake did not resume")
 	}
 }
@@ -154,12 +155,12 @@ func TestFaultBrokerBlocksPublishing(t *testing.T) {
 	svc.photos.fail(urls[4], http.StatusServiceUnavailable, 1)
 
 	proxy.block("memory alarm raised by the test")
-	eventually(t, batchTimeout, "photoproc to learn of the alarm", func() bool {
-		return c.logs.count(`"msg":"broker blocks publishing"`) >= 2 // both connections
+	testkit.EventuallyWithin(t, batchTimeout, "photoproc to learn of the alarm", func() bool {
+		return c.logs.Count(`"msg":"broker blocks publishing"`) >= 2 // both connections
 	})
 	svc.photos.releaseAll()
-	eventually(t, batchTimeout, "intake to pause", func() bool {
-		return c.logs.count(`"msg":"intake `, `paused","component":"pool","reason":"broker refuses messages"`) > 0
+	testkit.EventuallyWithin(t, batchTimeout, "intake to pause", func() bool {
+		return c.logs.Count(`"msg":"intake `, `paused","component":"pool","reason":"broker refuses messages"`) > 0
 	})
 	more := svc.addPhotos(t, svc.photos.batch("blocked-more", 2))
 	if status, body := putProcess(t, http.DefaultClient, addrs.HTTP, more); status != http.StatusServiceUnavailable {
@@ -167,22 +168,22 @@ func TestFaultBrokerBlocksPublishing(t *testing.T) {
 	}
 	// The CPU is measured once the work in flight is done: the 503's retry held (in its
 	// download slot), the photos taken before the pause, which need no publish, completed.
-	eventually(t, batchTimeout, "the work in flight to be done", func() bool {
+	testkit.EventuallyWithin(t, batchTimeout, "the work in flight to be done", func() bool {
 		m := parseSamples(scrapeAdmin(t, http.DefaultClient, addrs.Admin))
-		return c.logs.count("cannot publish the outcome", ids[4].String()) > 0 && m["photoproc_pool_downloading"] == 1 &&
+		return c.logs.Count("cannot publish the outcome", ids[4].String()) > 0 && m["photoproc_pool_downloading"] == 1 &&
 			m["photoproc_pool_running_workers"] == 0 && m["photoproc_pool_writing"] == 0
 	})
-	tries := c.logs.count("cannot publish the outcome")
+	tries := c.logs.Count("cannot publish the outcome")
 	cpu := c.cpuDuring(t, faultDuration)
 	t.Logf("publishing blocked for %s: photoproc used %s of CPU and tried to publish the held retry %d times",
-		faultDuration, cpu, c.logs.count("cannot publish the outcome")-tries)
+		faultDuration, cpu, c.logs.Count("cannot publish the outcome")-tries)
 	if cpu > maxCPUDuringFault {
 		t.Errorf("photoproc used %s of CPU in %s of blocked publishing, want at most %s: a hot loop", cpu, faultDuration, maxCPUDuringFault)
 	}
 
 	proxy.unblock()
 	svc.checkCompletedAfterFault(t, "broker blocks publishing (quorum)", urls, ids)
-	if c.logs.count(`"msg":"intake resumed"`) == 0 {
+	if c.logs.Count(`"msg":"intake resumed"`) == 0 {
 		t.Error("intake did not resume")
 	}
 	if _, dead := queuetest.Get(t, queuetest.URI(), queue.DeadQueue(svc.queue)); dead {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/photoproc/photoproc/api"
 	"github.com/photoproc/photoproc/daemon"
+	"github.com/photoproc/photoproc/internal/testkit"
 	"github.com/photoproc/photoproc/queue"
 	"github.com/photoproc/photoproc/queue/queuetest"
 	"github.com/photoproc/photoproc/store"
@@ -33,7 +34,7 @@ func (h *harness) waitForRetry(t *testing.T, id uuid.UUID) store.Photo {
 	t.Helper()
 	pub := testPublisher(t, h.cfg.Queue)
 	var p store.Photo
-	eventually(t, batchTimeout, "the photo to wait for its retry", func() bool {
+	testkit.EventuallyWithin(t, batchTimeout, "the photo to wait for its retry", func() bool {
 		photos, err := h.store.Photos(context.Background(), []uuid.UUID{id})
 		st, serr := pub.QueueStats(context.Background())
 		p = photos[id]
@@ -103,7 +104,7 @@ func TestRetryWhoseMessageIsLostIsQueuedAgain(t *testing.T) {
 	if p := photos[id]; p.Status != store.StatusCompleted || p.Attempts != 2 || h.photos.requestsFor(url) != 2 {
 		t.Errorf("photo %s after %d attempts and %d downloads; want completed after 2 of each", p.Status, p.Attempts, h.photos.requestsFor(url))
 	}
-	if h.logs.count("requeued retries whose message was lost") == 0 {
+	if h.logs.Count("requeued retries whose message was lost") == 0 {
 		t.Error("the sweeper did not queue the lost retry again: it completed some other way")
 	}
 	o := h.checkOutcome(t, "retry message lost", []uuid.UUID{id})
@@ -153,7 +154,7 @@ func (h *harness) queueWhenOverdue(t *testing.T, id uuid.UUID) {
 		!strings.Contains(res.Skipped[0].Reason, "waiting for a retry") {
 		t.Fatalf("PUT /photos/process while the retry is due = %d %s; want it skipped", status, body)
 	}
-	eventually(t, batchTimeout, "the overdue retry's photo to be queued on request", func() bool {
+	testkit.EventuallyWithin(t, batchTimeout, "the overdue retry's photo to be queued on request", func() bool {
 		status, body := h.process(t, []uuid.UUID{id})
 		res = api.ProcessResult{}
 		if err := json.Unmarshal(body, &res); status != http.StatusAccepted || err != nil {
@@ -190,7 +191,7 @@ func TestLateRetryAndRequestAreOneChain(t *testing.T) {
 	h.adminAction(t, "/api/pause")
 	h.queueWhenOverdue(t, id)
 	pub := testPublisher(t, h.cfg.Queue)
-	eventually(t, batchTimeout, "the retry's message and the new one in the work queue", func() bool {
+	testkit.EventuallyWithin(t, batchTimeout, "the retry's message and the new one in the work queue", func() bool {
 		st, err := pub.QueueStats(context.Background())
 		return err == nil && st.Messages == 2 && st.RetryMessages == 0
 	})

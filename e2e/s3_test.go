@@ -22,6 +22,7 @@ import (
 	"github.com/photoproc/photoproc/api"
 	"github.com/photoproc/photoproc/daemon"
 	"github.com/photoproc/photoproc/internal/httpx"
+	"github.com/photoproc/photoproc/internal/testkit"
 	"github.com/photoproc/photoproc/store"
 	"github.com/photoproc/photoproc/thumbstore/s3test"
 )
@@ -124,7 +125,7 @@ func TestS3ScaleOut(t *testing.T) {
 	workers := []*child{startChildIn(t, dirs[0], env, "serve", "--role=worker"), startChildIn(t, dirs[1], env, "serve", "--role=worker")}
 	for _, w := range workers {
 		w.waitStarted(t)
-		eventually(t, time.Minute, "the worker to consume", func() bool { return w.logs.count(`"msg":"consuming"`) > 0 })
+		testkit.EventuallyWithin(t, time.Minute, "the worker to consume", func() bool { return w.logs.Count(`"msg":"consuming"`) > 0 })
 	}
 	apiProc := startChildIn(t, dirs[2], env, "serve", "--role=api")
 	addrs := apiProc.waitStarted(t)
@@ -171,9 +172,9 @@ func TestFaultS3StoppedMidBatch(t *testing.T) {
 
 	srv.Stop(t)
 	h.photos.releaseAll() // the held photos download, and cannot be stored
-	eventually(t, batchTimeout, "intake to pause with the unfinished photos held", func() bool {
+	testkit.EventuallyWithin(t, batchTimeout, "intake to pause with the unfinished photos held", func() bool {
 		st, err := pub.QueueStats(context.Background())
-		return err == nil && st.Consumers == 0 && h.logs.count("thumbnail storage unavailable: holding the photo") > 0
+		return err == nil && st.Consumers == 0 && h.logs.Count("thumbnail storage unavailable: holding the photo") > 0
 	})
 	if h.readyz() != http.StatusServiceUnavailable {
 		t.Error("/readyz is ready with the store stopped")
@@ -186,11 +187,11 @@ func TestFaultS3StoppedMidBatch(t *testing.T) {
 	h.waitSettled(t, ids, batchTimeout)
 	h.checkOutcome(t, "S3 store stopped mid-batch, then restarted", ids).requireAllCompleted(t)
 	for _, line := range []string{"thumbnail storage unavailable: holding the photo", "intake paused", "intake resumed"} {
-		if h.logs.count(line) == 0 {
+		if h.logs.Count(line) == 0 {
 			t.Errorf("%q not logged", line)
 		}
 	}
-	if n := h.logs.count("photo failed"); n != 0 {
+	if n := h.logs.Count("photo failed"); n != 0 {
 		t.Errorf("%d photos failed while the store was down", n)
 	}
 }
@@ -206,7 +207,7 @@ func TestFaultS3MissingBucket(t *testing.T) {
 	svc := newS3Services(t, srv, bucket)
 	h := launchDaemon(t, svc, nil)
 	var checks map[string]string
-	eventually(t, time.Minute, "the broker connections up and the storage check failing", func() bool {
+	testkit.EventuallyWithin(t, time.Minute, "the broker connections up and the storage check failing", func() bool {
 		checks = h.readyChecks(t)
 		return checks["rabbitmq"] == "ok" && checks["rabbitmq-consume"] == "ok" && checks["storage"] == "unavailable"
 	})
@@ -217,9 +218,9 @@ func TestFaultS3MissingBucket(t *testing.T) {
 	ids := h.addPhotos(t, h.photos.batch("nobucket", 8))
 	h.mustProcess(t, ids)
 	pub := testPublisher(t, h.cfg.Queue)
-	eventually(t, batchTimeout, "intake to pause with the photos taken held", func() bool {
+	testkit.EventuallyWithin(t, batchTimeout, "intake to pause with the photos taken held", func() bool {
 		st, err := pub.QueueStats(context.Background())
-		return err == nil && st.Consumers == 0 && h.logs.count("bucket "+bucket+" does not exist") > 0
+		return err == nil && st.Consumers == 0 && h.logs.Count("bucket "+bucket+" does not exist") > 0
 	})
 	if n := h.countStatus(ids, store.StatusFailed); n != 0 {
 		t.Errorf("%d photos failed for a missing bucket", n)
@@ -233,7 +234,7 @@ func TestFaultS3MissingBucket(t *testing.T) {
 	h.waitReady(t)
 	h.waitSettled(t, ids, batchTimeout)
 	h.checkOutcome(t, "S3 bucket missing, then made", ids).requireAllCompleted(t)
-	if n := h.logs.count("photo failed"); n != 0 {
+	if n := h.logs.Count("photo failed"); n != 0 {
 		t.Errorf("%d photos failed for a missing bucket", n)
 	}
 }
@@ -299,10 +300,10 @@ func TestFaultS3ServerErrors(t *testing.T) {
 			t.Errorf("photo %s completed after %d attempts, want 2 (one retry through the delay queue)", id, p.Attempts)
 		}
 	}
-	if n := h.logs.count("will retry", "503 SlowDown"); n != len(ids) {
+	if n := h.logs.Count("will retry", "503 SlowDown"); n != len(ids) {
 		t.Errorf("%d retries logged for a 503 from the store, want one per photo", n)
 	}
-	if n := h.logs.count("intake paused"); n != 0 {
+	if n := h.logs.Count("intake paused"); n != 0 {
 		t.Errorf("intake paused %d times for a store that answered its check", n)
 	}
 }
@@ -349,16 +350,16 @@ func TestFaultS3CredentialsRefused(t *testing.T) {
 	t.Parallel()
 	svc := newS3Services(t, s3test.Shared(t), "")
 	wrong := launchDaemon(t, svc, func(c *daemon.Config) { c.ThumbStore.S3.SecretAccessKey = "not-the-secret" })
-	eventually(t, time.Minute, "the broker connections up and the storage check failing", func() bool {
+	testkit.EventuallyWithin(t, time.Minute, "the broker connections up and the storage check failing", func() bool {
 		checks := wrong.readyChecks(t)
 		return checks["rabbitmq"] == "ok" && checks["rabbitmq-consume"] == "ok" && checks["storage"] == "refused"
 	})
 	ids := wrong.addPhotos(t, wrong.photos.batch("badkey", 6))
 	wrong.mustProcess(t, ids)
 	pub := testPublisher(t, wrong.cfg.Queue)
-	eventually(t, batchTimeout, "intake to pause with the photos taken held", func() bool {
+	testkit.EventuallyWithin(t, batchTimeout, "intake to pause with the photos taken held", func() bool {
 		st, err := pub.QueueStats(context.Background())
-		return err == nil && st.Consumers == 0 && wrong.logs.count("credentials refused") > 0
+		return err == nil && st.Consumers == 0 && wrong.logs.Count("credentials refused") > 0
 	})
 	if n := wrong.countStatus(ids, store.StatusFailed); n != 0 {
 		t.Errorf("%d photos failed for refused credentials", n)

@@ -17,6 +17,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/photoproc/photoproc/internal/testkit"
 	"github.com/photoproc/photoproc/internal/tmpfs"
 	"github.com/photoproc/photoproc/store"
 	"github.com/photoproc/photoproc/thumbstore"
@@ -146,7 +147,7 @@ func holdFault(t *testing.T, c *child, svc *services, adminAddr string, ids []uu
 	t.Helper()
 	svc.photos.releaseAll()
 	var reasons []string
-	eventually(t, batchTimeout, "the daemon to hold its photos, paused, saying why", func() bool {
+	testkit.EventuallyWithin(t, batchTimeout, "the daemon to hold its photos, paused, saying why", func() bool {
 		st, ok := adminStatus(t, http.DefaultClient, adminAddr)
 		if !ok || st.Pool == nil || !st.Pool.Paused {
 			return false

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -38,20 +37,7 @@ func setup(t *testing.T) *bundle {
 	t.Helper()
 	st, uri := storetest.NewStore(t)
 	cfg := queuetest.Config(t)
-	pub, err := queue.NewPublisher(cfg, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = pub.Close(ctx)
-	})
-	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
-	defer cancel()
-	if err := pub.WaitConnected(ctx); err != nil {
-		t.Fatalf("publisher never connected: %v", err)
-	}
+	pub := queuetest.Publisher(t, cfg, nil)
 	q, err := enqueue.New(enqueue.Config{LostRetryAfter: grace}, st, pub, nil)
 	if err != nil {
 		t.Fatal(err)

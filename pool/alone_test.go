@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/photoproc/photoproc/internal/testkit"
 	"github.com/photoproc/photoproc/store"
 )
 
@@ -75,12 +76,12 @@ func TestTakenOverPhotoRunsAlone(t *testing.T) {
 	}
 	release := b.fetch.hold(suspect)
 	b.deliver(suspect, true)
-	eventually(t, "the suspect to download", func() bool { return b.fetch.inFlight(suspect) })
+	testkit.Eventually(t, "the suspect to download", func() bool { return b.fetch.inFlight(suspect) })
 	others := []uuid.UUID{uuid.New(), uuid.New(), uuid.New()}
 	b.deliver(others[0], true) // redelivered beside it in the crash, not taken over
 	b.deliver(others[1], false)
 	b.deliver(others[2], false)
-	eventually(t, "the others to wait for a download slot or their turn", func() bool {
+	testkit.Eventually(t, "the others to wait for a download slot or their turn", func() bool {
 		return b.pool.Downloading() == 4
 	})
 	release()
@@ -97,7 +98,7 @@ func TestTakenOverPhotoRunsAlone(t *testing.T) {
 			t.Errorf("photo %s: %+v, want completed", id, p)
 		}
 	}
-	if n := b.logs.count("taking over a photo", "running it alone"); n != 1 {
+	if n := b.logs.Count("taking over a photo", "running it alone"); n != 1 {
 		t.Errorf("%d takeovers logged, want 1", n)
 	}
 }

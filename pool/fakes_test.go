@@ -16,6 +16,7 @@ import (
 	dto "github.com/prometheus/client_model/go"
 
 	"github.com/photoproc/photoproc/imaging"
+	"github.com/photoproc/photoproc/internal/testkit"
 	"github.com/photoproc/photoproc/metrics"
 	"github.com/photoproc/photoproc/store"
 )
@@ -34,7 +35,7 @@ type bundle struct {
 	thumbstore *fakeThumbStore
 	intake     *fakeIntake
 	metrics    *metrics.Metrics
-	logs       *logBuffer
+	logs       *testkit.Buffer
 	settled    chan settledAs // every delivery's settledAs, in order
 }
 
@@ -50,7 +51,7 @@ func newBundle(t *testing.T, change func(*Config)) *bundle {
 		thumbstore: &fakeThumbStore{},
 		intake:     &fakeIntake{},
 		metrics:    metrics.New(prometheus.NewRegistry()),
-		logs:       &logBuffer{},
+		logs:       &testkit.Buffer{},
 		settled:    make(chan settledAs, 100),
 	}
 	cfg := DefaultConfig()
@@ -61,17 +62,12 @@ func newBundle(t *testing.T, change func(*Config)) *bundle {
 	b.cfg = cfg
 	p, err := New(cfg, Deps{
 		Store: b.store, Broker: b.broker, Fetcher: b.fetch, Thumbnailer: b.thumbs, ThumbStore: b.thumbstore, Intake: b.intake,
-		Metrics: b.metrics, Logger: slog.New(slog.NewTextHandler(b.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Metrics: b.metrics, Logger: testkit.Logger(t, slog.LevelDebug, b.logs),
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		p.Stop(context.Background())
-		if t.Failed() {
-			t.Logf("pool log:\n%s", b.logs)
-		}
-	})
+	t.Cleanup(func() { p.Stop(context.Background()) })
 	b.pool = p
 	return b
 }
@@ -86,26 +82,7 @@ func (b *bundle) deliver(id uuid.UUID, redelivered bool) *fakeDelivery {
 // next waits for the next settledAs.
 func (b *bundle) next(t *testing.T) settledAs {
 	t.Helper()
-	select {
-	case s := <-b.settled:
-		return s
-	case <-time.After(30 * time.Second):
-		t.Fatal("no delivery settled within 30s")
-		return settledAs{}
-	}
-}
-
-// eventually polls cond until it holds, failing the test after 30s. It waits for an outcome;
-// it never stands in for one.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for wait := time.Millisecond; !cond(); wait = min(2*wait, 50*time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(wait)
-	}
+	return testkit.Receive(t, b.settled, "a delivery to be settled")
 }
 
 // settledAs is how a fakeDelivery was settled: acked or requeued, after publishing a copy
@@ -609,39 +586,6 @@ func (p *panicky) maybePanic() {
 	if p.left.Add(-1) >= 0 {
 		panic("panic in " + p.stage)
 	}
-}
-
-// logBuffer keeps the pool's log lines; safe for concurrent use.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf strings.Builder
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
-// count is the number of lines containing every one of parts.
-func (l *logBuffer) count(parts ...string) int {
-	n := 0
-	for line := range strings.Lines(l.String()) {
-		all := true
-		for _, p := range parts {
-			all = all && strings.Contains(line, p)
-		}
-		if all {
-			n++
-		}
-	}
-	return n
 }
 
 // errTransient is a download failure worth a retry.

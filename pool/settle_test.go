@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/photoproc/photoproc/fetch"
+	"github.com/photoproc/photoproc/internal/testkit"
 	"github.com/photoproc/photoproc/metrics"
 	"github.com/photoproc/photoproc/queue"
 	"github.com/photoproc/photoproc/store"
@@ -36,7 +37,7 @@ func TestCompletedPhotoIsRecordedThenAcked(t *testing.T) {
 	if want := (store.Source{Bytes: 5, Width: 4, Height: 3, Format: "png"}); p.completed.Source != want {
 		t.Errorf("recorded source %+v, want %+v", p.completed.Source, want)
 	}
-	eventually(t, "the outcome counted", func() bool {
+	testkit.Eventually(t, "the outcome counted", func() bool {
 		return counterValue(t, b.metrics.PhotosProcessed.WithLabelValues(metrics.OutcomeCompleted)) == 1
 	})
 }
@@ -113,7 +114,7 @@ func TestNothingToDoIsAckedWithoutWork(t *testing.T) {
 			t.Errorf("%s: photo changed from %+v to %+v", name, row, p)
 		}
 	}
-	eventually(t, "5 skipped counted", func() bool {
+	testkit.Eventually(t, "5 skipped counted", func() bool {
 		return counterValue(t, b.metrics.PhotosProcessed.WithLabelValues(metrics.OutcomeSkipped)) == 5
 	})
 }
@@ -161,7 +162,7 @@ func TestOutcomeHeldWhileDatabaseCannotRecordIt(t *testing.T) {
 			b.store.failWith(tc.probe, tc.err)
 			b.deliver(id, false)
 
-			eventually(t, "three probes", func() bool { return b.store.count(tc.probe) >= 3 })
+			testkit.Eventually(t, "three probes", func() bool { return b.store.count(tc.probe) >= 3 })
 			if paused, reasons := b.pool.Paused(); !paused || !slices.Equal(reasons, []string{tc.reason}) || !b.intake.isPaused() {
 				t.Fatalf("Paused() = %v %v, intake paused %v; want paused for %q", paused, reasons, b.intake.isPaused(), tc.reason)
 			}
@@ -184,7 +185,7 @@ func TestOutcomeHeldWhileDatabaseCannotRecordIt(t *testing.T) {
 			if n := b.store.count("release"); n != 2 {
 				t.Errorf("the release was tried %d times, want twice", n)
 			}
-			eventually(t, "intake to resume", func() bool { return !b.intake.isPaused() })
+			testkit.Eventually(t, "intake to resume", func() bool { return !b.intake.isPaused() })
 			if paused, _ := b.pool.Paused(); paused {
 				t.Error("still paused")
 			}
@@ -200,9 +201,9 @@ func TestHeldStepBacksOffWhenTheProbeCannotSeeTheCause(t *testing.T) {
 	id := uuid.New()
 	b.store.failWith("complete", fmt.Errorf("complete: %w: disk full", store.ErrUnavailable)) // Ping passes
 	b.deliver(id, false)
-	eventually(t, "four tries", func() bool { return b.store.count("complete") >= 4 })
+	testkit.Eventually(t, "four tries", func() bool { return b.store.count("complete") >= 4 })
 	for _, d := range []string{"retry_in=100ms", "retry_in=200ms", "retry_in=400ms"} {
-		if n := b.logs.count("cannot record the outcome", d); n != 1 {
+		if n := b.logs.Count("cannot record the outcome", d); n != 1 {
 			t.Errorf("%d tries logged with %s, want 1", n, d)
 		}
 	}
@@ -228,8 +229,8 @@ func TestRetryHeldWhileBrokerRefusesIt(t *testing.T) {
 	d := &fakeDelivery{id: id, settled: b.settled, publishErr: blocked}
 	b.pool.Handle(d)
 
-	eventually(t, "the publish to be tried and the broker probed", func() bool {
-		return d.publishTries() >= 1 && b.logs.count("still down", reasonBroker) >= 2
+	testkit.Eventually(t, "the publish to be tried and the broker probed", func() bool {
+		return d.publishTries() >= 1 && b.logs.Count("still down", reasonBroker) >= 2
 	})
 	if paused, reasons := b.pool.Paused(); !paused || !slices.Equal(reasons, []string{reasonBroker}) {
 		t.Fatalf("Paused() = %v %v; want paused for %q", paused, reasons, reasonBroker)
@@ -245,7 +246,7 @@ func TestRetryHeldWhileBrokerRefusesIt(t *testing.T) {
 	if n := b.store.count("release"); n != 1 {
 		t.Errorf("the retry was recorded %d times, want once", n)
 	}
-	eventually(t, "intake to resume", func() bool { return !b.intake.isPaused() })
+	testkit.Eventually(t, "intake to resume", func() bool { return !b.intake.isPaused() })
 }
 
 // A claim the database cannot answer holds the delivery while intake is paused; once the
@@ -268,8 +269,8 @@ func TestClaimHeldUntilDatabaseAnswers(t *testing.T) {
 			}
 			b.store.failWith("ping", down)
 			b.deliver(id, false)
-			eventually(t, "intake to pause", b.intake.isPaused)
-			eventually(t, "a probe", func() bool { return b.store.count("ping") >= 2 })
+			testkit.Eventually(t, "intake to pause", b.intake.isPaused)
+			testkit.Eventually(t, "a probe", func() bool { return b.store.count("ping") >= 2 })
 			if len(b.settled) != 0 {
 				t.Fatal("settled while the database was down")
 			}
@@ -281,7 +282,7 @@ func TestClaimHeldUntilDatabaseAnswers(t *testing.T) {
 			if p := b.store.get(id); p.status != store.StatusCompleted || p.attempts != 1 {
 				t.Errorf("photo %+v, want completed after one attempt", p)
 			}
-			eventually(t, "intake to resume", func() bool { return !b.intake.isPaused() })
+			testkit.Eventually(t, "intake to resume", func() bool { return !b.intake.isPaused() })
 		})
 	}
 }
@@ -295,7 +296,7 @@ func TestHeldOutcomeHandedBackOnStop(t *testing.T) {
 	b.store.failWith("complete", fmt.Errorf("complete: %w", store.ErrReadOnly))
 	b.store.failWith("pingWrite", store.ErrReadOnly)
 	b.deliver(id, false)
-	eventually(t, "the outcome to be held", func() bool { return b.store.count("complete") >= 2 })
+	testkit.Eventually(t, "the outcome to be held", func() bool { return b.store.count("complete") >= 2 })
 	b.pool.Stop(context.Background())
 	if got := b.next(t); got.how != "requeue" {
 		t.Fatalf("settled %+v, want a requeue", got)
@@ -313,7 +314,7 @@ func TestStopHandsBackInFlightPhotos(t *testing.T) {
 	id := uuid.New()
 	b.fetch.hold(id)
 	b.deliver(id, false)
-	eventually(t, "the download to start", func() bool { return b.fetch.inFlight(id) })
+	testkit.Eventually(t, "the download to start", func() bool { return b.fetch.inFlight(id) })
 	b.pool.Stop(context.Background())
 	if got := b.next(t); got.how != "requeue" {
 		t.Fatalf("settled %+v, want a requeue", got)
@@ -361,7 +362,7 @@ func TestOutcomeOfAClaimTakenOverIsDropped(t *testing.T) {
 			release := b.fetch.hold(id)
 			b.fetch.failWith(id, errTransient)
 			b.deliver(id, false)
-			eventually(t, "the download to start", func() bool { return b.fetch.inFlight(id) })
+			testkit.Eventually(t, "the download to start", func() bool { return b.fetch.inFlight(id) })
 			newer := uuid.New()
 			b.store.put(id, fakePhoto{status: store.StatusProcessing, attempts: attempts, token: newer}) // another worker's claim
 			release()
@@ -382,12 +383,12 @@ func TestLeasesOfPhotosInFlightAreExtended(t *testing.T) {
 	id := uuid.New()
 	release := b.fetch.hold(id)
 	b.deliver(id, false)
-	eventually(t, "the photo to be claimed", func() bool { return len(b.store.acquired()) == 1 })
+	testkit.Eventually(t, "the photo to be claimed", func() bool { return len(b.store.acquired()) == 1 })
 	claim := b.store.acquired()[0]
-	eventually(t, "the lease to be extended twice", func() bool { return b.store.extended(claim, 2) })
+	testkit.Eventually(t, "the lease to be extended twice", func() bool { return b.store.extended(claim, 2) })
 	release()
 	b.next(t)
-	eventually(t, "the lease no longer kept", func() bool {
+	testkit.Eventually(t, "the lease no longer kept", func() bool {
 		b.pool.leases.mu.Lock()
 		defer b.pool.leases.mu.Unlock()
 		return len(b.pool.leases.held) == 0

@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/photoproc/photoproc/internal/testkit"
 	"github.com/photoproc/photoproc/store"
 	"github.com/photoproc/photoproc/thumbstore"
 )
@@ -50,14 +51,14 @@ func TestStorageFailures(t *testing.T) {
 				}
 				return
 			}
-			eventually(t, "intake paused for the store, saying why", func() bool {
+			testkit.Eventually(t, "intake paused for the store, saying why", func() bool {
 				paused, reasons := b.pool.Paused()
 				return paused && len(reasons) == 1 && strings.HasPrefix(reasons[0], reasonStorage+": ") &&
 					b.intake.isPaused()
 			})
 			// Held, and tried again only once a probe passes: the store is probed again and
 			// again meanwhile, and the photo is never handed back.
-			eventually(t, "probes while held", func() bool {
+			testkit.Eventually(t, "probes while held", func() bool {
 				puts, probes := b.thumbstore.counts()
 				return probes >= 3 && (tc.probe != nil || puts >= 3)
 			})
@@ -86,7 +87,7 @@ func TestStorageFailures(t *testing.T) {
 			if n := b.fetch.count(id); n != 1 {
 				t.Errorf("%d downloads, want 1", n)
 			}
-			eventually(t, "intake resumed", func() bool { return !b.intake.isPaused() })
+			testkit.Eventually(t, "intake resumed", func() bool { return !b.intake.isPaused() })
 			if paused, reasons := b.pool.Paused(); paused {
 				t.Errorf("paused for %v once the store took writes", reasons)
 			}

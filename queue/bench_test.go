@@ -15,14 +15,7 @@ func BenchmarkPublish(b *testing.B) {
 	for _, size := range []int{1, 10, 100, 256, 1000} {
 		b.Run(fmt.Sprintf("batch=%d", size), func(b *testing.B) {
 			cfg := queuetest.Config(b)
-			pub, err := queue.NewPublisher(cfg, nil)
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer pub.Close(context.Background())
-			if err := pub.WaitConnected(context.Background()); err != nil {
-				b.Fatal(err)
-			}
+			pub := queuetest.Publisher(b, cfg, nil)
 			ids := newIDs(size)
 			b.ResetTimer()
 			for b.Loop() {
@@ -39,14 +32,7 @@ func BenchmarkPublish(b *testing.B) {
 // sharing the channel pool.
 func BenchmarkParallelPublish(b *testing.B) {
 	cfg := queuetest.Config(b)
-	pub, err := queue.NewPublisher(cfg, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer pub.Close(context.Background())
-	if err := pub.WaitConnected(context.Background()); err != nil {
-		b.Fatal(err)
-	}
+	pub := queuetest.Publisher(b, cfg, nil)
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		ids := newIDs(1)
@@ -64,14 +50,7 @@ func BenchmarkParallelPublish(b *testing.B) {
 func BenchmarkConsume(b *testing.B) {
 	cfg := queuetest.Config(b)
 	cfg.Prefetch = 32
-	pub, err := queue.NewPublisher(cfg, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer pub.Close(context.Background())
-	if err := pub.WaitConnected(context.Background()); err != nil {
-		b.Fatal(err)
-	}
+	pub := queuetest.Publisher(b, cfg, nil)
 	c, err := queue.NewConsumer(cfg, pub, nil)
 	if err != nil {
 		b.Fatal(err)

@@ -1,17 +1,17 @@
 package queue
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
 	amqp "github.com/rabbitmq/amqp091-go"
+
+	"github.com/photoproc/photoproc/internal/testkit"
 )
 
 // While the broker blocks publishing (a memory or disk alarm), Publish fails at once instead
@@ -89,8 +89,8 @@ func TestMalformedMessageWaitsWhileBlocked(t *testing.T) {
 		}
 		_ = ch.Close()
 	})
-	logs := &lockedBuffer{}
-	log := slog.New(slog.NewTextHandler(logs, nil))
+	logs := &testkit.Buffer{}
+	log := testkit.Logger(t, slog.LevelInfo, logs)
 	p, err := NewPublisher(cfg, log)
 	if err != nil {
 		t.Fatal(err)
@@ -116,42 +116,19 @@ func TestMalformedMessageWaitsWhileBlocked(t *testing.T) {
 	}()
 	defer func() { stop(); <-done }()
 
-	failed := func() int { return strings.Count(logs.String(), "cannot dead-letter malformed message") }
+	failed := func() int { return logs.Count("cannot dead-letter malformed message") }
 	start := time.Now()
-	for failed() == 0 || time.Since(start) < time.Second { // blocked for a second: a duration, not a wait for an event
-		time.Sleep(20 * time.Millisecond)
-	}
+	testkit.Eventually(t, "a failed dead-letter to be logged", func() bool { return failed() > 0 })
+	time.Sleep(time.Until(start.Add(time.Second))) // blocked for a second: a duration, not a wait for an event
 	if n := failed(); n > 1 {
 		t.Errorf("the malformed message went back and forth %d times while publishing was blocked, want once", n)
 	}
 	p.sess.setBlocked(amqp.Blocking{Active: false})
-	for {
-		if _, ok, err := ch.Get(DeadQueue(cfg), true); err != nil {
+	testkit.EventuallyWithin(t, time.Minute, "the malformed message to be dead-lettered once publishing was unblocked", func() bool {
+		_, ok, err := ch.Get(DeadQueue(cfg), true)
+		if err != nil {
 			t.Fatal(err)
-		} else if ok {
-			break
 		}
-		if time.Since(start) > time.Minute {
-			t.Fatal("the malformed message was not dead-lettered once publishing was unblocked")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-// lockedBuffer is a log destination safe for concurrent use.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
+		return ok
+	})
 }

@@ -10,6 +10,8 @@ import (
 
 	"github.com/google/uuid"
 	amqp "github.com/rabbitmq/amqp091-go"
+
+	"github.com/photoproc/photoproc/internal/testkit"
 )
 
 // These tests drive one confirm channel directly, mixing queues in a batch, which Publish
@@ -75,6 +77,7 @@ func TestConfirmChannelReportsAClosedChannel(t *testing.T) {
 
 func dialTest(t *testing.T) *amqp.Connection {
 	t.Helper()
+	testkit.NeedServices(t, "RabbitMQ")
 	conn, err := amqp.Dial(testURI())
 	if err != nil {
 		t.Fatalf("dial broker: %v", err)

@@ -11,16 +11,16 @@ import (
 	"github.com/google/uuid"
 	amqp "github.com/rabbitmq/amqp091-go"
 
+	"github.com/photoproc/photoproc/internal/testkit"
 	"github.com/photoproc/photoproc/queue"
 	"github.com/photoproc/photoproc/queue/queuetest"
 )
 
 func TestConsumeRoundTrip(t *testing.T) {
 	t.Parallel()
-	cfg := queuetest.Config(t)
-	log, _ := newLogger(t)
-	pub := newPublisher(t, cfg, log)
-	cons := startConsumer(t, cfg, pub, log)
+	bundle := setup(t)
+	pub := bundle.publisher(t)
+	cons := bundle.consume(t, pub)
 	ids := newIDs(5)
 
 	publish(t, pub, ids...)
@@ -45,7 +45,7 @@ func TestConsumeRoundTrip(t *testing.T) {
 	if !cons.Connected() {
 		t.Error("consumer not Connected")
 	}
-	eventually(t, "the queue is empty and has one consumer", func() bool {
+	testkit.Eventually(t, "the queue to be empty with one consumer", func() bool {
 		st := stats(t, pub)
 		return st.Messages == 0 && st.Consumers == 1
 	})
@@ -53,10 +53,9 @@ func TestConsumeRoundTrip(t *testing.T) {
 
 func TestSettleOnlyOnce(t *testing.T) {
 	t.Parallel()
-	cfg := queuetest.Config(t)
-	log, _ := newLogger(t)
-	pub := newPublisher(t, cfg, log)
-	cons := startConsumer(t, cfg, pub, log)
+	bundle := setup(t)
+	pub := bundle.publisher(t)
+	cons := bundle.consume(t, pub)
 	publish(t, pub, uuid.New())
 	d := cons.next(t)
 
@@ -87,10 +86,9 @@ func TestSettleOnlyOnce(t *testing.T) {
 
 func TestRequeueRedelivers(t *testing.T) {
 	t.Parallel()
-	cfg := queuetest.Config(t)
-	log, _ := newLogger(t)
-	pub := newPublisher(t, cfg, log)
-	cons := startConsumer(t, cfg, pub, log)
+	bundle := setup(t)
+	pub := bundle.publisher(t)
+	cons := bundle.consume(t, pub)
 	id := uuid.New()
 	publish(t, pub, id)
 
@@ -108,10 +106,9 @@ func TestRequeueRedelivers(t *testing.T) {
 
 func TestRetryGoesThroughTheDelayQueue(t *testing.T) {
 	t.Parallel()
-	cfg := queuetest.Config(t)
-	log, _ := newLogger(t)
-	pub := newPublisher(t, cfg, log)
-	cons := startConsumer(t, cfg, pub, log)
+	bundle := setup(t)
+	pub := bundle.publisher(t)
+	cons := bundle.consume(t, pub)
 	id := uuid.New()
 	publish(t, pub, id)
 
@@ -140,7 +137,7 @@ func TestRetryGoesThroughTheDelayQueue(t *testing.T) {
 	if err := d.Ack(); err != nil {
 		t.Fatal(err)
 	}
-	m := getOne(t, cfg, queue.DeadQueue(cfg))
+	m := getOne(t, bundle.cfg, queue.DeadQueue(bundle.cfg))
 	if got := m.Headers[queue.HeaderAttempts]; got != int32(7) {
 		t.Errorf("%s = %#v, want 7", queue.HeaderAttempts, got)
 	}
@@ -148,10 +145,9 @@ func TestRetryGoesThroughTheDelayQueue(t *testing.T) {
 
 func TestDeadLetter(t *testing.T) {
 	t.Parallel()
-	cfg := queuetest.Config(t)
-	log, _ := newLogger(t)
-	pub := newPublisher(t, cfg, log)
-	cons := startConsumer(t, cfg, pub, log)
+	bundle := setup(t)
+	pub := bundle.publisher(t)
+	cons := bundle.consume(t, pub)
 	id := uuid.New()
 	publish(t, pub, id)
 	d := cons.next(t)
@@ -161,7 +157,7 @@ func TestDeadLetter(t *testing.T) {
 		t.Fatalf("DeadLetter: %v", err)
 	}
 
-	m := getOne(t, cfg, queue.DeadQueue(cfg))
+	m := getOne(t, bundle.cfg, queue.DeadQueue(bundle.cfg))
 	if got, want := string(m.Body), `{"photo_uuid":"`+id.String()+`"}`; got != want {
 		t.Errorf("dead body = %s, want %s", got, want)
 	}
@@ -182,9 +178,8 @@ func TestDeadLetter(t *testing.T) {
 
 func TestMalformedMessagesAreDeadLettered(t *testing.T) {
 	t.Parallel()
-	cfg := queuetest.Config(t)
-	log, logs := newLogger(t)
-	pub := newPublisher(t, cfg, log)
+	bundle := setup(t)
+	pub := bundle.publisher(t)
 	bodies := []string{
 		`not json`,
 		`{}`,
@@ -192,11 +187,11 @@ func TestMalformedMessagesAreDeadLettered(t *testing.T) {
 		`{"photo_uuid":"00000000-0000-0000-0000-000000000000"}`,
 	}
 	for _, b := range bodies {
-		queuetest.Publish(t, cfg.URI, cfg.Queue, amqp.Publishing{Body: []byte(b), DeliveryMode: amqp.Persistent})
+		queuetest.Publish(t, bundle.cfg.URI, bundle.cfg.Queue, amqp.Publishing{Body: []byte(b), DeliveryMode: amqp.Persistent})
 	}
 	good := uuid.New()
 	publish(t, pub, good)
-	cons := startConsumer(t, cfg, pub, log)
+	cons := bundle.consume(t, pub)
 
 	// Deliveries are handled in order, so the malformed ones are dead-lettered by now.
 	if d := cons.next(t); d.PhotoUUID != good {
@@ -205,7 +200,7 @@ func TestMalformedMessagesAreDeadLettered(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, b := range bodies {
-		m, ok := queuetest.Get(t, cfg.URI, queue.DeadQueue(cfg))
+		m, ok := queuetest.Get(t, bundle.cfg.URI, queue.DeadQueue(bundle.cfg))
 		if !ok {
 			t.Fatalf("%s: not in the dead-letter queue", b)
 		}
@@ -214,17 +209,16 @@ func TestMalformedMessagesAreDeadLettered(t *testing.T) {
 			t.Errorf("dead letter body %q reason %q; want body %q and a malformed-message reason", m.Body, reason, b)
 		}
 	}
-	if n := strings.Count(logs.String(), "dead-lettering malformed message"); n != len(bodies) {
+	if n := strings.Count(bundle.logs.String(), "dead-lettering malformed message"); n != len(bodies) {
 		t.Errorf("logged %d malformed messages, want %d", n, len(bodies))
 	}
 }
 
 func TestPauseAndResume(t *testing.T) {
 	t.Parallel()
-	cfg := queuetest.Config(t)
-	log, _ := newLogger(t)
-	pub := newPublisher(t, cfg, log)
-	cons := startConsumer(t, cfg, pub, log)
+	bundle := setup(t)
+	pub := bundle.publisher(t)
+	cons := bundle.consume(t, pub)
 	first := uuid.New()
 	publish(t, pub, first)
 	held := cons.next(t)
@@ -234,7 +228,7 @@ func TestPauseAndResume(t *testing.T) {
 	if !cons.Paused() {
 		t.Fatal("not Paused after Pause")
 	}
-	eventually(t, "the broker shows no consumer", func() bool { return stats(t, pub).Consumers == 0 })
+	testkit.Eventually(t, "the broker to show no consumer", func() bool { return stats(t, pub).Consumers == 0 })
 	second := uuid.New()
 	publish(t, pub, second)
 	if st := stats(t, pub); st.Messages != 1 || st.Consumers != 0 {
@@ -264,11 +258,10 @@ func TestPauseAndResume(t *testing.T) {
 // Deliveries the broker sent but handle has not taken yet go back to the queue on Pause.
 func TestPauseHandsBackUnhandledDeliveries(t *testing.T) {
 	t.Parallel()
-	cfg := queuetest.Config(t)
-	cfg.Prefetch = 10
-	log, _ := newLogger(t)
-	pub := newPublisher(t, cfg, log)
-	c, err := queue.NewConsumer(cfg, pub, log)
+	bundle := setup(t)
+	bundle.cfg.Prefetch = 10
+	pub := bundle.publisher(t)
+	c, err := queue.NewConsumer(bundle.cfg, pub, bundle.log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -289,10 +282,10 @@ func TestPauseHandsBackUnhandledDeliveries(t *testing.T) {
 		})
 	}()
 	first := <-handled
-	eventually(t, "all five are delivered", func() bool { return stats(t, pub).Messages == 0 })
+	testkit.Eventually(t, "all five to be delivered", func() bool { return stats(t, pub).Messages == 0 })
 	c.Pause()
 	close(release)
-	eventually(t, "four are back in the queue", func() bool { return stats(t, pub).Messages == 4 })
+	testkit.Eventually(t, "four to be back in the queue", func() bool { return stats(t, pub).Messages == 4 })
 	if len(handled) != 0 {
 		t.Errorf("%d deliveries handled after Pause", len(handled))
 	}
@@ -307,10 +300,9 @@ func TestPauseHandsBackUnhandledDeliveries(t *testing.T) {
 
 func TestRunStopsConsumingWhenCancelled(t *testing.T) {
 	t.Parallel()
-	cfg := queuetest.Config(t)
-	log, _ := newLogger(t)
-	pub := newPublisher(t, cfg, log)
-	cons := startConsumer(t, cfg, pub, log)
+	bundle := setup(t)
+	pub := bundle.publisher(t)
+	cons := bundle.consume(t, pub)
 	publish(t, pub, uuid.New())
 	held := cons.next(t)
 
@@ -334,19 +326,18 @@ func TestRunStopsConsumingWhenCancelled(t *testing.T) {
 // and goes on.
 func TestConsumerSurvivesBrokerCancel(t *testing.T) {
 	t.Parallel()
-	cfg := queuetest.Config(t)
-	log, logs := newLogger(t)
-	pub := newPublisher(t, cfg, log)
-	cons := startConsumer(t, cfg, pub, log)
-	eventually(t, "the consumer is subscribed", func() bool { return stats(t, pub).Consumers == 1 })
+	bundle := setup(t)
+	pub := bundle.publisher(t)
+	cons := bundle.consume(t, pub)
+	testkit.Eventually(t, "the consumer to subscribe", func() bool { return stats(t, pub).Consumers == 1 })
 
-	deleteQueue(t, cfg.URI, cfg.Queue)
-	eventually(t, "the consumer is back", func() bool {
+	deleteQueue(t, bundle.cfg.URI, bundle.cfg.Queue)
+	testkit.Eventually(t, "the consumer to be back", func() bool {
 		st, err := pub.QueueStats(waitCtx(t))
 		return err == nil && st.Consumers == 1
 	})
 	id := uuid.New()
-	eventually(t, "a publish is confirmed", func() bool {
+	testkit.Eventually(t, "a publish to be confirmed", func() bool {
 		got, _ := pub.Publish(waitCtx(t), []uuid.UUID{id})
 		return len(got) == 1
 	})
@@ -355,7 +346,7 @@ func TestConsumerSurvivesBrokerCancel(t *testing.T) {
 	} else if err := d.Ack(); err != nil {
 		t.Error(err)
 	}
-	if !strings.Contains(logs.String(), "broker cancelled the consumer") {
+	if !strings.Contains(bundle.logs.String(), "broker cancelled the consumer") {
 		t.Error("the broker's cancel was not logged")
 	}
 }

@@ -1,76 +1,53 @@
 package queue_test
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
-	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/google/uuid"
 	amqp "github.com/rabbitmq/amqp091-go"
 
+	"github.com/photoproc/photoproc/internal/testkit"
 	"github.com/photoproc/photoproc/queue"
 	"github.com/photoproc/photoproc/queue/queuetest"
 )
 
-// waitTimeout guards every wait on the broker, so that a bug fails the test instead of hanging
-// it; it is a safety net, not a timing assertion.
-const waitTimeout = 20 * time.Second
-
-// logs collects a component's log lines, for assertions, and copies them to the test output.
-type logs struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
+// bundle is what a queue test needs: queues of its own (unique names, deleted when the test
+// ends) and a logger on the test's output whose lines the test can assert on. A test may
+// change cfg before it asks for a publisher or a consumer, which use it.
+type bundle struct {
+	cfg  queue.Config
+	log  *slog.Logger
+	logs *testkit.Buffer
 }
 
-func (l *logs) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *logs) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
-func newLogger(t *testing.T) (*slog.Logger, *logs) {
+func setup(t *testing.T) *bundle {
 	t.Helper()
-	l := &logs{}
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("logs:\n%s", l)
-		}
-	})
-	return slog.New(slog.NewTextHandler(l, &slog.HandlerOptions{Level: slog.LevelDebug})), l
+	logs := &testkit.Buffer{}
+	return &bundle{cfg: queuetest.Config(t), log: testkit.Logger(t, slog.LevelDebug, logs), logs: logs}
 }
 
+// waitCtx bounds one call to the broker, so that a bug fails the test instead of hanging it.
 func waitCtx(t *testing.T) context.Context {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), waitTimeout)
+	ctx, cancel := context.WithTimeout(t.Context(), testkit.WaitTimeout)
 	t.Cleanup(cancel)
 	return ctx
 }
 
-// newPublisher returns a connected publisher, closed when the test ends.
-func newPublisher(t *testing.T, cfg queue.Config, log *slog.Logger) *queue.Publisher {
+// publisher returns a connected publisher on the test's config. It is closed when the test
+// ends, and that Close must succeed: here the publisher is what is under test.
+func (b *bundle) publisher(t *testing.T) *queue.Publisher {
 	t.Helper()
-	pub, err := queue.NewPublisher(cfg, log)
-	if err != nil {
-		t.Fatalf("NewPublisher: %v", err)
-	}
+	pub := queuetest.Publisher(t, b.cfg, b.log)
+	// Runs before queuetest's own Close, which then finds the publisher closed.
 	t.Cleanup(func() {
 		if err := pub.Close(context.Background()); err != nil {
 			t.Errorf("close publisher: %v", err)
 		}
 	})
-	if err := pub.WaitConnected(waitCtx(t)); err != nil {
-		t.Fatalf("publisher never connected: %v", err)
-	}
 	return pub
 }
 
@@ -81,10 +58,11 @@ type running struct {
 	stop func() error // cancels Run and returns its result
 }
 
-// startConsumer runs a consumer that passes every delivery to got without settling it.
-func startConsumer(t *testing.T, cfg queue.Config, pub *queue.Publisher, log *slog.Logger) *running {
+// consume runs a consumer on the test's config that passes every delivery to got without
+// settling it.
+func (b *bundle) consume(t *testing.T, pub *queue.Publisher) *running {
 	t.Helper()
-	c, err := queue.NewConsumer(cfg, pub, log)
+	c, err := queue.NewConsumer(b.cfg, pub, b.log)
 	if err != nil {
 		t.Fatalf("NewConsumer: %v", err)
 	}
@@ -115,27 +93,7 @@ func startConsumer(t *testing.T, cfg queue.Config, pub *queue.Publisher, log *sl
 // next waits for the next delivery.
 func (r *running) next(t *testing.T) *queue.Delivery {
 	t.Helper()
-	select {
-	case d := <-r.got:
-		return d
-	case <-time.After(waitTimeout):
-		t.Fatal("no delivery")
-		return nil
-	}
-}
-
-// eventually polls cond until it holds, failing the test after waitTimeout.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(waitTimeout)
-	tick := time.NewTicker(10 * time.Millisecond)
-	defer tick.Stop()
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting until %s", what)
-		}
-		<-tick.C
-	}
+	return testkit.Receive(t, r.got, "a delivery")
 }
 
 // stats reads QueueStats or fails the test.
@@ -169,12 +127,10 @@ func newIDs(n int) []uuid.UUID {
 func getOne(t *testing.T, cfg queue.Config, name string) amqp.Delivery {
 	t.Helper()
 	var d amqp.Delivery
-	eventually(t, "a message is in "+name, func() bool {
+	testkit.Eventually(t, "a message in "+name, func() bool {
 		var ok bool
 		d, ok = queuetest.Get(t, cfg.URI, name)
 		return ok
 	})
 	return d
 }
-
-func contains(s, sub string) bool { return strings.Contains(s, sub) }

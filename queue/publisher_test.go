@@ -11,20 +11,20 @@ import (
 	"github.com/google/uuid"
 	amqp "github.com/rabbitmq/amqp091-go"
 
+	"github.com/photoproc/photoproc/internal/testkit"
 	"github.com/photoproc/photoproc/queue"
 	"github.com/photoproc/photoproc/queue/queuetest"
 )
 
 func TestPublishMessageFormat(t *testing.T) {
 	t.Parallel()
-	cfg := queuetest.Config(t)
-	log, _ := newLogger(t)
-	pub := newPublisher(t, cfg, log)
+	bundle := setup(t)
+	pub := bundle.publisher(t)
 	id := uuid.New()
 
 	publish(t, pub, id)
 
-	m, ok := queuetest.Get(t, cfg.URI, cfg.Queue)
+	m, ok := queuetest.Get(t, bundle.cfg.URI, bundle.cfg.Queue)
 	if !ok {
 		t.Fatal("work queue is empty after a confirmed publish")
 	}
@@ -37,8 +37,8 @@ func TestPublishMessageFormat(t *testing.T) {
 	if m.ContentType != "application/json" {
 		t.Errorf("content type = %q, want application/json", m.ContentType)
 	}
-	if m.Exchange != "" || m.RoutingKey != cfg.Queue {
-		t.Errorf("published to exchange %q key %q, want the default exchange and key %q", m.Exchange, m.RoutingKey, cfg.Queue)
+	if m.Exchange != "" || m.RoutingKey != bundle.cfg.Queue {
+		t.Errorf("published to exchange %q key %q, want the default exchange and key %q", m.Exchange, m.RoutingKey, bundle.cfg.Queue)
 	}
 	if _, ok := m.Headers[queue.HeaderAttempt]; ok {
 		t.Errorf("a first publish carries %s; absent means attempt 1", queue.HeaderAttempt)
@@ -47,10 +47,9 @@ func TestPublishMessageFormat(t *testing.T) {
 
 func TestPublishReturnsTheConfirmedIDs(t *testing.T) {
 	t.Parallel()
-	cfg := queuetest.Config(t)
-	cfg.PublishChannels = 2
-	log, _ := newLogger(t)
-	pub := newPublisher(t, cfg, log)
+	bundle := setup(t)
+	bundle.cfg.PublishChannels = 2
+	pub := bundle.publisher(t)
 
 	// More than one batch, from more callers than there are channels.
 	batches := [][]uuid.UUID{newIDs(1), newIDs(300), newIDs(7), newIDs(600)}
@@ -72,7 +71,7 @@ func TestPublishReturnsTheConfirmedIDs(t *testing.T) {
 	if got, err := pub.Publish(waitCtx(t), nil); err != nil || len(got) != 0 {
 		t.Errorf("Publish(nothing) = %v, %v", got, err)
 	}
-	eventually(t, "every message is in the queue", func() bool { return stats(t, pub).Messages == 908 })
+	testkit.Eventually(t, "every message to be in the queue", func() bool { return stats(t, pub).Messages == 908 })
 }
 
 // A message the broker cannot route (its queue was deleted) is acked by the broker but
@@ -80,12 +79,11 @@ func TestPublishReturnsTheConfirmedIDs(t *testing.T) {
 // topology, so publishing again works.
 func TestPublishDoesNotConfirmReturnedMessages(t *testing.T) {
 	t.Parallel()
-	cfg := queuetest.Config(t)
-	log, _ := newLogger(t)
-	pub := newPublisher(t, cfg, log)
+	bundle := setup(t)
+	pub := bundle.publisher(t)
 	publish(t, pub, uuid.New()) // a pooled channel exists
 
-	deleteQueue(t, cfg.URI, cfg.Queue)
+	deleteQueue(t, bundle.cfg.URI, bundle.cfg.Queue)
 	got, err := pub.Publish(waitCtx(t), newIDs(3))
 	if !errors.Is(err, queue.ErrUnroutable) || len(got) != 0 {
 		t.Fatalf("Publish to a deleted queue = %v, %v; want nothing confirmed and ErrUnroutable", got, err)
@@ -100,10 +98,9 @@ func TestPublishDoesNotConfirmReturnedMessages(t *testing.T) {
 
 func TestPublishFailsFastWhenBrokerIsDown(t *testing.T) {
 	t.Parallel()
-	cfg := queuetest.Config(t)
-	cfg.URI = "amqp://guest:guest@" + unusedAddr(t) + "/"
-	log, logs := newLogger(t)
-	pub, err := queue.NewPublisher(cfg, log)
+	bundle := setup(t)
+	bundle.cfg.URI = "amqp://guest:guest@" + unusedAddr(t) + "/"
+	pub, err := queue.NewPublisher(bundle.cfg, bundle.log)
 	if err != nil {
 		t.Fatalf("NewPublisher with the broker down: %v", err)
 	}
@@ -129,14 +126,13 @@ func TestPublishFailsFastWhenBrokerIsDown(t *testing.T) {
 	if err := pub.WaitConnected(ctx); !errors.Is(err, context.Canceled) {
 		t.Errorf("WaitConnected = %v, want context.Canceled", err)
 	}
-	eventually(t, "the outage is logged", func() bool { return contains(logs.String(), "cannot connect to the broker") })
+	testkit.Eventually(t, "the outage to be logged", func() bool { return bundle.logs.Count("cannot connect to the broker") > 0 })
 }
 
 func TestPublishAfterClose(t *testing.T) {
 	t.Parallel()
-	cfg := queuetest.Config(t)
-	log, _ := newLogger(t)
-	pub, err := queue.NewPublisher(cfg, log)
+	bundle := setup(t)
+	pub, err := queue.NewPublisher(bundle.cfg, bundle.log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,19 +159,18 @@ func TestPublishAfterClose(t *testing.T) {
 
 func TestQueueStats(t *testing.T) {
 	t.Parallel()
-	cfg := queuetest.Config(t)
+	bundle := setup(t)
 	// The delay queue's own TTL caps the message's: with the test backoff (20ms) the retry
 	// message would be back in the work queue before the stats are read.
-	cfg.RetryDelays = []time.Duration{time.Hour}
-	queuetest.Cleanup(t, cfg)
-	log, _ := newLogger(t)
-	pub := newPublisher(t, cfg, log)
+	bundle.cfg.RetryDelays = []time.Duration{time.Hour}
+	queuetest.Cleanup(t, bundle.cfg)
+	pub := bundle.publisher(t)
 	publish(t, pub, newIDs(3)...)
-	queuetest.Publish(t, cfg.URI, queue.DeadQueue(cfg), amqp.Publishing{Body: []byte("x")})
-	queuetest.Publish(t, cfg.URI, queue.RetryQueue(cfg, time.Hour), amqp.Publishing{Body: []byte("y"), Expiration: "600000"})
+	queuetest.Publish(t, bundle.cfg.URI, queue.DeadQueue(bundle.cfg), amqp.Publishing{Body: []byte("x")})
+	queuetest.Publish(t, bundle.cfg.URI, queue.RetryQueue(bundle.cfg, time.Hour), amqp.Publishing{Body: []byte("y"), Expiration: "600000"})
 
 	st := stats(t, pub)
-	want := queue.QueueStats{Queue: cfg.Queue, Messages: 3, DeadMessages: 1, RetryMessages: 1}
+	want := queue.QueueStats{Queue: bundle.cfg.Queue, Messages: 3, DeadMessages: 1, RetryMessages: 1}
 	if st != want {
 		t.Errorf("QueueStats = %+v, want %+v", st, want)
 	}
@@ -213,9 +208,8 @@ func unusedAddr(t *testing.T) string {
 
 func TestPublishWithEndedContext(t *testing.T) {
 	t.Parallel()
-	cfg := queuetest.Config(t)
-	log, _ := newLogger(t)
-	pub := newPublisher(t, cfg, log)
+	bundle := setup(t)
+	pub := bundle.publisher(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	got, err := pub.Publish(ctx, newIDs(3))
@@ -232,9 +226,8 @@ func TestPublishWithEndedContext(t *testing.T) {
 // Close came first, refused in full.
 func TestCloseWaitsForPublishesUnderWay(t *testing.T) {
 	t.Parallel()
-	cfg := queuetest.Config(t)
-	log, _ := newLogger(t)
-	pub, err := queue.NewPublisher(cfg, log)
+	bundle := setup(t)
+	pub, err := queue.NewPublisher(bundle.cfg, bundle.log)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/photoproc/photoproc/internal/testkit"
 	"github.com/photoproc/photoproc/queue"
 	"github.com/photoproc/photoproc/queue/queuetest"
 )
@@ -20,11 +21,10 @@ import (
 // back redelivered; every confirmed message is consumed; nothing is left over.
 func TestReconnectAfterConnectionsAreForceClosed(t *testing.T) {
 	t.Parallel()
-	cfg := queuetest.Config(t)
-	cfg.Prefetch = 50
-	log, logs := newLogger(t)
-	pub := newPublisher(t, cfg, log)
-	cons := startConsumer(t, cfg, pub, log)
+	bundle := setup(t)
+	bundle.cfg.Prefetch = 50
+	pub := bundle.publisher(t)
+	cons := bundle.consume(t, pub)
 
 	held := newIDs(3)
 	publish(t, pub, held...)
@@ -49,16 +49,16 @@ func TestReconnectAfterConnectionsAreForceClosed(t *testing.T) {
 				return
 			case <-tick.C:
 			}
-			ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
+			ctx, cancel := context.WithTimeout(context.Background(), testkit.WaitTimeout)
 			got, _ := pub.Publish(ctx, newIDs(5))
 			cancel()
 			confirmed = append(confirmed, got...)
 			published.Add(int64(len(got)))
 		}
 	}()
-	eventually(t, "publishes are confirmed", func() bool { return published.Load() > 0 })
+	testkit.Eventually(t, "publishes to be confirmed", func() bool { return published.Load() > 0 })
 
-	queuetest.CloseConnections(t, cfg.ConnectionName)
+	queuetest.CloseConnections(t, bundle.cfg.ConnectionName)
 
 	// Everything that arrives is acked at once. A delivery that came on the old connection
 	// cannot be acked any more: the broker redelivers it.
@@ -92,7 +92,7 @@ func TestReconnectAfterConnectionsAreForceClosed(t *testing.T) {
 
 	// The publisher is back too: a later publish is confirmed.
 	after := uuid.New()
-	eventually(t, "a publish after the reconnect is confirmed", func() bool {
+	testkit.Eventually(t, "a publish after the reconnect to be confirmed", func() bool {
 		got, _ := pub.Publish(waitCtx(t), []uuid.UUID{after})
 		return len(got) == 1
 	})
@@ -125,7 +125,7 @@ func TestReconnectAfterConnectionsAreForceClosed(t *testing.T) {
 		t.Errorf("%d messages left in the queue, want 0", st.Messages)
 	}
 
-	out := logs.String()
+	out := bundle.logs.String()
 	for _, line := range []string{"broker connection lost", "broker connection re-established"} {
 		if n := strings.Count(out, line); n != 2 {
 			t.Errorf("%q logged %d times, want once per connection (2)", line, n)
@@ -139,12 +139,11 @@ func TestReconnectAfterConnectionsAreForceClosed(t *testing.T) {
 
 func TestConsumerWaitsForTheBroker(t *testing.T) {
 	t.Parallel()
-	cfg := queuetest.Config(t)
-	log, _ := newLogger(t)
-	pub := newPublisher(t, cfg, log)
-	down := cfg
+	bundle := setup(t)
+	pub := bundle.publisher(t)
+	down := bundle.cfg
 	down.URI = "amqp://guest:guest@" + unusedAddr(t) + "/"
-	c, err := queue.NewConsumer(down, pub, log)
+	c, err := queue.NewConsumer(down, pub, bundle.log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -156,12 +155,7 @@ func TestConsumerWaitsForTheBroker(t *testing.T) {
 		t.Error("Connected() with no broker")
 	}
 	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("Run = %v, want nil after cancel", err)
-		}
-	case <-time.After(waitTimeout):
-		t.Fatal("Run did not return after cancel")
+	if err := testkit.Receive(t, done, "Run to return after cancel"); err != nil {
+		t.Errorf("Run = %v, want nil after cancel", err)
 	}
 }

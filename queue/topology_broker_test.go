@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 	amqp "github.com/rabbitmq/amqp091-go"
 
+	"github.com/photoproc/photoproc/internal/testkit"
 	"github.com/photoproc/photoproc/queue"
 	"github.com/photoproc/photoproc/queue/queuetest"
 )
@@ -16,21 +17,20 @@ const mismatchLog = "queue exists with other arguments than configured"
 
 func TestQuorumQueues(t *testing.T) {
 	t.Parallel()
-	cfg := queuetest.Config(t)
-	cfg.QueueType = queue.Quorum
-	cfg.DeliveryLimit = 2
-	queuetest.Cleanup(t, cfg)
-	log, logs := newLogger(t)
-	pub := newPublisher(t, cfg, log)
+	bundle := setup(t)
+	bundle.cfg.QueueType = queue.Quorum
+	bundle.cfg.DeliveryLimit = 2
+	queuetest.Cleanup(t, bundle.cfg)
+	pub := bundle.publisher(t)
 
 	// Each queue is a quorum queue: declaring it as a classic one is refused.
-	for _, name := range queue.QueueNames(cfg) {
-		if err := declareClassic(t, cfg.URI, name); err == nil {
+	for _, name := range queue.QueueNames(bundle.cfg) {
+		if err := declareClassic(t, bundle.cfg.URI, name); err == nil {
 			t.Errorf("declaring %s as classic succeeded; want PRECONDITION_FAILED", name)
 		}
 	}
 
-	cons := startConsumer(t, cfg, pub, log)
+	cons := bundle.consume(t, pub)
 	id := uuid.New()
 	publish(t, pub, id)
 
@@ -60,13 +60,13 @@ func TestQuorumQueues(t *testing.T) {
 		if err := d.Requeue(); err != nil {
 			t.Fatalf("Requeue: %v", err)
 		}
-		if deliveries == cfg.DeliveryLimit+1 {
+		if deliveries == bundle.cfg.DeliveryLimit+1 {
 			break
 		}
 		d = cons.next(t)
 		deliveries++
 	}
-	m := getOne(t, cfg, queue.DeadQueue(cfg))
+	m := getOne(t, bundle.cfg, queue.DeadQueue(bundle.cfg))
 	if string(m.Body) != `{"photo_uuid":"`+id.String()+`"}` {
 		t.Errorf("dead-lettered body %s", m.Body)
 	}
@@ -76,7 +76,7 @@ func TestQuorumQueues(t *testing.T) {
 	if len(cons.got) != 0 {
 		t.Errorf("delivered again after the delivery limit")
 	}
-	if strings.Contains(logs.String(), mismatchLog) {
+	if strings.Contains(bundle.logs.String(), mismatchLog) {
 		t.Error("a freshly declared quorum topology was reported as mismatched")
 	}
 }
@@ -85,15 +85,14 @@ func TestQuorumQueues(t *testing.T) {
 // queue_declare(durable=True)) and may have left messages in it, in its own JSON spacing.
 func TestClassicQueueDeclaredByThePythonService(t *testing.T) {
 	t.Parallel()
-	cfg := queuetest.Config(t)
-	queuetest.Declare(t, cfg.URI, cfg.Queue, nil)
+	bundle := setup(t)
+	queuetest.Declare(t, bundle.cfg.URI, bundle.cfg.Queue, nil)
 	old := uuid.New()
-	queuetest.Publish(t, cfg.URI, cfg.Queue, amqp.Publishing{
+	queuetest.Publish(t, bundle.cfg.URI, bundle.cfg.Queue, amqp.Publishing{
 		Body: []byte(`{"photo_uuid": "` + old.String() + `"}`), DeliveryMode: amqp.Persistent,
 	})
-	log, logs := newLogger(t)
-	pub := newPublisher(t, cfg, log)
-	cons := startConsumer(t, cfg, pub, log)
+	pub := bundle.publisher(t)
+	cons := bundle.consume(t, pub)
 	recent := uuid.New()
 	publish(t, pub, recent)
 
@@ -106,8 +105,8 @@ func TestClassicQueueDeclaredByThePythonService(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if strings.Contains(logs.String(), mismatchLog) {
-		t.Errorf("the Python service's queue was reported as mismatched:\n%s", logs)
+	if strings.Contains(bundle.logs.String(), mismatchLog) {
+		t.Errorf("the Python service's queue was reported as mismatched:\n%s", bundle.logs)
 	}
 }
 
@@ -115,14 +114,13 @@ func TestClassicQueueDeclaredByThePythonService(t *testing.T) {
 // however often the topology is declared again.
 func TestQueueWithOtherArgumentsIsUsedAndReportedOnce(t *testing.T) {
 	t.Parallel()
-	cfg := queuetest.Config(t)
-	queuetest.Declare(t, cfg.URI, cfg.Queue, amqp.Table{"x-max-length": int32(1000)})
-	log, logs := newLogger(t)
-	pub := newPublisher(t, cfg, log)
-	cons := startConsumer(t, cfg, pub, log)
+	bundle := setup(t)
+	queuetest.Declare(t, bundle.cfg.URI, bundle.cfg.Queue, amqp.Table{"x-max-length": int32(1000)})
+	pub := bundle.publisher(t)
+	cons := bundle.consume(t, pub)
 	for i := range 2 {
 		id := uuid.New()
-		eventually(t, "a publish is confirmed", func() bool {
+		testkit.Eventually(t, "a publish to be confirmed", func() bool {
 			got, _ := pub.Publish(waitCtx(t), []uuid.UUID{id})
 			return len(got) == 1
 		})
@@ -134,39 +132,38 @@ func TestQueueWithOtherArgumentsIsUsedAndReportedOnce(t *testing.T) {
 			t.Fatal(err)
 		}
 		// Both sides reconnect and declare the topology again.
-		queuetest.CloseConnections(t, cfg.ConnectionName)
-		eventually(t, "both sides reconnect", func() bool {
-			return strings.Count(logs.String(), "broker connection re-established") >= 2*(i+1)
+		queuetest.CloseConnections(t, bundle.cfg.ConnectionName)
+		testkit.Eventually(t, "both sides to reconnect", func() bool {
+			return strings.Count(bundle.logs.String(), "broker connection re-established") >= 2*(i+1)
 		})
 	}
-	out := logs.String()
+	out := bundle.logs.String()
 	if n := strings.Count(out, mismatchLog); n != 1 {
 		t.Fatalf("mismatch logged %d times, want once:\n%s", n, out)
 	}
-	if !strings.Contains(out, "queue="+cfg.Queue) || !strings.Contains(out, "x-max-length") {
+	if !strings.Contains(out, "queue="+bundle.cfg.Queue) || !strings.Contains(out, "x-max-length") {
 		t.Errorf("the mismatch line does not name the queue and the argument:\n%s", out)
 	}
 }
 
 func TestConsumerNeedsThePublishersTopology(t *testing.T) {
 	t.Parallel()
-	cfg := queuetest.Config(t)
-	log, _ := newLogger(t)
-	pub := newPublisher(t, cfg, log)
-	other := cfg
+	bundle := setup(t)
+	pub := bundle.publisher(t)
+	other := bundle.cfg
 	other.Queue += "-other"
-	if _, err := queue.NewConsumer(other, pub, log); err == nil {
+	if _, err := queue.NewConsumer(other, pub, bundle.log); err == nil {
 		t.Error("NewConsumer accepted a different queue than its publisher's")
 	}
-	if _, err := queue.NewConsumer(cfg, nil, log); err == nil {
+	if _, err := queue.NewConsumer(bundle.cfg, nil, bundle.log); err == nil {
 		t.Error("NewConsumer accepted no publisher")
 	}
-	bad := cfg
+	bad := bundle.cfg
 	bad.Prefetch = 0
-	if _, err := queue.NewConsumer(bad, pub, log); err == nil {
+	if _, err := queue.NewConsumer(bad, pub, bundle.log); err == nil {
 		t.Error("NewConsumer accepted an invalid config")
 	}
-	if _, err := queue.NewPublisher(bad, log); err == nil {
+	if _, err := queue.NewPublisher(bad, bundle.log); err == nil {
 		t.Error("NewPublisher accepted an invalid config")
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/photoproc/photoproc/internal/testkit"
 	"github.com/photoproc/photoproc/store"
 	"github.com/photoproc/photoproc/store/storetest"
 )
@@ -35,18 +36,11 @@ func TestCountCache(t *testing.T) {
 	if counts, err := stale.CountByStatus(ctx(t)); err != nil || counts[store.StatusPending] != 1 {
 		t.Errorf("CountByStatus past the age = %v, %v; want the last count while counting again", counts, err)
 	}
-	deadline := time.Now().Add(time.Minute)
-	for {
+	testkit.EventuallyWithin(t, time.Minute, "the pending count to be refreshed to 2", func() bool {
 		counts, err := stale.CountByStatus(ctx(t))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if counts[store.StatusPending] == 2 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the count was never refreshed: %v", counts)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		return counts[store.StatusPending] == 2
+	})
 }

@@ -1,13 +1,16 @@
 // Package queuetest gives tests of any package their own RabbitMQ topology and a few broker
-// tools: a queue.Config with unique names that are deleted after the test, basic.get, raw
-// publishing, and force-closing connections with rabbitmqctl. It is for tests only.
+// tools: a queue.Config with unique names that are deleted after the test, a connected
+// Publisher, basic.get, raw publishing, and force-closing connections with rabbitmqctl. Each
+// of them skips the test under -short (testkit.NeedServices). It is for tests only.
 package queuetest
 
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"log/slog"
 	"os"
 	"os/exec"
 	"regexp"
@@ -17,6 +20,7 @@ import (
 
 	amqp "github.com/rabbitmq/amqp091-go"
 
+	"github.com/photoproc/photoproc/internal/testkit"
 	"github.com/photoproc/photoproc/queue"
 	"github.com/photoproc/photoproc/retry"
 )
@@ -42,6 +46,7 @@ func URI() string {
 // config too.
 func Config(tb testing.TB) queue.Config {
 	tb.Helper()
+	testkit.NeedServices(tb, "RabbitMQ")
 	name := "photoproc-test-" + random()
 	cfg := queue.DefaultConfig()
 	cfg.URI = URI()
@@ -65,6 +70,7 @@ func Retry() retry.Policy {
 // Cleanup deletes every queue in queue.QueueNames(cfg) when the test ends.
 func Cleanup(tb testing.TB, cfg queue.Config) {
 	tb.Helper()
+	testkit.NeedServices(tb, "RabbitMQ")
 	names := queue.QueueNames(cfg)
 	tb.Cleanup(func() {
 		withChannel(tb, cfg.URI, func(ch *amqp.Channel) {
@@ -78,9 +84,33 @@ func Cleanup(tb testing.TB, cfg queue.Config) {
 	})
 }
 
+// Publisher returns a queue.Publisher on cfg that has connected, logging to log (nothing when
+// nil), and closes it when the test ends. A close that fails is not reported: the tests of
+// queue.Publisher itself check that.
+func Publisher(tb testing.TB, cfg queue.Config, log *slog.Logger) *queue.Publisher {
+	tb.Helper()
+	testkit.NeedServices(tb, "RabbitMQ")
+	pub, err := queue.NewPublisher(cfg, log)
+	if err != nil {
+		tb.Fatalf("queuetest: new publisher: %v", err)
+	}
+	tb.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), testkit.WaitTimeout)
+		defer cancel()
+		_ = pub.Close(ctx)
+	})
+	ctx, cancel := context.WithTimeout(tb.Context(), testkit.WaitTimeout)
+	defer cancel()
+	if err := pub.WaitConnected(ctx); err != nil {
+		tb.Fatalf("queuetest: the publisher did not connect to %s: %v", redact(cfg.URI), err)
+	}
+	return pub
+}
+
 // Get takes one message off a queue (basic.get with auto-ack), for assertions.
 func Get(tb testing.TB, uri, queueName string) (amqp.Delivery, bool) {
 	tb.Helper()
+	testkit.NeedServices(tb, "RabbitMQ")
 	var (
 		d  amqp.Delivery
 		ok bool
@@ -98,6 +128,7 @@ func Get(tb testing.TB, uri, queueName string) (amqp.Delivery, bool) {
 // confirm, bypassing queue.Publisher: for messages it would never send.
 func Publish(tb testing.TB, uri, queueName string, msg amqp.Publishing) {
 	tb.Helper()
+	testkit.NeedServices(tb, "RabbitMQ")
 	withChannel(tb, uri, func(ch *amqp.Channel) {
 		if err := ch.Confirm(false); err != nil {
 			tb.Fatalf("confirm mode: %v", err)
@@ -115,6 +146,7 @@ func Publish(tb testing.TB, uri, queueName string, msg amqp.Publishing) {
 // Declare declares a durable queue with args, as another client (the Python service) would.
 func Declare(tb testing.TB, uri, queueName string, args amqp.Table) {
 	tb.Helper()
+	testkit.NeedServices(tb, "RabbitMQ")
 	withChannel(tb, uri, func(ch *amqp.Channel) {
 		if _, err := ch.QueueDeclare(queueName, true, false, false, false, args); err != nil {
 			tb.Fatalf("declare %s: %v", queueName, err)
@@ -127,6 +159,7 @@ func Declare(tb testing.TB, uri, queueName string, args amqp.Table) {
 // fails the test if there is none.
 func CloseConnections(tb testing.TB, namePrefix string) {
 	tb.Helper()
+	testkit.NeedServices(tb, "RabbitMQ")
 	out, err := exec.Command("rabbitmqctl", "-q", "list_connections", "pid", "client_properties").CombinedOutput()
 	if err != nil {
 		tb.Fatalf("rabbitmqctl list_connections: %v\n%s", err, out)

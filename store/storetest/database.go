@@ -12,6 +12,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/photoproc/photoproc/internal/testkit"
 	"github.com/photoproc/photoproc/migrations"
 )
 
@@ -36,6 +37,7 @@ func AdminURI() string {
 // test ends, and returns its URI.
 func EmptyDatabase(tb testing.TB) string {
 	tb.Helper()
+	testkit.NeedServices(tb, "Postgres")
 	ctx, cancel := context.WithTimeout(context.Background(), setupTimeout)
 	defer cancel()
 	name := "photoproc_test_" + randomSuffix(tb)
@@ -111,6 +113,7 @@ func withDatabase(tb testing.TB, uri, name string) string {
 // be given: the setting never touches the server or another test's database.
 func ReadOnly(tb testing.TB, uri string, on bool) {
 	tb.Helper()
+	testkit.NeedServices(tb, "Postgres")
 	cfg, err := pgx.ParseConfig(uri)
 	if err != nil {
 		tb.Fatalf("storetest: %v", err)

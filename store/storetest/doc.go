@@ -4,5 +4,6 @@
 //
 // Databases are created on the server named by PHOTOPROC_TEST_PG_URI (default
 // postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable), which must allow CREATE
-// DATABASE. It is for tests only.
+// DATABASE. A test that asks for a database skips under -short (testkit.NeedServices). It is
+// for tests only.
 package storetest

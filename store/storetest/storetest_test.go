@@ -7,6 +7,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"go.uber.org/goleak"
 
+	"github.com/photoproc/photoproc/internal/testkit"
 	"github.com/photoproc/photoproc/migrations"
 	"github.com/photoproc/photoproc/store"
 	"github.com/photoproc/photoproc/store/storetest"
@@ -18,6 +19,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // migrated, and is gone after it, even with a connection left open.
 func TestDatabaseDroppedAfterTest(t *testing.T) {
 	t.Parallel()
+	testkit.NeedServices(t, "Postgres")
 	var name string
 	t.Run("user", func(t *testing.T) {
 		uri := storetest.NewDatabase(t)

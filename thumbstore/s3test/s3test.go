@@ -1,7 +1,8 @@
 // Package s3test runs a real S3-compatible server for tests: Versity S3 Gateway (versitygw,
 // Apache-2.0) serving buckets from a temporary directory on a loopback port. Each test makes
 // its own bucket with Bucket, removed when it ends; a test that stops and restarts the store
-// starts a server of its own with Start.
+// starts a server of its own with Start. Both skip the test under -short
+// (testkit.NeedServices).
 //
 // The versitygw binary is taken from PHOTOPROC_TEST_VERSITYGW, the cache directory, PATH or
 // $(go env GOPATH)/bin, and installed with `go install` into the cache directory when none is
@@ -29,6 +30,7 @@ import (
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
 
+	"github.com/photoproc/photoproc/internal/testkit"
 	"github.com/photoproc/photoproc/thumbstore"
 )
 
@@ -62,6 +64,7 @@ type Server struct {
 // Start runs a server of the test's own, stopped when the test ends.
 func Start(tb testing.TB) *Server {
 	tb.Helper()
+	testkit.NeedServices(tb, "an S3 server (versitygw)")
 	s, err := start(tb.TempDir())
 	if err != nil {
 		tb.Fatalf("s3test: %v", err)
@@ -81,6 +84,7 @@ var shared struct {
 // stops it with StopShared.
 func Shared(tb testing.TB) *Server {
 	tb.Helper()
+	testkit.NeedServices(tb, "an S3 server (versitygw)")
 	shared.once.Do(func() {
 		if shared.dir, shared.err = os.MkdirTemp("", "photoproc-s3test-"); shared.err != nil {
 			return

@@ -19,13 +19,7 @@ type file struct {
 }
 
 // wanted is every thumbnail a photo gets with cfg: each box in each format.
-func wanted(cfg imaging.Config) []store.Variant {
-	formats := make([]string, len(cfg.Formats))
-	for i, f := range cfg.Formats {
-		formats[i] = string(f)
-	}
-	return store.Variants(cfg.Boxes(), formats)
-}
+func wanted(cfg imaging.Config) []store.Variant { return store.Variants(cfg.Boxes(), cfg.Formats) }
 
 // lacks reports whether a photo with the rows stored has none for box in format f.
 func lacks(stored []store.Variant, box int, f imaging.Format) bool {

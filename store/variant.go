@@ -14,12 +14,13 @@ type Variant struct {
 
 func (v Variant) String() string { return fmt.Sprintf("%d %s", v.Size, v.Format) }
 
-// Variants is every box in every format: the thumbnails a configuration asks each photo for.
-func Variants(boxes []int, formats []string) []Variant {
+// Variants is every box in every format: the thumbnails a configuration asks each photo for
+// (imaging.Config's Boxes() and Formats).
+func Variants[F ~string](boxes []int, formats []F) []Variant {
 	vs := make([]Variant, 0, len(boxes)*len(formats))
 	for _, b := range boxes {
 		for _, f := range formats {
-			vs = append(vs, Variant{Size: b, Format: f})
+			vs = append(vs, Variant{Size: b, Format: string(f)})
 		}
 	}
 	return vs

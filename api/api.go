@@ -27,6 +27,7 @@ type Store interface {
 // Queuer queues photos (enqueue.Queuer).
 type Queuer interface {
 	Queue(ctx context.Context, ids []uuid.UUID) (enqueue.Result, error)
+	Backfill(ctx context.Context, ids []uuid.UUID) (enqueue.Result, error)
 }
 
 // ThumbStore reads stored thumbnails by the URL their row records.
@@ -85,6 +86,7 @@ func newAPI(cfg Config, deps Deps) *API {
 	a.huma = humago.New(a.mux, hc)
 	a.registerPhotos()
 	a.registerProcess()
+	a.registerBackfill()
 	httpx.RegisterHealth(a.huma, deps.Ready, a.log)
 	docs := openapi.Viewer("photoproc API", "/openapi.json")
 	a.mux.Handle("GET /docs", docs)

@@ -42,6 +42,10 @@ func (m memStore) LostRetriesAmong(context.Context, []uuid.UUID, time.Duration) 
 
 func (m memStore) UndoRequeue(context.Context, []uuid.UUID) error { return nil }
 
+func (m memStore) Lacking(context.Context, []uuid.UUID, []store.Variant) ([]uuid.UUID, error) {
+	return nil, nil
+}
+
 func (m memStore) Photo(_ context.Context, id uuid.UUID) (store.Photo, []store.Thumbnail, error) {
 	p, ok := m.photos[id]
 	if !ok {

@@ -102,8 +102,10 @@ func Serve(ctx context.Context, cfg Config, log *slog.Logger, started func(Addrs
 	}
 
 	// One way of queueing photos, for PUT /photos/process and the admin page's retry alike. A
-	// retry is lost, and its photo may be queued again, by the sweeper's rule: a lease late.
-	queuer, err := enqueue.New(enqueue.Config{LostRetryAfter: cfg.Pool.Lease}, st, pub, m)
+	// retry is lost, and its photo may be queued again, by the sweeper's rule: a lease late. A
+	// backfill queues the completed photos without one of the thumbnails the workers make.
+	queuer, err := enqueue.New(enqueue.Config{LostRetryAfter: cfg.Pool.Lease,
+		Wanted: store.Variants(cfg.Imaging.Boxes(), cfg.Imaging.Formats)}, st, pub, m)
 	if err != nil {
 		return fmt.Errorf("enqueue: %w", err)
 	}

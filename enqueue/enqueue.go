@@ -23,6 +23,8 @@ type Store interface {
 	// (due more than grace ago, and not requeued within it); UndoRequeue takes the mark back.
 	LostRetriesAmong(ctx context.Context, ids []uuid.UUID, grace time.Duration) ([]uuid.UUID, error)
 	UndoRequeue(ctx context.Context, ids []uuid.UUID) error
+	// Lacking returns the completed photos among ids without a row for one of wanted.
+	Lacking(ctx context.Context, ids []uuid.UUID, wanted []store.Variant) ([]uuid.UUID, error)
 }
 
 // Publisher publishes one message per photo, and says whether it can.
@@ -38,10 +40,15 @@ type Config struct {
 	// taken for lost, so that the photo may be queued again on request; default 5m. The daemon
 	// sets it to the pool's lease (PHOTOPROC_LEASE), the grace the sweeper gives a retry.
 	LostRetryAfter time.Duration
+	// Wanted are the thumbnails every photo gets (the sizes × formats the workers make): a
+	// completed photo without one of them is what Backfill queues. Default one 320 JPEG.
+	Wanted []store.Variant
 }
 
 // DefaultConfig returns the defaults documented on Config.
-func DefaultConfig() Config { return Config{LostRetryAfter: 5 * time.Minute} }
+func DefaultConfig() Config {
+	return Config{LostRetryAfter: 5 * time.Minute, Wanted: []store.Variant{{Size: 320, Format: "jpeg"}}}
+}
 
 // Queuer queues photos for processing.
 type Queuer struct {
@@ -55,6 +62,9 @@ type Queuer struct {
 func New(cfg Config, st Store, pub Publisher, m *metrics.Metrics) (*Queuer, error) {
 	if cfg.LostRetryAfter <= 0 {
 		return nil, fmt.Errorf("lost retry after %s: must be positive", cfg.LostRetryAfter)
+	}
+	if len(cfg.Wanted) == 0 {
+		return nil, errors.New("wanted thumbnails: none")
 	}
 	return &Queuer{cfg: cfg, store: st, publisher: pub, metrics: m}, nil
 }
@@ -71,20 +81,10 @@ func (q *Queuer) Queue(ctx context.Context, ids []uuid.UUID) (Result, error) {
 	if q.publisher == nil || !q.publisher.Connected() {
 		return Result{}, ErrBrokerUnavailable
 	}
-	photos, err := q.store.Photos(ctx, ids)
+	photos, err := q.lookUp(ctx, ids)
 	if err != nil {
-		return Result{}, fmt.Errorf("look up photos: %w", err)
+		return Result{}, err
 	}
-	var unknown []Unknown
-	for i, id := range ids {
-		if _, ok := photos[id]; !ok {
-			unknown = append(unknown, Unknown{Index: i, UUID: id})
-		}
-	}
-	if len(unknown) > 0 {
-		return Result{}, &UnknownPhotosError{Photos: unknown}
-	}
-
 	p := q.plan(ids, photos)
 	if len(p.waiting) > 0 {
 		lost, err := q.store.LostRetriesAmong(ctx, p.waiting, q.cfg.LostRetryAfter)
@@ -103,11 +103,7 @@ func (q *Queuer) Queue(ctx context.Context, ids []uuid.UUID) (Result, error) {
 		}
 	}
 	queue := p.queue(ids)
-	confirmed, err := q.publisher.Publish(ctx, queue)
-	if m := q.metrics; m != nil {
-		m.PhotosPublished.Add(float64(len(confirmed)))
-		m.PublishFailures.Add(float64(len(queue) - len(confirmed)))
-	}
+	confirmed, err := q.publish(ctx, queue)
 	if err != nil {
 		missed := unconfirmed(queue, confirmed)
 		// A lost retry not queued again keeps no mark: it may be asked for again at once.
@@ -125,6 +121,72 @@ func (q *Queuer) Queue(ctx context.Context, ids []uuid.UUID) (Result, error) {
 		return Result{}, &PublishError{Confirmed: confirmed, Unconfirmed: missed, Err: err}
 	}
 	return p.result(ids, photos, q.cfg.LostRetryAfter), nil
+}
+
+// Backfill queues the completed photos among ids that lack one of Config.Wanted, so that a
+// worker makes what each lacks and keeps what it has, and reports every one of them as Queue
+// does. Photos in other statuses are skipped (Queue is for pending and failed ones), and so
+// are those with every wanted thumbnail. Its errors are Queue's.
+func (q *Queuer) Backfill(ctx context.Context, ids []uuid.UUID) (Result, error) {
+	if q.publisher == nil || !q.publisher.Connected() {
+		return Result{}, ErrBrokerUnavailable
+	}
+	photos, err := q.lookUp(ctx, ids)
+	if err != nil {
+		return Result{}, err
+	}
+	found, err := q.store.Lacking(ctx, ids, q.cfg.Wanted)
+	if err != nil {
+		return Result{}, fmt.Errorf("look for missing thumbnails: %w", err)
+	}
+	lacking := make(map[uuid.UUID]bool, len(found))
+	for _, id := range found {
+		lacking[id] = true
+	}
+	p := &plan{skip: map[uuid.UUID]string{}, lost: map[uuid.UUID]bool{}}
+	for _, id := range ids {
+		switch ph := photos[id]; {
+		case ph.Status != store.StatusCompleted:
+			p.skip[id] = backfillSkipReason(ph.Status)
+		case !lacking[id]:
+			p.skip[id] = "has every thumbnail the settings ask for"
+		}
+	}
+	queue := p.queue(ids)
+	confirmed, err := q.publish(ctx, queue)
+	if err != nil {
+		return Result{}, &PublishError{Confirmed: confirmed, Unconfirmed: unconfirmed(queue, confirmed), Err: err}
+	}
+	return p.result(ids, photos, q.cfg.LostRetryAfter), nil
+}
+
+// lookUp reads the photos of ids: an *UnknownPhotosError when some UUIDs name none.
+func (q *Queuer) lookUp(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]store.Photo, error) {
+	photos, err := q.store.Photos(ctx, ids)
+	if err != nil {
+		return nil, fmt.Errorf("look up photos: %w", err)
+	}
+	var unknown []Unknown
+	for i, id := range ids {
+		if _, ok := photos[id]; !ok {
+			unknown = append(unknown, Unknown{Index: i, UUID: id})
+		}
+	}
+	if len(unknown) > 0 {
+		return nil, &UnknownPhotosError{Photos: unknown}
+	}
+	return photos, nil
+}
+
+// publish publishes a message per photo of ids and counts them; it returns those the broker
+// confirmed.
+func (q *Queuer) publish(ctx context.Context, ids []uuid.UUID) ([]uuid.UUID, error) {
+	confirmed, err := q.publisher.Publish(ctx, ids)
+	if m := q.metrics; m != nil {
+		m.PhotosPublished.Add(float64(len(confirmed)))
+		m.PublishFailures.Add(float64(len(ids) - len(confirmed)))
+	}
+	return confirmed, err
 }
 
 // plan is what becomes of each photo of a request, decided on its first appearance.

@@ -23,6 +23,9 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // grace is how late a retry is taken for lost in these tests.
 const grace = time.Minute
 
+// wanted are the thumbnails the workers of these tests make: 320 and 640 in JPEG.
+var wanted = store.Variants([]int{320, 640}, []string{"jpeg"})
+
 type bundle struct {
 	store  *store.DB
 	db     storetest.DB // the same database, for fixtures
@@ -38,7 +41,7 @@ func setup(t *testing.T) *bundle {
 	st, uri := storetest.NewStore(t)
 	cfg := queuetest.Config(t)
 	pub := queuetest.Publisher(t, cfg, nil)
-	q, err := enqueue.New(enqueue.Config{LostRetryAfter: grace}, st, pub, nil)
+	q, err := enqueue.New(enqueue.Config{LostRetryAfter: grace, Wanted: wanted}, st, pub, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,7 +153,7 @@ func TestLostRetryNotPublishedCanBeSentAgain(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	lost := b.photo(t, &storetest.PhotoOpts{FailureReason: "503", Attempts: 1, RetryAt: time.Now().Add(-time.Hour)})
-	broken, err := enqueue.New(enqueue.Config{LostRetryAfter: grace}, b.store, failingPublisher{}, nil)
+	broken, err := enqueue.New(enqueue.Config{LostRetryAfter: grace, Wanted: wanted}, b.store, failingPublisher{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -36,3 +36,10 @@ func skipReason(s store.Status) string {
 		return "not queueable in status " + string(s)
 	}
 }
+
+func backfillSkipReason(s store.Status) string {
+	if s == store.StatusProcessing {
+		return "being processed"
+	}
+	return "not completed: a backfill adds to completed photos (PUT /photos/process queues pending and failed ones)"
+}

@@ -58,7 +58,12 @@ func (m *Maker) Config() Config { return m.cfg }
 // ErrCorrupt, and comes back the same for the same bytes. The one error that depends on the
 // machine, a decode stopped by Config.DecodeTimeout, wraps context.DeadlineExceeded instead: it
 // is worth another try.
-func (m *Maker) Make(src []byte) (Set, error) {
+func (m *Maker) Make(src []byte) (Set, error) { return m.MakeOnly(src, nil) }
+
+// MakeOnly is Make encoding only the thumbnails want takes (by the boxes each stands for and
+// its format; nil takes all): the others are left out of the Set, which may then lack its
+// Primary. Every size is still resized, for those made from it and the ThumbHash.
+func (m *Maker) MakeOnly(src []byte, want func(boxes []int, f Format) bool) (Set, error) {
 	w := m.idle.get()
 	defer m.idle.put(w)
 	var encode time.Duration
@@ -66,6 +71,9 @@ func (m *Maker) Make(src []byte) (Set, error) {
 		start := time.Now()
 		defer func() { encode += time.Since(start) }()
 		for i, f := range m.cfg.Formats {
+			if want != nil && !want(t.boxes, f) {
+				continue
+			}
 			data, err := w.encode(f, small, m.quality(f))
 			if err != nil {
 				return err
@@ -79,6 +87,7 @@ func (m *Maker) Make(src []byte) (Set, error) {
 	}
 	set.Encode = encode
 	set.Resize -= encode
+	set.Thumbnails = slices.DeleteFunc(set.Thumbnails, func(t Thumbnail) bool { return t.Boxes == nil })
 	return set, nil
 }
 

@@ -20,12 +20,12 @@ type attempt struct {
 	claim store.Claim // zero until the photo is claimed, and again once the claim is undone
 	run   hold        // how it holds the process's run lock (see runs)
 
-	src   []byte            // the downloaded photo, until it is thumbnailed
-	size  int               // of src, in bytes
-	made  imaging.Set       // the thumbnails made of it
-	thumb imaging.Thumbnail // the one stored: made's primary
-	url   string            // where the thumbnail was written, as recorded
-	took  store.Timings     // of each stage, recorded with the thumbnail
+	src     []byte        // the downloaded photo, until it is thumbnailed
+	size    int           // of src, in bytes
+	made    imaging.Set   // the thumbnails made of it: those its photo lacks
+	files   []file        // made's thumbnails to store, and the rows naming each
+	written bool          // every file is stored: what is left is recording them
+	took    store.Timings // of each stage, recorded with the thumbnails
 }
 
 // claimed reports whether the attempt holds a claim on its photo.

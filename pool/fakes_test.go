@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -162,10 +164,12 @@ type fakePhoto struct {
 	status    store.Status
 	attempts  int
 	reason    string
-	waiting   bool          // pending, with a retry not yet due
-	token     uuid.UUID     // of the claim that holds it, or held it last
-	retryIn   time.Duration // of the last Release
-	completed store.Thumbnail
+	waiting   bool              // pending, with a retry not yet due
+	token     uuid.UUID         // of the claim that holds it, or held it last
+	retryIn   time.Duration     // of the last Release
+	completed store.Thumbnail   // the first row recorded
+	rows      []store.Thumbnail // every row, as CompleteSet leaves them
+	thumbHash []byte
 }
 
 // fakeStore keeps photos in memory, creating a pending one on its first claim. Each operation
@@ -243,13 +247,19 @@ func (s *fakeStore) Claim(_ context.Context, id uuid.UUID, o store.ClaimOpts) (s
 		s.photos[id] = p
 	}
 	photo := func() store.Photo {
+		var stored []store.Variant
+		for _, r := range p.rows {
+			stored = append(stored, store.Variant{Size: r.Size, Format: r.Format})
+		}
 		return store.Photo{UUID: id, URL: "http://photos.example/" + id.String(), Status: p.status,
-			Attempts: p.attempts, FailureReason: p.reason, ClaimToken: p.token}
+			Attempts: p.attempts, FailureReason: p.reason, ClaimToken: p.token, Stored: stored}
 	}
 	was := p.status
 	switch {
 	case p.status == store.StatusProcessing && o.Token != uuid.Nil && p.token == o.Token:
 		return photo(), store.ClaimAcquired, nil
+	case p.status == store.StatusCompleted && len(store.Missing(o.Wanted, photo().Stored)) > 0:
+		p.attempts = 0
 	case p.status == store.StatusCompleted:
 		return photo(), store.ClaimCompleted, nil
 	case p.status == store.StatusFailed:
@@ -270,13 +280,17 @@ func (s *fakeStore) Claim(_ context.Context, id uuid.UUID, o store.ClaimOpts) (s
 		s.lostClaims--
 		return store.Photo{}, 0, fmt.Errorf("claim: %w: i/o timeout", store.ErrUnavailable)
 	}
-	if was == store.StatusProcessing {
+	switch was {
+	case store.StatusProcessing:
 		return photo(), store.ClaimTakenOver, nil
+	case store.StatusCompleted:
+		return photo(), store.ClaimBackfill, nil
 	}
 	return photo(), store.ClaimAcquired, nil
 }
 
-func (s *fakeStore) Complete(_ context.Context, id uuid.UUID, t store.Thumbnail) error {
+// CompleteSet adds rows, or replaces those of the same size and format.
+func (s *fakeStore) CompleteSet(_ context.Context, id uuid.UUID, thumbs []store.Thumbnail, thumbHash []byte) error {
 	s.complete.maybePanic()
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -284,7 +298,17 @@ func (s *fakeStore) Complete(_ context.Context, id uuid.UUID, t store.Thumbnail)
 		return err
 	}
 	p := s.photos[id]
-	p.status, p.reason, p.completed = store.StatusCompleted, "", t
+	p.status, p.reason = store.StatusCompleted, ""
+	for _, t := range thumbs {
+		p.rows = slices.DeleteFunc(p.rows, func(r store.Thumbnail) bool { return r.Size == t.Size && r.Format == t.Format })
+		p.rows = append(p.rows, t)
+	}
+	if len(p.rows) > 0 {
+		p.completed = p.rows[0]
+	}
+	if p.thumbHash == nil {
+		p.thumbHash = thumbHash
+	}
 	return nil
 }
 
@@ -312,6 +336,9 @@ func (s *fakeStore) Fail(_ context.Context, c store.Claim, reason string) error 
 		return err
 	}
 	p.status, p.reason, p.waiting = store.StatusFailed, reason, false
+	if len(p.rows) > 0 {
+		p.status = store.StatusCompleted // as the store does: a backfill keeps what it had
+	}
 	return nil
 }
 
@@ -514,6 +541,7 @@ type fakeThumbStore struct {
 	putErr, probeErr error
 	puts, probes     int
 	stored           map[string][]byte
+	failOnce         map[string]error // a put of this name fails once with this error
 }
 
 func (s *fakeThumbStore) Put(_ context.Context, name string, data []byte) (string, error) {
@@ -522,6 +550,10 @@ func (s *fakeThumbStore) Put(_ context.Context, name string, data []byte) (strin
 	s.puts++
 	if s.putErr != nil {
 		return "", s.putErr
+	}
+	if err := s.failOnce[name]; err != nil {
+		delete(s.failOnce, name)
+		return "", err
 	}
 	if s.stored == nil {
 		s.stored = map[string][]byte{}
@@ -543,6 +575,23 @@ func (s *fakeThumbStore) failWith(put, probe error) {
 	s.putErr, s.probeErr = put, probe
 }
 
+// failPutOnce makes the next put of name fail with err.
+func (s *fakeThumbStore) failPutOnce(name string, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.failOnce == nil {
+		s.failOnce = map[string]error{}
+	}
+	s.failOnce[name] = err
+}
+
+// names returns the names stored, sorted.
+func (s *fakeThumbStore) names() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Sorted(maps.Keys(s.stored))
+}
+
 // counts returns how many puts and probes were made.
 func (s *fakeThumbStore) counts() (puts, probes int) {
 	s.mu.Lock()
@@ -550,17 +599,44 @@ func (s *fakeThumbStore) counts() (puts, probes int) {
 	return s.puts, s.probes
 }
 
-// fakeThumbnailer makes a 1×1 thumbnail of anything, for a 320 box.
-type fakeThumbnailer struct{}
+// fakeThumbnailer makes thumbnails of anything, sized as for a 4×3 photo, for every box and
+// format of its config (the default, one 320 JPEG, when it has none). Boxes of 4 pixels and
+// more share the photo's own size.
+type fakeThumbnailer struct{ cfg *imaging.Config }
 
-func (fakeThumbnailer) Make([]byte) (imaging.Set, error) {
-	return imaging.Set{
-		Thumbnails:  []imaging.Thumbnail{{Box: 320, Boxes: []int{320}, Format: imaging.JPEG, Data: []byte("jpeg"), Width: 1, Height: 1}},
-		SourceWidth: 4, SourceHeight: 3, SourceFormat: "png",
-	}, nil
+func (f fakeThumbnailer) MakeOnly(_ []byte, want func([]int, imaging.Format) bool) (imaging.Set, error) {
+	set := imaging.Set{SourceWidth: 4, SourceHeight: 3, SourceFormat: "png", ThumbHash: []byte("hash")}
+	var big []int
+	cfg := f.Config()
+	for _, b := range cfg.Boxes() {
+		if b >= 4 {
+			big = append(big, b)
+		}
+	}
+	for _, b := range cfg.Boxes() {
+		boxes, w, h := []int{b}, max(1, b), max(1, b*3/4)
+		if b >= 4 {
+			if b != big[0] {
+				continue
+			}
+			boxes, w, h = big, 4, 3
+		}
+		for _, fm := range cfg.Formats {
+			if want == nil || want(boxes, fm) {
+				set.Thumbnails = append(set.Thumbnails, imaging.Thumbnail{Box: boxes[0], Boxes: boxes, Format: fm,
+					Data: []byte(fmt.Sprintf("%s %dx%d", fm, w, h)), Width: w, Height: h})
+			}
+		}
+	}
+	return set, nil
 }
 
-func (fakeThumbnailer) Config() imaging.Config { return imaging.DefaultConfig() }
+func (f fakeThumbnailer) Config() imaging.Config {
+	if f.cfg != nil {
+		return *f.cfg
+	}
+	return imaging.DefaultConfig()
+}
 
 // panicky is a Fetcher and a Thumbnailer that panics while it has panics left.
 type panicky struct {
@@ -575,9 +651,9 @@ func (p *panicky) Fetch(context.Context, string) ([]byte, error) {
 
 func (*panicky) Release([]byte) {}
 
-func (p *panicky) Make(src []byte) (imaging.Set, error) {
+func (p *panicky) MakeOnly(src []byte, want func([]int, imaging.Format) bool) (imaging.Set, error) {
 	p.maybePanic()
-	return fakeThumbnailer{}.Make(src)
+	return fakeThumbnailer{}.MakeOnly(src, want)
 }
 
 func (p *panicky) Config() imaging.Config { return imaging.DefaultConfig() }

@@ -19,7 +19,7 @@ import (
 // Store is what a worker needs from the database.
 type Store interface {
 	Claim(ctx context.Context, id uuid.UUID, o store.ClaimOpts) (store.Photo, store.ClaimResult, error)
-	Complete(ctx context.Context, id uuid.UUID, t store.Thumbnail) error
+	CompleteSet(ctx context.Context, id uuid.UUID, thumbs []store.Thumbnail, thumbHash []byte) error
 	Fail(ctx context.Context, c store.Claim, reason string) error
 	Release(ctx context.Context, c store.Claim, reason string, retryIn time.Duration) error
 	Unclaim(ctx context.Context, c store.Claim) error
@@ -41,10 +41,11 @@ type Fetcher interface {
 	Release(body []byte)
 }
 
-// Thumbnailer makes a thumbnail from a photo's bytes.
+// Thumbnailer makes the thumbnails of a photo's bytes: every one of its Config that want
+// takes (nil: all).
 type Thumbnailer interface {
-	Make(src []byte) (imaging.Set, error)
-	// Config is what thumbnails are made with; its first size is recorded with each one.
+	MakeOnly(src []byte, want func(boxes []int, f imaging.Format) bool) (imaging.Set, error)
+	// Config is what thumbnails are made with: the boxes and formats every photo gets.
 	Config() imaging.Config
 }
 
@@ -80,6 +81,7 @@ type Pool struct {
 	thumbnailer Thumbnailer
 	thumbstore  ThumbStore
 	metrics     *metrics.Metrics
+	wanted      []store.Variant // every thumbnail a photo gets: the Thumbnailer's boxes × formats
 	downloads   pond.Pool
 	workers     pond.Pool
 	writers     pond.Pool
@@ -118,6 +120,7 @@ func New(cfg Config, d Deps) (*Pool, error) {
 		thumbnailer: d.Thumbnailer,
 		thumbstore:  d.ThumbStore,
 		metrics:     d.Metrics,
+		wanted:      wanted(d.Thumbnailer.Config()),
 		// The pond pools get no context of their own: cancelling one would silently drop queued
 		// tasks, and each of those holds a delivery that must be acked or handed back. Their
 		// queues are bounded by the broker prefetch, so a submit never waits.

@@ -9,7 +9,6 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/photoproc/photoproc/store"
-	"github.com/photoproc/photoproc/thumbstore"
 )
 
 // download claims the photo of an attempt and fetches its bytes. It returns errNothingToDo
@@ -46,10 +45,14 @@ func (p *Pool) claim(ctx context.Context, a *attempt) error {
 	p.healthy("record")
 	a.photo = photo
 	switch res {
-	case store.ClaimAcquired, store.ClaimTakenOver:
+	case store.ClaimAcquired, store.ClaimTakenOver, store.ClaimBackfill:
 		a.claim = photo.Claim()
 		a.log = a.log.With("attempt", photo.Attempts)
 		p.leases.add(a.claim)
+		if res == store.ClaimBackfill {
+			a.log.Info("completed, but without some of the thumbnails the settings ask for: making them, keeping the others",
+				"missing", store.Missing(p.wanted, photo.Stored))
+		}
 		if res == store.ClaimTakenOver {
 			a.log.Warn("taking over a photo whose worker did not finish it (it died, hung or lost its connection); running it alone")
 			p.runs.isolate(&a.run)
@@ -60,7 +63,7 @@ func (p *Pool) claim(ctx context.Context, a *attempt) error {
 	case store.ClaimExhausted:
 		return &exhaustedError{attempts: photo.Attempts}
 	case store.ClaimCompleted:
-		a.log.Info("already completed; acking without work")
+		a.log.Info("already completed, with every thumbnail the settings ask for; acking without work")
 	case store.ClaimBusy:
 		// Another worker holds a live lease: its own message comes back if it dies.
 		a.log.Info("held by another worker; acking duplicate message")
@@ -78,7 +81,8 @@ func (p *Pool) claim(ctx context.Context, a *attempt) error {
 // tried with the same token, so that a claim that was made but whose answer was lost takes the
 // photo back without counting a second attempt.
 func (p *Pool) claimWhenAnswered(ctx context.Context, a *attempt) (store.Photo, store.ClaimResult, error) {
-	o := store.ClaimOpts{Lease: p.cfg.Lease, Takeover: a.d.Redelivery(), MaxAttempts: p.cfg.Retry.MaxAttempts, Token: uuid.New()}
+	o := store.ClaimOpts{Lease: p.cfg.Lease, Takeover: a.d.Redelivery(), MaxAttempts: p.cfg.Retry.MaxAttempts, Token: uuid.New(),
+		Wanted: p.wanted}
 	for delay := probeMin; ; delay = min(2*delay, probeMax) {
 		if err := ctx.Err(); err != nil {
 			return store.Photo{}, 0, err
@@ -99,13 +103,13 @@ func (p *Pool) claimWhenAnswered(ctx context.Context, a *attempt) (store.Photo, 
 	}
 }
 
-// thumbnail makes the thumbnail of a downloaded photo: the CPU-bound stage.
+// thumbnail makes the thumbnails of a downloaded photo that it lacks: the CPU-bound stage.
 func (p *Pool) thumbnail(ctx context.Context, a *attempt) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	start := time.Now()
-	made, err := p.thumbnailer.Make(a.src)
+	made, err := p.thumbnailer.MakeOnly(a.src, missing(a.photo.Stored))
 	a.took.Thumbnail = time.Since(start)
 	// Nothing keeps a part of the source, made or not.
 	p.fetch.Release(a.src)
@@ -119,46 +123,45 @@ func (p *Pool) thumbnail(ctx context.Context, a *attempt) error {
 	if c := made.Colour; c.Profile != "" {
 		a.log.Debug("colour profile", "profile", c.Profile, "converted", c.Converted, "ignored", c.Ignored)
 	}
-	a.made, a.thumb = made, made.Primary()
+	a.made = made
+	a.files = p.files(a)
 	return nil
 }
 
-// write stores the thumbnail and records it. It returns nil once the thumbnail is stored and
-// recorded, or why it failed.
+// write stores every file, each whole or not at all, then records them all at once. It
+// returns nil once they are stored and recorded, or why it failed. Until the record, the
+// photo stays as it was: an attempt cut short between files leaves files no row names, which
+// the next attempt writes again under the same keys.
 func (p *Pool) write(ctx context.Context, a *attempt) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	start := time.Now()
-	url, err := p.put(ctx, a, thumbstore.Key(a.photo.UUID, a.thumb.Box, string(a.thumb.Format), true), a.thumb.Data)
-	a.took.Store = time.Since(start)
-	if err != nil {
-		return err
+	for i, f := range a.files {
+		url, err := p.put(ctx, a, f.key, f.thumb.Data)
+		if err != nil {
+			return err
+		}
+		a.files[i].url = url
 	}
-	a.url = url
+	a.took.Store = time.Since(start)
+	a.written = true
 	return p.complete(ctx, a)
 }
 
-// complete records the stored thumbnail and marks the photo completed. When the database
-// cannot take it, the error is a storeError: settling holds the delivery and tries again.
+// complete records the stored thumbnails and the ThumbHash and marks the photo completed, in
+// one transaction. When the database cannot take it, the error is a storeError: settling
+// holds the delivery and tries again.
 func (p *Pool) complete(ctx context.Context, a *attempt) error {
-	err := p.store.Complete(ctx, a.photo.UUID, store.Thumbnail{
-		PhotoUUID: a.photo.UUID,
-		Width:     a.thumb.Width,
-		Height:    a.thumb.Height,
-		Size:      a.thumb.Box,
-		URL:       a.url,
-		Source: store.Source{Bytes: int64(a.size), Width: a.made.SourceWidth, Height: a.made.SourceHeight,
-			Format: a.made.SourceFormat},
-		Timings: a.took,
-	})
+	rows := a.rows()
+	err := p.store.CompleteSet(ctx, a.photo.UUID, rows, a.made.ThumbHash)
 	switch {
 	case errors.Is(err, store.ErrUnavailable):
-		return &storeError{fmt.Errorf("record thumbnail: %w", err)}
+		return &storeError{fmt.Errorf("record thumbnails: %w", err)}
 	case err != nil:
-		return fmt.Errorf("record thumbnail: %w", err)
+		return fmt.Errorf("record thumbnails: %w", err)
 	}
-	a.log.Info("thumbnail made", "width", a.thumb.Width, "height", a.thumb.Height,
+	a.log.Info("thumbnail made", "files", len(a.files), "rows", len(rows), "kept", len(a.photo.Stored),
 		"source_width", a.made.SourceWidth, "source_height", a.made.SourceHeight,
 		"format", a.made.SourceFormat, "bytes", a.size)
 	return nil

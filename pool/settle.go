@@ -85,8 +85,8 @@ func (p *Pool) plan(a *attempt, err error) settlement {
 		a.log.Info("stopping: handing photo back to the queue")
 		return settlement{handBack: true}
 	case classDatabase:
-		if a.url != "" {
-			// The thumbnail is written; recording it is tried again until the database takes it.
+		if a.written {
+			// The thumbnails are written; recording them is tried again until the database takes it.
 			a.log.Warn("cannot record the outcome; holding the message and trying again", "err", err)
 			return settlement{outcome: metrics.OutcomeCompleted, record: func(ctx context.Context) error {
 				return p.complete(ctx, a)

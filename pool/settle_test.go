@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -95,7 +96,7 @@ func TestNothingToDoIsAckedWithoutWork(t *testing.T) {
 	t.Parallel()
 	b := newBundle(t, nil)
 	for name, row := range map[string]fakePhoto{
-		"completed":          {status: store.StatusCompleted, attempts: 1},
+		"completed":          {status: store.StatusCompleted, attempts: 1, rows: []store.Thumbnail{{Size: 320, Format: "jpeg"}}},
 		"failed":             {status: store.StatusFailed, attempts: 3},
 		"another's":          {status: store.StatusProcessing, attempts: 1},
 		"waiting for retry":  {status: store.StatusPending, attempts: 1, waiting: true},
@@ -110,7 +111,7 @@ func TestNothingToDoIsAckedWithoutWork(t *testing.T) {
 		if n := b.fetch.count(id); n != 0 {
 			t.Errorf("%s: downloaded %d times, want none", name, n)
 		}
-		if p := b.store.get(id); p != row {
+		if p := b.store.get(id); !reflect.DeepEqual(p, row) {
 			t.Errorf("%s: photo changed from %+v to %+v", name, row, p)
 		}
 	}

@@ -34,6 +34,10 @@ const (
 	// ClaimExhausted: the photo would be claimable, but has had ClaimOpts.MaxAttempts attempts
 	// already (the last ones ended without being settled: their worker died). Nothing changed.
 	ClaimExhausted
+	// ClaimBackfill: acquired a completed photo that has no row for one of ClaimOpts.Wanted
+	// (the settings ask for a size or format it was not made in). It is processing under a
+	// new round of attempts (this one the first); its thumbnails stay as they are.
+	ClaimBackfill
 )
 
 func (r ClaimResult) String() string {
@@ -52,6 +56,8 @@ func (r ClaimResult) String() string {
 		return "failed"
 	case ClaimExhausted:
 		return "attempts exhausted"
+	case ClaimBackfill:
+		return "backfill"
 	}
 	return fmt.Sprintf("ClaimResult(%d)", int(r))
 }
@@ -71,6 +77,10 @@ type ClaimOpts struct {
 	// (ClaimAcquired) without counting another attempt. uuid.Nil: a new one. Each claim must
 	// have its own.
 	Token uuid.UUID
+	// Wanted are the thumbnails the caller makes: a completed photo without a row for one of
+	// them is acquired to make what it lacks (ClaimBackfill). Empty: completed photos are
+	// never acquired.
+	Wanted []Variant
 }
 
 // A Claim names one claim on a photo: the photo, the attempt number the claim gave it and the
@@ -89,9 +99,11 @@ type Claim struct {
 // UPDATE takes the photo when it is pending (and its retry, if any, is due) or processing with
 // no live worker: its lease expired (or never existed: rows the Python service left), it was
 // requeued by the sweeper or an admin, or the caller takes over; and only while it has
-// attempts left. The second branch reports the photo as it was, with what the caller needs to
-// tell why it was not taken.
-const claimSQL = `
+// attempts left. It also takes a completed photo that lacks one of the wanted variants
+// ($6, $7), with a new round of attempts. The second branch reports the photo as it was, with
+// what the caller needs to tell why it was not taken. Both report the (size, format) of the
+// thumbnail rows the photo has.
+var claimSQL = `
 WITH cur AS (
     SELECT uuid, url, status, created_at, updated_at, attempts, failure_reason, retry_at, claim_token,
         coalesce(status = 'processing' AND claim_token = $5, false) AS ours,
@@ -99,26 +111,32 @@ WITH cur AS (
         ((status = 'pending' AND (retry_at IS NULL OR retry_at <= now()))
          OR (status = 'processing'
              AND ($3::boolean OR requeued_at IS NOT NULL OR lease_until IS NULL OR lease_until < now()))
-        ) AS claimable
+        ) AS claimable,
+        (status = 'completed' AND ` + lackingSQL("photos.uuid", "$6", "$7") + `) AS lacking
     FROM photos WHERE uuid = $1
     FOR UPDATE
 ), claimed AS (
     UPDATE photos p
-    SET status = 'processing', attempts = p.attempts + CASE WHEN cur.ours THEN 0 ELSE 1 END,
+    SET status = 'processing',
+        attempts = CASE WHEN cur.ours THEN p.attempts WHEN cur.lacking THEN 1 ELSE p.attempts + 1 END,
         failure_reason = NULL, lease_until = now() + $2::bigint * interval '1 microsecond',
         requeued_at = NULL, retry_at = NULL, claim_token = $5, updated_at = now()
     FROM cur
-    WHERE p.uuid = cur.uuid AND (cur.ours OR (cur.claimable AND cur.attempts < $4))
+    WHERE p.uuid = cur.uuid AND (cur.ours OR (cur.claimable AND cur.attempts < $4) OR cur.lacking)
     RETURNING p.uuid, p.url, p.status, p.created_at, p.updated_at, p.attempts, p.failure_reason,
         p.retry_at, p.claim_token, CASE WHEN cur.ours THEN 'pending' ELSE cur.status END AS was
+), stored AS (
+    SELECT coalesce(array_agg(size::int ORDER BY size, format), '{}') AS sizes,
+        coalesce(array_agg(format ORDER BY size, format), '{}') AS formats
+    FROM photo_thumbnails WHERE photo_uuid = $1
 )
 SELECT true, was, false, false, uuid, url, status, created_at, updated_at, attempts,
-    coalesce(failure_reason, ''), retry_at, claim_token
-FROM claimed
+    coalesce(failure_reason, ''), retry_at, claim_token, stored.sizes, stored.formats
+FROM claimed, stored
 UNION ALL
 SELECT false, status, waiting, claimable, uuid, url, status, created_at, updated_at, attempts,
-    coalesce(failure_reason, ''), retry_at, claim_token
-FROM cur
+    coalesce(failure_reason, ''), retry_at, claim_token, stored.sizes, stored.formats
+FROM cur, stored
 WHERE NOT EXISTS (SELECT FROM claimed)`
 
 // Claim takes the photo for processing under a lease: status processing, lease_until =
@@ -128,8 +146,10 @@ WHERE NOT EXISTS (SELECT FROM claimed)`
 // processing, ClaimAcquired again (no attempt counted) when it holds the claim with Token
 // already. Any other photo is returned as it is, with the reason it was not taken:
 // ClaimCompleted, ClaimFailed, ClaimWaiting, ClaimExhausted (it has had MaxAttempts attempts)
-// or ClaimBusy (another worker's live lease). ErrNotFound when there is no such photo. Of
-// concurrent claims without takeover, exactly one acquires.
+// or ClaimBusy (another worker's live lease). A completed photo without a row for one of
+// Wanted is acquired too, as ClaimBackfill. Either way the photo comes with Stored, the
+// variants it has rows for. ErrNotFound when there is no such photo. Of concurrent claims
+// without takeover, exactly one acquires.
 func (s *DB) Claim(ctx context.Context, id uuid.UUID, o ClaimOpts) (Photo, ClaimResult, error) {
 	ctx, cancel := s.call(ctx)
 	defer cancel()
@@ -142,13 +162,18 @@ func (s *DB) Claim(ctx context.Context, id uuid.UUID, o ClaimOpts) (Photo, Claim
 		p                            Photo
 		retryAt                      *time.Time
 		token                        *uuid.UUID
+		sizes                        []int32
+		formats                      []string
 	)
 	if o.Token == uuid.Nil {
 		o.Token = uuid.New()
 	}
-	err := s.pool.QueryRow(ctx, claimSQL, id, interval(o.Lease), o.Takeover, o.MaxAttempts, o.Token).Scan(
+	wantSizes, wantFormats := variantArrays(o.Wanted)
+	err := s.pool.QueryRow(ctx, claimSQL, id, interval(o.Lease), o.Takeover, o.MaxAttempts, o.Token, wantSizes, wantFormats).Scan(
 		&acquired, &was, &waiting, &claimable,
-		&p.UUID, &p.URL, &p.Status, &p.CreatedAt, &p.UpdatedAt, &p.Attempts, &p.FailureReason, &retryAt, &token)
+		&p.UUID, &p.URL, &p.Status, &p.CreatedAt, &p.UpdatedAt, &p.Attempts, &p.FailureReason, &retryAt, &token,
+		&sizes, &formats)
+	p.Stored = zipVariants(sizes, formats)
 	if retryAt != nil {
 		p.RetryAt = *retryAt
 	}
@@ -162,6 +187,8 @@ func (s *DB) Claim(ctx context.Context, id uuid.UUID, o ClaimOpts) (Photo, Claim
 		return Photo{}, 0, fmt.Errorf("claim %s: %w", id, s.fail(err))
 	case acquired && was == StatusProcessing:
 		return p, ClaimTakenOver, nil
+	case acquired && was == StatusCompleted:
+		return p, ClaimBackfill, nil
 	case acquired:
 		return p, ClaimAcquired, nil
 	case p.Status == StatusCompleted:

@@ -42,6 +42,9 @@ type Photo struct {
 	// ThumbHash is the photo's ThumbHash placeholder (photos.thumbhash); nil until a version
 	// that makes one has processed it.
 	ThumbHash []byte
+	// Stored are the variants the photo has thumbnail rows for, smallest first; only Claim
+	// fills it in (the worker makes what is missing, and keeps these).
+	Stored []Variant
 }
 
 // Claim is the claim that holds p, or held it last: what settles it.

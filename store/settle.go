@@ -9,18 +9,26 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// Complete records a finished thumbnail and marks the photo completed, in one transaction: a
-// row of the same photo and file but another size or format is deleted (the file was replaced),
-// the row for (photo, t.Size, t.Format) is inserted or updated, and the photo's failure reason and lease are
-// cleared. Calling it again for the same photo and size leaves one row, with the latest
-// t.Source and t.Timings (zero fields are stored as unknown). t.UUID and t.CreatedAt are ignored; t.PhotoUUID, if set, must be id. ErrNotFound when there is no such photo.
+// Complete records one finished thumbnail and marks the photo completed: CompleteSet with
+// that one thumbnail and no ThumbHash.
 func (s *DB) Complete(ctx context.Context, id uuid.UUID, t Thumbnail) error {
+	return s.CompleteSet(ctx, id, []Thumbnail{t}, nil)
+}
+
+// CompleteSet records the thumbnails of photo id, whose files are stored, and marks it
+// completed, in one transaction: the photo's failure reason and lease are cleared, thumbHash
+// is recorded unless the photo has one already (nil: none made), and each thumbnail's row for
+// (photo, Size, Format) is inserted, or updated to say what this call says (calling it again
+// leaves the same rows, with the latest Source and Timings; zero fields are stored as
+// unknown). Rows of other variants are kept, except those naming a file this call records
+// for other variants only: that file was written over, and they would name the wrong
+// picture. Several thumbnails may name one file (boxes the source fits in share one). A
+// thumbnail's UUID and CreatedAt are ignored; its PhotoUUID, if set, must be id.
+// ErrNotFound when there is no such photo.
+func (s *DB) CompleteSet(ctx context.Context, id uuid.UUID, thumbs []Thumbnail, thumbHash []byte) error {
 	ctx, cancel := s.call(ctx)
 	defer cancel()
-	if t.PhotoUUID != uuid.Nil && t.PhotoUUID != id {
-		return fmt.Errorf("complete %s: thumbnail is of photo %s", id, t.PhotoUUID)
-	}
-	if err := t.validate(); err != nil {
+	if err := validateSet(id, thumbs); err != nil {
 		return fmt.Errorf("complete %s: %w", id, err)
 	}
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
@@ -28,20 +36,58 @@ func (s *DB) Complete(ctx context.Context, id uuid.UUID, t Thumbnail) error {
 		tag, err := tx.Exec(ctx, `
 UPDATE photos
 SET status = 'completed', failure_reason = NULL, lease_until = NULL, requeued_at = NULL,
-    retry_at = NULL, updated_at = now()
-WHERE uuid = $1`, id)
+    retry_at = NULL, thumbhash = coalesce(thumbhash, $2), updated_at = now()
+WHERE uuid = $1`, id, thumbHash)
 		if err != nil {
 			return err
 		}
 		if tag.RowsAffected() == 0 {
 			return ErrNotFound
 		}
-		if _, err := tx.Exec(ctx, `
-DELETE FROM photo_thumbnails WHERE photo_uuid = $1 AND url = $2 AND (size <> $3 OR format <> $4)`,
-			id, t.URL, t.Size, t.format()); err != nil {
-			return fmt.Errorf("remove replaced thumbnail: %w", err)
+		if len(thumbs) == 0 {
+			return nil // a photo whose rows a crashed backfill already recorded
 		}
-		_, err = tx.Exec(ctx, `
+		return recordThumbnails(ctx, tx, id, thumbs)
+	})
+	if err != nil {
+		return fmt.Errorf("complete %s: %w", id, s.fail(err))
+	}
+	return nil
+}
+
+func validateSet(id uuid.UUID, thumbs []Thumbnail) error {
+	seen := make(map[Variant]bool, len(thumbs))
+	for _, t := range thumbs {
+		if t.PhotoUUID != uuid.Nil && t.PhotoUUID != id {
+			return fmt.Errorf("thumbnail is of photo %s", t.PhotoUUID)
+		}
+		if err := t.validate(); err != nil {
+			return err
+		}
+		v := Variant{Size: t.Size, Format: t.format()}
+		if seen[v] {
+			return fmt.Errorf("thumbnail %s given twice", v)
+		}
+		seen[v] = true
+	}
+	return nil
+}
+
+// recordThumbnails removes the rows that name a file of thumbs for another variant, then
+// upserts a row per thumbnail, in one round trip.
+func recordThumbnails(ctx context.Context, tx pgx.Tx, id uuid.UUID, thumbs []Thumbnail) error {
+	sizes, formats, urls := make([]int32, len(thumbs)), make([]string, len(thumbs)), make([]string, len(thumbs))
+	for i, t := range thumbs {
+		sizes[i], formats[i], urls[i] = int32(t.Size), t.format(), t.URL
+	}
+	b := &pgx.Batch{}
+	b.Queue(`
+DELETE FROM photo_thumbnails t
+WHERE t.photo_uuid = $1 AND t.url = ANY($4::text[])
+    AND NOT EXISTS (SELECT FROM unnest($2::int[], $3::text[], $4::text[]) AS n(size, format, url)
+        WHERE n.size = t.size AND n.format = t.format AND n.url = t.url)`, id, sizes, formats, urls)
+	for _, t := range thumbs {
+		b.Queue(`
 INSERT INTO photo_thumbnails (photo_uuid, width, height, size, url,
     source_bytes, source_width, source_height, source_format,
     download_seconds, thumbnail_seconds, store_seconds, format)
@@ -57,18 +103,16 @@ SET width = excluded.width, height = excluded.height, url = excluded.url,
 			orNull(t.Source.Bytes), orNull(t.Source.Width), orNull(t.Source.Height), orNull(t.Source.Format),
 			secondsOrNull(t.Timings.Download), secondsOrNull(t.Timings.Thumbnail), secondsOrNull(t.Timings.Store),
 			t.format())
-		if err != nil {
-			return fmt.Errorf("record thumbnail: %w", err)
-		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("complete %s: %w", id, s.fail(err))
+	}
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return fmt.Errorf("record thumbnails: %w", err)
 	}
 	return nil
 }
 
-// Fail marks the photo of claim c failed for good, with reason, and ends its lease. The claim
+// Fail marks the photo of claim c failed for good, with reason, and ends its lease; a photo
+// that has thumbnails (a backfill that could not make what it lacked) is completed again
+// instead, with reason: its thumbnails stay served, and a later backfill may try again. The claim
 // must still hold the photo, or be the last claim of a photo refused as ClaimExhausted (the
 // Photo.Claim that answer returned; the photo is then pending or processing, and a later claim
 // would have changed its token): otherwise nothing changes and the error is ErrNotClaimed (a
@@ -79,7 +123,9 @@ func (s *DB) Fail(ctx context.Context, c Claim, reason string) error {
 	defer cancel()
 	if err := s.settle(ctx, c, `
 UPDATE photos
-SET status = 'failed', failure_reason = nullif($4, ''), lease_until = NULL, requeued_at = NULL,
+SET status = CASE WHEN EXISTS (SELECT FROM photo_thumbnails WHERE photo_uuid = $1)
+        THEN 'completed'::photo_status ELSE 'failed' END,
+    failure_reason = nullif($4, ''), lease_until = NULL, requeued_at = NULL,
     retry_at = NULL, updated_at = now()
 WHERE uuid = $1 AND claim_token IS NOT DISTINCT FROM $2 AND attempts = $3
     AND status IN ('processing', 'pending')`, cleanReason(reason)); err != nil {

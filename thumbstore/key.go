@@ -1,6 +1,7 @@
 package thumbstore
 
 import (
+	"path"
 	"strconv"
 
 	"github.com/google/uuid"
@@ -26,4 +27,17 @@ func Extension(format string) string {
 		return "jpg"
 	}
 	return format
+}
+
+// MediaType is the Content-Type a thumbnail named name is stored and served with, by its
+// extension: image/jpeg, image/webp or image/avif; image/jpeg for any other name (the probe's
+// sentinel, rows of the seed).
+func MediaType(name string) string {
+	switch path.Ext(name) {
+	case ".webp":
+		return "image/webp"
+	case ".avif":
+		return "image/avif"
+	}
+	return "image/jpeg"
 }

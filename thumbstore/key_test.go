@@ -29,3 +29,18 @@ func TestKey(t *testing.T) {
 		}
 	}
 }
+
+func TestMediaType(t *testing.T) {
+	t.Parallel()
+	id := uuid.New()
+	for format, want := range map[string]string{"jpeg": "image/jpeg", "webp": "image/webp", "avif": "image/avif"} {
+		for _, primary := range []bool{true, false} {
+			if got := thumbstore.MediaType(thumbstore.Key(id, 320, format, primary)); got != want {
+				t.Errorf("MediaType of a %s (primary %t) = %q, want %q", format, primary, got, want)
+			}
+		}
+	}
+	if got := thumbstore.MediaType(".photoproc-probe/abc"); got != "image/jpeg" {
+		t.Errorf("MediaType of a name without extension = %q, want image/jpeg", got)
+	}
+}

@@ -88,10 +88,11 @@ func credentialChain(cfg S3Config) *credentials.Credentials {
 }
 
 // put is one PutObject with Content-Length and Content-MD5: S3 stores the whole object or,
-// if the body is cut short or does not match its digest, nothing.
+// if the body is cut short or does not match its digest, nothing. Its Content-Type is the
+// key's format's, which a public bucket or CDN serves as it is.
 func (s *s3) put(ctx context.Context, key string, data []byte) error {
 	_, err := s.client.PutObject(ctx, s.bucket, key, bytes.NewReader(data), int64(len(data)), minio.PutObjectOptions{
-		ContentType:      "image/jpeg",
+		ContentType:      MediaType(key),
 		CacheControl:     cacheControl,
 		SendContentMd5:   true,
 		DisableMultipart: true,

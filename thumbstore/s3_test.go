@@ -453,3 +453,20 @@ func blackHole(t *testing.T) string {
 	})
 	return ln.Addr().String()
 }
+
+// Each format is stored with its own Content-Type, which a public bucket or CDN serves as it is.
+func TestS3ContentTypes(t *testing.T) {
+	t.Parallel()
+	srv := s3test.Shared(t)
+	bucket := srv.Bucket(t)
+	s := openS3(t, srv.Config(bucket, "thumbs/"), &observer{})
+	ctx := context.Background()
+	for name, want := range map[string]string{"a.jpg": "image/jpeg", "a-640.jpg": "image/jpeg", "a-640.webp": "image/webp", "a-640.avif": "image/avif"} {
+		if _, err := s.Put(ctx, name, []byte("thumbnail")); err != nil {
+			t.Fatal(err)
+		}
+		if st, err := srv.Client(t).StatObject(ctx, bucket, "thumbs/"+name, minio.StatObjectOptions{}); err != nil || st.ContentType != want {
+			t.Errorf("%s stored as %q, %v; want %s", name, st.ContentType, err, want)
+		}
+	}
+}

@@ -20,6 +20,7 @@ Usage:
   photoproc serve [--role=all|api|worker] [flags]   run the daemon (API, admin listener, workers)
   photoproc migrate up|down|status|new NAME         database migrations embedded in the binary
   photoproc submit-pending [--api URL] [--batch N]   queue every pending photo through the API
+  photoproc backfill [--batch N] [flags]             queue the completed photos that lack a thumbnail the settings ask for
   photoproc thumbnail [-o DIR] [-j N] FILE...        make thumbnails of local files as the daemon would, N at once
   photoproc demo                                     run the daemon on bundled sample photos
   photoproc openapi                                  print the OpenAPI document (YAML)
@@ -42,6 +43,7 @@ func run(ctx context.Context, args []string, env *cliEnv) int {
 		"serve":          cmdServe,
 		"migrate":        cmdMigrate,
 		"submit-pending": cmdSubmitPending,
+		"backfill":       cmdBackfill,
 		"thumbnail":      cmdThumbnail,
 		"demo":           cmdDemo,
 		"openapi":        cmdOpenAPI,

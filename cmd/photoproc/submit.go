@@ -30,8 +30,13 @@ func cmdSubmitPending(ctx context.Context, e *cliEnv, args []string) error {
 	}
 	c := &submitter{http: httpClient(), base: *base, e: e, progress: newProgress(e.stderr, time.Now)}
 	sum, err := c.run(ctx, *batch)
-	fmt.Fprintf(e.stdout, "pending photos seen: %d, queued: %d, skipped: %d\n", sum.seen, sum.queued, sum.skipped)
+	sum.print(e.stdout)
 	return err
+}
+
+// print writes the summary's last line, the one scripts read.
+func (s summary) print(w io.Writer) {
+	fmt.Fprintf(w, "%s seen: %d, queued: %d, skipped: %d\n", s.of, s.seen, s.queued, s.skipped)
 }
 
 func httpClient() *http.Client { return &http.Client{Timeout: time.Minute} }
@@ -43,12 +48,16 @@ type submitter struct {
 	progress *progress
 }
 
-type summary struct{ seen, queued, skipped int }
+// summary is what a command that pages through photos and queues them has done so far.
+type summary struct {
+	of                    string // the photos seen: "pending photos", "completed photos"
+	seen, queued, skipped int
+}
 
 var nextLink = regexp.MustCompile(`<([^>]+)>\s*;\s*rel="?next"?`)
 
 func (c *submitter) run(ctx context.Context, batch int) (summary, error) {
-	var sum summary
+	sum := summary{of: "pending photos"}
 	next := "/photos/pending?limit=" + strconv.Itoa(batch)
 	for next != "" {
 		var page []api.Photo
@@ -119,7 +128,7 @@ func (p *progress) done(sum summary) {
 }
 
 func (s summary) String() string {
-	return fmt.Sprintf("queued %d of %d pending photos seen (%d skipped)", s.queued, s.seen, s.skipped)
+	return fmt.Sprintf("queued %d of %d %s seen (%d skipped)", s.queued, s.seen, s.of, s.skipped)
 }
 
 // do sends one request and decodes a 2xx JSON answer into out; any other answer becomes an

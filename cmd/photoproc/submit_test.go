@@ -16,9 +16,9 @@ func TestProgressOffTerminal(t *testing.T) {
 	p := newProgress(&out, func() time.Time { return now })
 	for page := 1; page <= 10; page++ {
 		now = now.Add(time.Second) // one page a second: a line every 5 pages
-		p.update(summary{seen: 100 * page, queued: 100 * page})
+		p.update(summary{of: "pending photos", seen: 100 * page, queued: 100 * page})
 	}
-	p.done(summary{seen: 1000, queued: 1000})
+	p.done(summary{of: "pending photos", seen: 1000, queued: 1000})
 	want := "queued 500 of 500 pending photos seen (0 skipped)\n" +
 		"queued 1000 of 1000 pending photos seen (0 skipped)\n" +
 		"queued 1000 of 1000 pending photos seen (0 skipped)\n"
@@ -41,9 +41,9 @@ func TestProgressOnTerminal(t *testing.T) {
 	}
 	var out strings.Builder
 	p.w = &out
-	p.update(summary{seen: 100, queued: 100})
-	p.update(summary{seen: 200, queued: 150, skipped: 50})
-	p.done(summary{seen: 200, queued: 150, skipped: 50})
+	p.update(summary{of: "pending photos", seen: 100, queued: 100})
+	p.update(summary{of: "pending photos", seen: 200, queued: 150, skipped: 50})
+	p.done(summary{of: "pending photos", seen: 200, queued: 150, skipped: 50})
 	want := "\rqueued 100 of 100 pending photos seen (0 skipped)" +
 		"\rqueued 150 of 200 pending photos seen (50 skipped)\n"
 	if got := out.String(); got != want {

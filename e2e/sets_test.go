@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"image"
 	"image/jpeg"
+	"net/http"
 	"os/exec"
 	"regexp"
 	"slices"
@@ -162,6 +163,47 @@ func TestSetOfSizesAndFormats(t *testing.T) {
 	}
 	if temp, urls := h.stored(t); len(temp) != 0 || len(urls) != (3+3+1)*len(formats) {
 		t.Errorf("thumbnail directory holds %v and temporary %v; want %d files", urls, temp, 7*len(formats))
+	}
+	for id := range ids {
+		h.checkServedSet(t, id, formats)
+	}
+}
+
+// checkServedSet asks the public thumbnail route for each size and format of a photo the
+// daemon made, as browsers ask: the bytes served are the stored file's, in the format the
+// Accept header or ?format= chose, with Vary: Accept whenever the header decided.
+func (s *harness) checkServedSet(t *testing.T, id uuid.UUID, formats []imaging.Format) {
+	t.Helper()
+	_, rows := s.thumbRows(t, id)
+	stored := map[string][]byte{} // "size format" → bytes
+	for _, r := range rows {
+		stored[fmt.Sprint(r.Size, " ", r.Format)] = s.readStored(t, r.URL)
+	}
+	best := string(formats[len(formats)-1]) // webp where this build makes it
+	base := "http://" + s.addrs.HTTP + "/photos/" + id.String() + "/thumbnail"
+	for _, c := range []struct {
+		query, accept, want string
+		vary                bool
+	}{
+		{"", "image/avif,image/webp,image/apng,image/*,*/*;q=0.8", "320 " + best, len(formats) > 1}, // Chrome
+		{"?size=640", "image/webp,*/*", "640 " + best, len(formats) > 1},
+		{"?size=160", "image/jpeg", "160 jpeg", len(formats) > 1},
+		{"?size=640&format=jpeg", "image/webp", "640 jpeg", false},
+		{"?size=160", "", "160 jpeg", len(formats) > 1},
+	} {
+		h := http.Header{}
+		if c.accept != "" {
+			h.Set("Accept", c.accept)
+		}
+		resp, body := httpGet(t, s.http, base+c.query, h)
+		format := strings.Fields(c.want)[1]
+		if resp.StatusCode != 200 || !bytes.Equal(body, stored[c.want]) || resp.Header.Get("Content-Type") != "image/"+format {
+			t.Errorf("%s: GET thumbnail%s Accept %q = %d %s, %d bytes; want the stored %s (%d bytes)", id, c.query, c.accept,
+				resp.StatusCode, resp.Header.Get("Content-Type"), len(body), c.want, len(stored[c.want]))
+		}
+		if vary := slices.Contains(resp.Header.Values("Vary"), "Accept"); vary != c.vary {
+			t.Errorf("%s: GET thumbnail%s: Vary %q, want Accept in it: %v", id, c.query, resp.Header.Values("Vary"), c.vary)
+		}
 	}
 }
 

@@ -119,8 +119,8 @@ bench-vs-seed: build ## the Python service's own consumer, then photoproc end to
 	SEED=$(SEED) N=60 tools/seed-consumer.sh
 	$(GO) run ./tools/benche2e -photoproc $(BIN) -n 200 -server python
 
-bench-compare: build ## CPU and quality per thumbnail, and of a set of sizes and formats, against Pillow and vipsthumbnail (apt: python3-pil libvips-tools webp libheif-examples)
-	$(GO) run ./tools/thumbcompare -photoproc $(BIN) -24mp -p3 -set testdata/photos/camera-4032x3024.jpg $(addprefix testdata/photos/,camera-4032x3024.jpg phone-3264x2448.jpg phone-4608x1976.jpg camera-1600x1200.jpg camera-1704x2272-portrait.jpg)
+bench-compare: build ## CPU and quality per thumbnail, and of a set of sizes and formats, against Pillow and vipsthumbnail (apt: python3-pil libvips-tools webp libheif-examples libjpeg-turbo-progs)
+	$(GO) run ./tools/thumbcompare -photoproc $(BIN) -24mp -p3 -progressive -heic -set testdata/photos/camera-4032x3024.jpg $(addprefix testdata/photos/,camera-4032x3024.jpg phone-3264x2448.jpg phone-4608x1976.jpg camera-1600x1200.jpg camera-1704x2272-portrait.jpg)
 
 lint: ## gofmt and go vet
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi

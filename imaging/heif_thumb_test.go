@@ -150,7 +150,9 @@ func TestHEIFThumbnailItems(t *testing.T) {
 					t.Fatal(err)
 				}
 				for i := range want.Thumbnails {
-					if e := meanAbsError(t, decodeOutput(t, got.Thumbnails[i]), decodeOutput(t, want.Thumbnails[i])); maxOf(e) > 5 {
+					e := meanAbsError(t, decodeOutput(t, got.Thumbnails[i]), decodeOutput(t, want.Thumbnails[i]))
+					t.Logf("sizes %v: %d is %.2f from the whole picture's", tc.sizes, want.Thumbnails[i].Box, e)
+					if maxOf(e) > 5 {
 						t.Errorf("sizes %v: %d is %.2f from the whole picture's", tc.sizes, want.Thumbnails[i].Box, e)
 					}
 				}

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"testing"
 
+	"github.com/photoproc/photoproc/internal/crafted"
 	"github.com/photoproc/photoproc/internal/testphotos"
 )
 
@@ -210,4 +211,30 @@ func damage(b []byte, f func([]byte)) []byte {
 	b = bytes.Clone(b)
 	f(b)
 	return b
+}
+
+// FuzzEighthScans decodes any bytes that pass the structure checks at 1/8 both ways: from the
+// scans that scale reads and whole. Neither may crash (the DC path's C code manages libjpeg's
+// coefficient arrays itself), and both must give the 1/8 size. Damage confined to the scans
+// left out (an unknown marker after the last DC scan, in the seed corpus) is not seen by the
+// first, which then shows the picture its scans hold, where the whole decode refuses the file.
+func FuzzEighthScans(f *testing.F) {
+	f.Add(readTestdata(f, "progressive.jpg"))
+	f.Add(progressive(f, crafted.JPEGOptions{}))
+	f.Add(progressive(f, crafted.JPEGOptions{Subsampling: "4:4:4", RepeatScan: 2}))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		j := inspectJPEG(data)
+		if j.check() != nil || j.width < 1 || j.height < 1 || j.width*j.height > 1<<20 {
+			return
+		}
+		stored := image.Pt(j.width, j.height)
+		eighth := image.Pt((j.width+7)/8, (j.height+7)/8)
+		var c codec
+		defer c.close()
+		for _, dc := range []bool{true, false} {
+			if img, err := c.decodeTurbo(data, stored, eighth, dc); err == nil && img.Rect.Size() != eighth {
+				t.Fatalf("decoded to %v, want %v", img.Rect.Size(), eighth)
+			}
+		}
+	})
 }

@@ -16,7 +16,7 @@ BENCHSTAT    := $(GO) run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-
 # profiles with Little CMS, and encodes WebP with libwebp and AVIF with libavif, all through
 # cgo. Where cgo is on but a header is missing, every go command here (and the builds tests
 # make) leaves that library out through GOFLAGS, and build and test say so in one line each:
-# without turbojpeg.h the purego tag (no cgo library at all: pure-Go JPEG, HEIC and AVIF photos
+# without turbojpeg.h or jpeglib.h the purego tag (no cgo library at all: pure-Go JPEG, HEIC and AVIF photos
 # refused, WebP and AVIF thumbnails refused, matrix/TRC profiles converted in Go); without
 # libheif/heif.h the noheif tag (HEIC and AVIF photos refused); without lcms2.h the nolcms tag
 # (CMYK and other LUT profiles not converted); without webp/encode.h the nowebp tag, without
@@ -26,7 +26,7 @@ BENCHSTAT    := $(GO) run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-
 GOFLAGS_IN   := $(GOFLAGS)
 CGO_ON       := $(filter 1,$(shell $(GO) env CGO_ENABLED))
 has-header    = $(shell printf '\043include <$(1)>\n' | $$($(GO) env CC) -E -x c - >/dev/null 2>&1 && echo yes)
-TURBOJPEG    := $(if $(CGO_ON),$(call has-header,turbojpeg.h))
+TURBOJPEG    := $(if $(CGO_ON),$(and $(call has-header,turbojpeg.h),$(call has-header,jpeglib.h)))
 LIBHEIF      := $(if $(CGO_ON),$(call has-header,libheif/heif.h))
 LCMS         := $(if $(CGO_ON),$(call has-header,lcms2.h))
 LIBWEBP      := $(if $(CGO_ON),$(call has-header,webp/encode.h))
@@ -41,7 +41,7 @@ CODEC-TAGS   := $(if $(PUREGO),purego,$(strip $(if $(NOHEIF),noheif) $(if $(NOLC
 ifneq ($(CODEC-TAGS),)
 export GOFLAGS := $(strip $(GOFLAGS) -tags=$(subst $() ,$(comma),$(CODEC-TAGS)))
 endif
-PUREGO-WARN  := libjpeg-turbo's header is missing (apt-get install libturbojpeg0-dev): building without cgo codecs, so JPEG is decoded in pure Go (about 6x the CPU per photo), HEIC/AVIF are refused and thumbnails are JPEG only
+PUREGO-WARN  := libjpeg-turbo's headers are missing (apt-get install libturbojpeg0-dev libjpeg62-turbo-dev): building without cgo codecs, so JPEG is decoded in pure Go (about 6x the CPU per photo), HEIC/AVIF are refused and thumbnails are JPEG only
 NOHEIF-WARN  := libheif's header is missing (apt-get install libheif-dev): building without libheif, so HEIC and AVIF photos will be refused
 NOLCMS-WARN  := Little CMS's header is missing (apt-get install liblcms2-dev): building without it, so CMYK and other LUT-based colour profiles will not be converted
 NOWEBP-WARN  := libwebp's header is missing (apt-get install libwebp-dev): building without libwebp, so PHOTOPROC_THUMBNAIL_FORMATS=webp will be refused
@@ -126,8 +126,8 @@ bench-vs-seed: build ## the Python service's own consumer, then photoproc end to
 	SEED=$(SEED) N=60 tools/seed-consumer.sh
 	$(GO) run ./tools/benche2e -photoproc $(BIN) -n 200 -server python
 
-bench-compare: build ## CPU and quality per thumbnail, and of a set of sizes and formats, against Pillow and vipsthumbnail (apt: python3-pil libvips-tools webp libheif-examples)
-	$(GO) run ./tools/thumbcompare -photoproc $(BIN) -24mp -p3 -set testdata/photos/camera-4032x3024.jpg $(addprefix testdata/photos/,camera-4032x3024.jpg phone-3264x2448.jpg phone-4608x1976.jpg camera-1600x1200.jpg camera-1704x2272-portrait.jpg)
+bench-compare: build ## CPU and quality per thumbnail, and of a set of sizes and formats, against Pillow and vipsthumbnail (apt: python3-pil libvips-tools webp libheif-examples libjpeg-turbo-progs)
+	$(GO) run ./tools/thumbcompare -photoproc $(BIN) -24mp -p3 -progressive -heic -set testdata/photos/camera-4032x3024.jpg $(addprefix testdata/photos/,camera-4032x3024.jpg phone-3264x2448.jpg phone-4608x1976.jpg camera-1600x1200.jpg camera-1704x2272-portrait.jpg)
 
 lint: ## gofmt and go vet
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi

@@ -36,7 +36,7 @@ func decodeCost(f format, src []byte, j *jpegInfo, stored, need image.Point) int
 	switch f {
 	case formatJPEG:
 		if jpegDirectRGBA {
-			return turboCost(j, stored, need)
+			return turboCost(j, len(src), stored, need)
 		}
 		return stdJPEGCost(j, stored)
 	case formatPNG:
@@ -63,13 +63,19 @@ func decodeCost(f format, src []byte, j *jpegInfo, stored, need image.Point) int
 // turboCost is libjpeg-turbo's cost: the RGBA (or CMYK) picture it writes, at the DCT scale
 // chosen; its row buffers; and, for a progressive or multi-scan JPEG, the coefficients of the
 // whole picture at full size (64 × 2 bytes a block, per component), which it keeps until the
-// last scan whatever the scale: 146 MB for a 48 MP 4:2:0 photo, 292 MB at 4:4:4.
-func turboCost(j *jpegInfo, stored, need image.Point) int64 {
+// last scan whatever the scale: 146 MB for a 48 MP 4:2:0 photo, 292 MB at 4:4:4. A progressive
+// JPEG decoded at 1/8 from the scans that scale reads (jpeg_dc.go) has the same coefficients in
+// one mapping, up to 2 MB more to align it to huge pages, and a copy of those scans, under the
+// file's size (srcLen).
+func turboCost(j *jpegInfo, srcLen int, stored, need image.Point) int64 {
 	out := jpegDecodedSize(stored, need)
 	pixels := int64(out.X) * int64(out.Y)
 	cost := pixels*(4+resizeBytes) + turboRowBuffers(out)
 	if j.multiScan() {
 		cost += j.blocks(stored) * 128
+	}
+	if j.progressive() && out == image.Pt((stored.X+7)/8, (stored.Y+7)/8) {
+		cost += int64(srcLen) + 2<<20
 	}
 	return cost
 }

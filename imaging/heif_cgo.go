@@ -12,6 +12,7 @@ import "C"
 import (
 	"fmt"
 	"image"
+	"slices"
 	"strings"
 	"unsafe"
 )
@@ -64,6 +65,9 @@ func openHEIF(f format, data []byte, info heifInfo) (*heifDoc, error) {
 			C.GoString(C.heif_get_version()), info.codec))
 	}
 	C.heif_context_set_maximum_image_size_limit(d.ctx, C.int(max(info.size.X, info.size.Y)+1))
+	// Tiles in the calling thread: the daemon runs a photo per core, and libheif's own tile
+	// threads (as many as the cores again) only oversubscribe them.
+	C.heif_context_set_max_decoding_threads(d.ctx, 0)
 	// cgo forbids C from keeping a Go pointer after a call returns; libheif keeps this one.
 	d.mem = C.CBytes(data)
 	if e := C.heif_context_read_from_memory_without_copy(d.ctx, d.mem, C.size_t(len(data)), nil); e.code != C.heif_error_Ok {
@@ -103,7 +107,9 @@ func heifShownSize(f format, data []byte, info heifInfo) (image.Point, error) {
 // shown, as premultiplied RGBA: cropped, turned and mirrored as the file says (libheif applies
 // clap, irot and imir), the alpha plane merged, grid tiles put together, 10- and 12-bit samples
 // brought to 8 bits. libheif cannot scale while decoding; the copy out of its picture averages
-// blocks of k×k pixels where the result still covers atLeast twice (heifShrink).
+// blocks of k×k pixels where the result still covers atLeast twice (heifShrink). Where the
+// primary image has a thumbnail that covers atLeast and shows the same picture, that is
+// decoded instead (heifThumbnail).
 //
 // There is no deadline: libheif 1.15 cannot be interrupted while it decodes one image, so the
 // time is bounded by the pixel limit instead (a 12 MP HEIC takes ~0.8 s of CPU, an AVIF ~0.4 s).
@@ -117,26 +123,37 @@ func decodeHEIF(f format, data []byte, shown, atLeast image.Point) (image.Image,
 		return nil, err
 	}
 	defer d.close()
+	if img := d.heifThumbnail(f, info, shown, atLeast); img != nil {
+		return img, nil
+	}
+	return decodeHandle(f, d.handle, shown, atLeast, false)
+}
 
+// decodeHandle decodes the image of handle, which must come out size pixels, with its own
+// transformations unless raw, and copies it out shrunk as decodeHEIF says.
+func decodeHandle(f format, handle *C.struct_heif_image_handle, size, atLeast image.Point, raw bool) (*image.RGBA, error) {
 	opts := C.heif_decoding_options_alloc()
 	defer C.heif_decoding_options_free(opts)
 	opts.convert_hdr_to_8bit = 1
-	alpha := C.heif_image_handle_has_alpha_channel(d.handle) != 0
+	if raw {
+		opts.ignore_transformations = 1
+	}
+	alpha := C.heif_image_handle_has_alpha_channel(handle) != 0
 	chroma, channels := uint32(C.heif_chroma_interleaved_RGB), 3
 	if alpha {
 		chroma, channels = C.heif_chroma_interleaved_RGBA, 4
 	}
 	var img *C.struct_heif_image
-	if e := C.heif_decode_image(d.handle, &img, C.heif_colorspace_RGB, chroma, opts); e.code != C.heif_error_Ok {
+	if e := C.heif_decode_image(handle, &img, C.heif_colorspace_RGB, chroma, opts); e.code != C.heif_error_Ok {
 		return nil, heifError(f, e)
 	}
 	defer C.heif_image_release(img)
 
-	size := image.Pt(int(C.heif_image_get_width(img, C.heif_channel_interleaved)),
+	got := image.Pt(int(C.heif_image_get_width(img, C.heif_channel_interleaved)),
 		int(C.heif_image_get_height(img, C.heif_channel_interleaved)))
-	if size != shown {
+	if got != size {
 		return nil, fmt.Errorf("%w: %s pixels are %dx%d, its header says %dx%d",
-			ErrCorrupt, f.label(), size.X, size.Y, shown.X, shown.Y)
+			ErrCorrupt, f.label(), got.X, got.Y, size.X, size.Y)
 	}
 	if bits := int(C.heif_image_get_bits_per_pixel(img, C.heif_channel_interleaved)); bits != 8*channels {
 		return nil, fmt.Errorf("%w: libheif gave %d bits per pixel, not %d", ErrCorrupt, bits, 8*channels)
@@ -151,6 +168,86 @@ func decodeHEIF(f format, data []byte, shown, atLeast image.Point) (image.Image,
 	k := max(1, min(size.X/(2*max(atLeast.X, 1)), size.Y/(2*max(atLeast.Y, 1))))
 	return heifShrink(heifPixels{src, int(stride), size, channels, premultiplied}, k), nil
 }
+
+// heifThumbnail decodes the smallest thumbnail of the primary image that can stand for it, or
+// returns nil. Phones store one (an iPhone's is 320x240 or so, of a 12 MP picture) that
+// decodes in a hundredth of the time. It stands for the primary image when, shown as the
+// primary image is (its rotation and mirror, which are the primary's, not any of its own),
+// it covers atLeast, it is no larger than the primary image shown, and its shape is the
+// primary's within a pixel (libvips' rule: a letterboxed thumbnail is not the picture); and
+// when it has an alpha plane if and only if the primary image has. A primary image with a crop
+// (clap) does not use its thumbnails: what they show of the picture is not known. A thumbnail
+// that fails to decode or decodes to another size than it says is passed over. Its colours
+// are converted with the primary's profile, as everything decoded from the file is
+// (colour.go).
+func (d *heifDoc) heifThumbnail(f format, info heifInfo, shown, atLeast image.Point) *image.RGBA {
+	n := int(C.heif_image_handle_get_number_of_thumbnails(d.handle))
+	if n == 0 || info.cropped || info.turn == 0 {
+		return nil
+	}
+	ids := make([]C.heif_item_id, n)
+	n = int(C.heif_image_handle_get_list_of_thumbnail_IDs(d.handle, &ids[0], C.int(n)))
+	type candidate struct {
+		id     C.heif_item_id
+		stored image.Point
+	}
+	var usable []candidate
+	alpha := C.heif_image_handle_has_alpha_channel(d.handle) != 0
+	for _, id := range ids[:n] {
+		var th *C.struct_heif_image_handle
+		if e := C.heif_image_handle_get_thumbnail(d.handle, id, &th); e.code != C.heif_error_Ok {
+			continue
+		}
+		stored := image.Pt(int(C.heif_image_handle_get_ispe_width(th)), int(C.heif_image_handle_get_ispe_height(th)))
+		hasAlpha := C.heif_image_handle_has_alpha_channel(th) != 0
+		C.heif_image_handle_release(th)
+		if hasAlpha == alpha && thumbnailStandsFor(stored, info.turn, shown, atLeast) {
+			usable = append(usable, candidate{id, stored})
+		}
+	}
+	slices.SortFunc(usable, func(a, b candidate) int { return a.stored.X*a.stored.Y - b.stored.X*b.stored.Y })
+	for _, c := range usable {
+		var th *C.struct_heif_image_handle
+		if e := C.heif_image_handle_get_thumbnail(d.handle, c.id, &th); e.code != C.heif_error_Ok {
+			continue
+		}
+		need := atLeast // in the thumbnail's stored axes
+		if swapsAxes(info.turn) {
+			need = image.Pt(atLeast.Y, atLeast.X)
+		}
+		img, err := decodeHandle(f, th, c.stored, need, true)
+		C.heif_image_handle_release(th)
+		if err != nil {
+			continue
+		}
+		upright, _ := orient(nil, img, info.turn)
+		return upright
+	}
+	return nil
+}
+
+// thumbnailStandsFor reports whether a thumbnail stored at stored, shown turned as the primary
+// image is (EXIF orientation turn), can stand for the primary image shown at shown, for a
+// picture of at least atLeast (the primary image fitted into the largest box): its shape is
+// the primary's fitted into its longer side to within a pixel in each axis (encoders round the
+// shorter side either way: heif-enc makes a 320x212 thumbnail of a 600x400 picture), it is as
+// large as atLeast along the longer side and within a pixel of it along the other, and no
+// larger than the primary. See heifThumbnail.
+func thumbnailStandsFor(stored image.Point, turn int, shown, atLeast image.Point) bool {
+	up := stored
+	if swapsAxes(turn) {
+		up = image.Pt(stored.Y, stored.X)
+	}
+	shape := image.Pt(fit(shown.X, shown.Y, max(up.X, up.Y)))
+	long := up.X >= atLeast.X
+	if shown.Y > shown.X {
+		long = up.Y >= atLeast.Y
+	}
+	return abs(up.X-shape.X) <= 1 && abs(up.Y-shape.Y) <= 1 && long &&
+		up.X >= atLeast.X-1 && up.Y >= atLeast.Y-1 && up.X <= shown.X && up.Y <= shown.Y
+}
+
+func abs(v int) int { return max(v, -v) }
 
 // heifPixels is libheif's decoded picture: interleaved RGB, or RGBA with straight alpha unless
 // premultiplied says otherwise.

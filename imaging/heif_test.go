@@ -94,17 +94,17 @@ func TestParseHEIF(t *testing.T) {
 		want heifInfo
 	}{
 		// heif-enc puts a HEVC picture whose size is not a multiple of 64 in a grid of one tile.
-		{"quad.heic", readTestdata(t, "quad.heic"), heifInfo{kind: "grid", codec: "HEVC", size: image.Pt(64, 48), depth: 8, tiles: 1}},
-		{"quad.avif", readTestdata(t, "quad.avif"), heifInfo{kind: "av01", codec: "AV1", size: image.Pt(64, 48), depth: 8}},
-		{"alpha.heic", readTestdata(t, "alpha.heic"), heifInfo{kind: "grid", codec: "HEVC", size: image.Pt(64, 48), depth: 8, alpha: true, tiles: 1}},
-		{"alpha.avif", readTestdata(t, "alpha.avif"), heifInfo{kind: "av01", codec: "AV1", size: image.Pt(64, 48), depth: 8, alpha: true}},
-		{"quad10.heic", readTestdata(t, "quad10.heic"), heifInfo{kind: "grid", codec: "HEVC", size: image.Pt(64, 48), depth: 10, tiles: 1}},
-		{"quad10.avif", readTestdata(t, "quad10.avif"), heifInfo{kind: "av01", codec: "AV1", size: image.Pt(64, 48), depth: 10}},
-		{"tiles.heic: the first of four images", readTestdata(t, "tiles.heic"), heifInfo{kind: "hvc1", codec: "HEVC", size: image.Pt(64, 64), depth: 8}},
+		{"quad.heic", readTestdata(t, "quad.heic"), heifInfo{kind: "grid", codec: "HEVC", size: image.Pt(64, 48), depth: 8, tiles: 1, turn: 1}},
+		{"quad.avif", readTestdata(t, "quad.avif"), heifInfo{kind: "av01", codec: "AV1", size: image.Pt(64, 48), depth: 8, turn: 1}},
+		{"alpha.heic", readTestdata(t, "alpha.heic"), heifInfo{kind: "grid", codec: "HEVC", size: image.Pt(64, 48), depth: 8, alpha: true, tiles: 1, turn: 1}},
+		{"alpha.avif", readTestdata(t, "alpha.avif"), heifInfo{kind: "av01", codec: "AV1", size: image.Pt(64, 48), depth: 8, alpha: true, turn: 1}},
+		{"quad10.heic", readTestdata(t, "quad10.heic"), heifInfo{kind: "grid", codec: "HEVC", size: image.Pt(64, 48), depth: 10, tiles: 1, turn: 1}},
+		{"quad10.avif", readTestdata(t, "quad10.avif"), heifInfo{kind: "av01", codec: "AV1", size: image.Pt(64, 48), depth: 10, turn: 1}},
+		{"tiles.heic: the first of four images", readTestdata(t, "tiles.heic"), heifInfo{kind: "hvc1", codec: "HEVC", size: image.Pt(64, 64), depth: 8, turn: 1}},
 		{"2x2 grid with a thumbnail and a depth map", withDecoys(t, heifGrid(t, "avif", upright, heiftest.Irot(1))),
-			heifInfo{kind: "grid", codec: "AV1", size: image.Pt(128, 128), depth: 8, tiles: 4}},
+			heifInfo{kind: "grid", codec: "AV1", size: image.Pt(128, 128), depth: 8, tiles: 4, turn: 8}},
 		{"photo: ispe is the stored size", heifOriented(t, testphotos.Read(t, "heif/Landscape_6.heic"), 6),
-			heifInfo{kind: "hvc1", codec: "HEVC", size: image.Pt(400, 600), depth: 8}},
+			heifInfo{kind: "hvc1", codec: "HEVC", size: image.Pt(400, 600), depth: 8, turn: 6}},
 	} {
 		f, ok := heifFormat(tc.src)
 		if !ok {
@@ -180,4 +180,27 @@ func FuzzParseHEIF(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestHEIFTurn: the rotation and mirror properties heiftest.Orientation writes for each EXIF
+// orientation (those the orientation tests check libheif shows upright) read back as it.
+func TestHEIFTurn(t *testing.T) {
+	t.Parallel()
+	for o := 1; o <= 8; o++ {
+		f := readHEIF(t, readTestdata(t, "quad.heic"))
+		p := &f.Items[f.Primary]
+		p.Props = append(p.Props, heiftest.Orientation(o)...)
+		info, err := parseHEIF(formatHEIC, f.Bytes())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if info.turn != o || info.cropped {
+			t.Errorf("orientation %d read as %d, cropped %v", o, info.turn, info.cropped)
+		}
+	}
+	for _, tc := range []struct{ a, b, want int }{{1, 1, 1}, {6, 6, 3}, {3, 3, 1}, {8, 6, 1}, {2, 2, 1}, {6, 2, 5}, {6, 4, 7}, {2, 6, 7}} {
+		if got := composeOrientations(tc.a, tc.b); got != tc.want {
+			t.Errorf("%d then %d: %d, want %d", tc.a, tc.b, got, tc.want)
+		}
+	}
 }

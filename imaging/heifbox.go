@@ -35,6 +35,11 @@ type heifInfo struct {
 	// coded input when it has none: an ICC profile, and the body of an nclx description
 	// (primaries, transfer, matrix, range). Strings keep heifInfo comparable.
 	icc, nclx string
+	// turn is the EXIF orientation (1..8) that the primary image's rotation and mirror (irot,
+	// imir) amount to, as libheif applies them; 0 when it cannot be told (a property too short).
+	turn int
+	// cropped says the primary image has a crop (clap).
+	cropped bool
 }
 
 // heifFormat names the format of a file that starts with an ftyp box from its brands: HEIC or
@@ -361,7 +366,74 @@ func (m *heifMeta) primaryInfo(f format) (heifInfo, error) {
 		}
 	}
 	info.alpha = m.hasAlpha(m.primary)
+	info.turn, info.cropped = m.transforms(m.primary)
 	return info, nil
+}
+
+// transforms returns the EXIF orientation that the rotations and mirrors of item id amount to,
+// applied in the order they are associated as libheif does (0 when a property is too short to
+// read), and whether it has a crop.
+func (m *heifMeta) transforms(id uint32) (turn int, cropped bool) {
+	turn = 1
+	for _, index := range m.assoc[id] {
+		if index < 1 || int(index) > len(m.props) {
+			continue
+		}
+		p := m.props[index-1]
+		var then int
+		switch {
+		case p.typ == "clap":
+			cropped = true
+			continue
+		case p.typ != "irot" && p.typ != "imir":
+			continue
+		case len(p.body) < 1:
+			return 0, cropped
+		case p.typ == "irot":
+			// Anti-clockwise quarter turns: 1 is what EXIF orientation 8 asks of the stored
+			// picture, 2 is 3, 3 is 6.
+			then = [4]int{1, 8, 3, 6}[p.body[0]&3]
+		default:
+			// libheif 1.15's axis 1 mirrors left to right (EXIF 2), 0 top to bottom (EXIF 4).
+			then = [2]int{4, 2}[p.body[0]&1]
+		}
+		turn = composeOrientations(turn, then)
+	}
+	return turn, cropped
+}
+
+// composeOrientations returns the EXIF orientation that shows a picture as orienting it by a,
+// then the result by b, does.
+func composeOrientations(a, b int) int {
+	// A 3x2 picture whose pixels are all different, oriented both ways, against each of the
+	// eight orientations of it.
+	const w, h = 3, 2
+	grid := func(o, inner int) [6]int {
+		var g [6]int
+		iw, ih := w, h
+		if swapsAxes(inner) {
+			iw, ih = h, w
+		}
+		ow, oh := iw, ih
+		if swapsAxes(o) {
+			ow, oh = ih, iw
+		}
+		for y := range oh {
+			for x := range ow {
+				sx, sy := storedPoint(o, x, y, iw, ih)
+				ix, iy := storedPoint(inner, sx, sy, w, h)
+				g[y*ow+x] = iy*w + ix
+			}
+		}
+		return g
+	}
+	want := grid(b, a)
+	for o := 1; o <= 8; o++ {
+		if grid(o, 1) == want && swapsAxes(o) == (swapsAxes(a) != swapsAxes(b)) {
+			return o
+		}
+	}
+	return 0
 }
 
 // heifCodec names the compression of an item type, and says whether libheif decodes it.

@@ -52,6 +52,8 @@ const JPEGCodec = "libjpeg-turbo"
 type codec struct {
 	dec, enc C.tjhandle
 	pix      []uint8
+	dc       []byte // a progressive JPEG's DC scans (jpeg_dc.go)
+	fromDC   bool   // the last picture was decoded from DC scans alone
 	out      *C.uchar
 	outSize  C.ulong
 	// cmyk converts the CMYK pixels of the photo being decoded with its profile; nil for
@@ -87,8 +89,14 @@ func (c *codec) close() {
 // structure limits (jpegscan.go) were checked before, and TJFLAG_LIMITSCANS stays on as a
 // second guard. It cannot be stopped midway, so ctx is not used: those limits bound its work.
 // CMYK and YCCK are decoded to CMYK and converted here, with the photo's profile if it has
-// one. A warning is judged by turboWarning.
+// one. A warning is judged by turboWarning. A progressive JPEG decoded at 1/8 is decoded from its
+// DC scans alone where they decode cleanly (decodeDC).
 func (c *codec) decodeJPEG(_ context.Context, data []byte, stored, atLeast image.Point) (image.Image, error) {
+	return c.decodeTurbo(data, stored, atLeast, true)
+}
+
+// decodeTurbo is decodeJPEG, trying the DC scans of a progressive JPEG first when dc is set.
+func (c *codec) decodeTurbo(data []byte, stored, atLeast image.Point, dc bool) (*image.RGBA, error) {
 	if len(data) == 0 {
 		return nil, errors.New("libjpeg-turbo: no data")
 	}
@@ -114,6 +122,12 @@ func (c *codec) decodeJPEG(_ context.Context, data []byte, stored, atLeast image
 	sw, sh := scaledSize(int(w), int(hgt), atLeast)
 	c.pix = grow(c.pix, 4*sw*sh)
 	dst := &image.RGBA{Pix: c.pix, Stride: 4 * sw, Rect: image.Rect(0, 0, sw, sh)}
+	c.fromDC = false
+	if dc && sw == (int(w)+7)/8 && sh == (int(hgt)+7)/8 {
+		if c.fromDC, _ = c.decodeDC(data, stored, dst, cmyk); c.fromDC {
+			return c.convertCMYK(dst, cmyk), nil
+		}
+	}
 	const flags = C.TJFLAG_ACCURATEDCT | C.TJFLAG_LIMITSCANS
 	switch C.decompress(h, src, C.ulong(len(data)), (*C.uchar)(unsafe.Pointer(&dst.Pix[0])),
 		C.int(sw), C.int(dst.Stride), C.int(sh), pf, flags, &msg[0], C.size_t(len(msg))) {
@@ -124,13 +138,19 @@ func (c *codec) decodeJPEG(_ context.Context, data []byte, stored, atLeast image
 	case 2:
 		return nil, fmt.Errorf("libjpeg-turbo: %s", C.GoString(&msg[0]))
 	}
+	return c.convertCMYK(dst, cmyk), nil
+}
+
+// convertCMYK turns the picture decoded, when cmyk, from CMYK into RGBA, with the photo's
+// profile if it has one.
+func (c *codec) convertCMYK(dst *image.RGBA, cmyk bool) *image.RGBA {
 	switch {
 	case cmyk && c.cmyk != nil:
 		c.cmyk.convert(dst.Pix)
 	case cmyk:
 		cmykToRGBA(dst.Pix)
 	}
-	return dst, nil
+	return dst
 }
 
 // release drops the decoded picture when it is too large to keep between photos, and the
@@ -139,6 +159,9 @@ func (c *codec) release() {
 	c.cmyk = nil
 	if cap(c.pix) > maxKeptBuffer {
 		c.pix = nil
+	}
+	if cap(c.dc) > maxKeptBuffer {
+		c.dc = nil
 	}
 }
 

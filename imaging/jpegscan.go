@@ -196,6 +196,13 @@ func (j *jpegInfo) variant() string {
 // forward: it ends on any input, in time linear in its length. It reports whether it reached
 // the end-of-image marker.
 func walkJPEG(data []byte, fn func(marker byte, payload []byte) bool) bool {
+	return walkJPEGAt(data, func(marker byte, start, end int) bool { return fn(marker, data[start:end]) })
+}
+
+// walkJPEGAt is walkJPEG giving where each payload is in data, data[start:end], instead of the
+// payload itself. A segment begins 4 bytes before its payload (the marker and the length); a
+// scan's entropy-coded data runs from end to entropyDataEnd(data, end).
+func walkJPEGAt(data []byte, fn func(marker byte, start, end int) bool) bool {
 	if !bytes.HasPrefix(data, []byte{0xff, 0xd8}) {
 		return false
 	}
@@ -226,7 +233,7 @@ func walkJPEG(data []byte, fn func(marker byte, payload []byte) bool) bool {
 		if end < pos+2 || end > len(data) {
 			return false
 		}
-		if !fn(marker, data[pos+2:end]) {
+		if !fn(marker, pos+2, end) {
 			return false
 		}
 		pos = end
@@ -251,4 +258,82 @@ func entropyDataEnd(data []byte, pos int) int {
 		}
 		return pos
 	}
+}
+
+// eighthScans returns, in buf's array, a progressive JPEG with only the scans a decode at 1/8
+// scale reads: at that scale libjpeg-turbo turns each 8x8 block of a component into one pixel
+// from its DC coefficient alone, but for a component subsampled in both axes (4:2:0 chroma)
+// into 2x2 pixels by a 2x2 inverse DCT, which reads AC coefficients 1, 2 and 4 too, instead of
+// upsampling it. So it keeps every DC scan (Ss = Se = 0: the first and its successive-
+// approximation refinements) and the first pass (Ah = 0) of each AC scan that holds a
+// coefficient such a component's inverse DCT reads, and leaves out the other scans and their
+// entropy-coded data; the tables, restart intervals and frame header stay where they were, so
+// each scan kept is read with the tables it was written with; the end-of-image marker follows
+// the last scan kept. Without the refinements the AC coefficients it keeps lack their last bits
+// (a few levels in chroma at most). On the 12 MP photo saved progressive by jpegtran (4:2:2)
+// that is 10 % of the entropy-coded data; on the 8 MP phone photo (4:2:0), 20 %. It reports
+// false for a JPEG that is not progressive, has no DC scan or a scan header it cannot read, or
+// does not end; the caller then decodes the whole file.
+func eighthScans(buf, data []byte) ([]byte, bool) {
+	out := buf[:0]
+	from, end := 0, 0 // data[from:] is not yet copied or left out; out[:end] ends with the last scan kept
+	ok, progressive := true, false
+	var reads map[byte]int // the last zigzag index the 1/8 inverse DCT reads, per component id
+	complete := walkJPEGAt(data, func(marker byte, start, stop int) bool {
+		switch {
+		case isSOF(marker) && !progressive:
+			progressive, ok = marker == 0xc2, marker == 0xc2
+			var j jpegInfo
+			j.readSOF(marker, data[start:stop])
+			reads = eighthReads(j.components)
+			return ok
+		case marker != 0xda:
+			return true
+		}
+		p := data[start:stop]
+		if !progressive || len(p) < 1 || len(p) < 4+2*int(p[0]) {
+			ok = false
+			return false
+		}
+		ns := int(p[0])
+		ss, se, ah := p[1+2*ns], p[2+2*ns], p[3+2*ns]>>4
+		scanEnd := entropyDataEnd(data, stop)
+		switch {
+		case ss == 0 && se != 0:
+			ok = false // DC and AC in one scan: not a valid progressive scan
+			return false
+		case ss == 0, ah == 0 && ns == 1 && int(ss) <= reads[p[1]]:
+			out = append(out, data[from:scanEnd]...)
+			end = len(out)
+		default:
+			out = append(out, data[from:start-4]...) // up to the scan's marker
+		}
+		from = scanEnd
+		return true
+	})
+	if !ok || !complete || end == 0 {
+		return buf[:0], false
+	}
+	return append(out[:end], 0xff, 0xd9), true
+}
+
+// eighthReads returns, per component id, the last coefficient (in zigzag order) libjpeg-turbo's
+// inverse DCT reads for that component at 1/8 scale: 0 (the DC) for a component at the frame's
+// largest sampling in either axis, and for one subsampled by 2 or 4 in both axes, the last of
+// the 2×2 or 4×4 low frequencies of its larger inverse DCT (jdmaster.c, which doubles a
+// component's DCT size while its sampling allows it in both axes).
+func eighthReads(comps []jpegComponent) map[byte]int {
+	hmax, vmax := 1, 1
+	for _, c := range comps {
+		hmax, vmax = max(hmax, c.h), max(vmax, c.v)
+	}
+	reads := map[byte]int{}
+	for _, c := range comps {
+		size := 1
+		for size < 8 && hmax%(c.h*size*2) == 0 && vmax%(c.v*size*2) == 0 {
+			size *= 2
+		}
+		reads[byte(c.id)] = map[int]int{1: 0, 2: 4, 4: 24, 8: 63}[size]
+	}
+	return reads
 }

@@ -162,3 +162,41 @@ func FuzzInspectJPEG(f *testing.F) {
 		}
 	})
 }
+
+// TestEighthScans: of libjpeg's standard progression (4:2:0, ten scans), a decode at 1/8 reads
+// the DC scans and the first pass of the chroma AC scans (its 2×2 inverse DCT for 4:2:0
+// chroma); of a 4:4:4 one only the DC scan. What is left is a whole progressive JPEG. Other
+// JPEGs are not for it.
+func TestEighthScans(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name  string
+		src   []byte
+		scans int // kept
+	}{
+		{"libjpeg progressive 4:2:0", readTestdata(t, "progressive.jpg"), 4},
+		{"crafted progressive 4:2:0", progressive(t, crafted.JPEGOptions{}), 3},
+		{"crafted progressive 4:4:4", progressive(t, crafted.JPEGOptions{Subsampling: "4:4:4"}), 1},
+		{"crafted progressive, a scan repeated", progressive(t, crafted.JPEGOptions{RepeatScan: 2}), 3},
+	} {
+		got, ok := eighthScans(nil, tc.src)
+		if !ok {
+			t.Errorf("%s: not taken", tc.name)
+			continue
+		}
+		j := inspectJPEG(got)
+		if err := j.check(); err != nil || !j.progressive() || j.scans != tc.scans || len(got) >= len(tc.src) {
+			t.Errorf("%s: %d bytes of %d, %d scans (want %d), progressive %v, %v", tc.name, len(got), len(tc.src), j.scans, tc.scans, j.progressive(), err)
+		}
+	}
+	for name, src := range map[string][]byte{
+		"baseline":  testphotos.Read(t, "camera-1600x1200.jpg"),
+		"truncated": readTestdata(t, "progressive.jpg")[:600],
+		"not JPEG":  []byte("GIF89a"),
+		"no scan":   []byte("\xff\xd8\xff\xd9"),
+	} {
+		if got, ok := eighthScans(nil, src); ok {
+			t.Errorf("%s: taken, %d bytes", name, len(got))
+		}
+	}
+}

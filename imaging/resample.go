@@ -7,17 +7,20 @@ import (
 
 // The resampler: Lanczos-3, separable (a horizontal pass, then a vertical one), on 8-bit
 // premultiplied RGBA, with the weights of every output column and row computed once per source
-// size in 16.16 fixed point, as Pillow and libvips do. bild evaluates its filter again for
+// size in 12-bit fixed point, as libvips does; opaque pictures three channels to a multiply,
+// their rows streamed through both passes (resampleOpaque). bild evaluates its filter again for
 // every tap of every pixel, in float64, and spreads each pass over goroutines; this runs in the
-// calling goroutine only. On the 504x378 → 320x240 resize after a 1/8 JPEG decode it takes a
-// fifth of bild's Catmull-Rom instructions; why Lanczos-3 and not Catmull-Rom, and what the
-// other choices measured, is in ARCHITECTURE.md ("Resizing").
+// calling goroutine only. On the 504x378 → 320x240 resize after a 1/8 JPEG decode it takes 38M
+// instructions, a sixth of bild's Catmull-Rom; why Lanczos-3 and not Catmull-Rom, and what the
+// other choices measured, is in ARCHITECTURE.md ("Resizing") and docs/performance.md.
 
-// weightBits is the fixed-point precision of the weights. 16 bits resolve a weight to 1/65536,
-// far below what 8-bit output can show, and leave the int32 sums room: 255 × Σ|w| × 2¹⁶ stays
-// under 2³¹ for any Σ|w| < 128 (Lanczos-3's is at most ~1.4).
+// weightBits is the fixed-point precision of the weights: 12 bits, as libvips' reduce uses.
+// They resolve a weight to 1/4096; over a dozen taps the rounding moves a channel by a fraction
+// of a level (TestPackedResampleMatchesTwoPass). They keep the int32 sums of the passes with
+// alpha far from overflow, and let the packed passes hold three channels' sums in one uint64
+// (resampleOpaque).
 const (
-	weightBits = 16
+	weightBits = 12
 	weightOne  = 1 << weightBits
 	weightHalf = 1 << (weightBits - 1)
 )
@@ -39,7 +42,7 @@ func lanczos3(x float64) float64 {
 }
 
 // taps holds the weights of a resize along one axis from src to dst samples: output i reads the
-// n source samples from first[i] on, weighted by w[i*n : i*n+n] (16.16 fixed point, summing to
+// n source samples from first[i] on, weighted by w[i*n : i*n+n] (fixed point, weightBits, summing to
 // exactly 1, so that a uniform colour stays exactly that colour).
 type taps struct {
 	src, dst int
@@ -106,7 +109,7 @@ func grow[T any](s []T, n int) []T {
 	return make([]T, n)
 }
 
-// clampFixed turns a 16.16 fixed-point sum into a channel value, rounding and clamping the
+// clampFixed turns a fixed-point sum into a channel value, rounding and clamping the
 // overshoot of the negative lobes.
 func clampFixed(v int32) uint8 {
 	v = (v + weightHalf) >> weightBits
@@ -258,4 +261,92 @@ func reduceBox(dst []uint8, src *image.RGBA, k int, acc []uint32) (*image.RGBA, 
 		}
 	}
 	return out, acc
+}
+
+// The packed resampler, for opaque pictures (every JPEG and HEIC without alpha): three channels
+// in one uint64, 21 bits each (red in bits 0–20, green 21–41, blue 42–63), so that one multiply
+// by a weight and one add do the work of three. A negative weight wraps the product around
+// 2⁶⁴, but the sum of products is exact modulo 2⁶⁴, and each channel's sum, offset by
+// packedBias, stays inside its 21 bits: with 12-bit weights a channel sums to between
+// −255·4096·0.28 and 255·4096·1.28 (Lanczos-3's negative and positive lobes), so the offset sums
+// lie in [0.24M, 1.86M], under 2²¹. Rows go through the vertical pass as soon as the horizontal
+// pass has made the rows they need, kept in a ring of as many rows as the vertical filter has
+// taps, instead of a whole intermediate picture.
+const (
+	laneBits    = 21
+	laneMask    = 1<<laneBits - 1
+	packedBias  = 1 << 19
+	packedBias3 = packedBias | packedBias<<laneBits | packedBias<<(2*laneBits)
+)
+
+// pack puts a pixel's red, green and blue in their lanes.
+func pack(r, g, b uint8) uint64 {
+	return uint64(r) | uint64(g)<<laneBits | uint64(b)<<(2*laneBits)
+}
+
+// lane returns the channel value of lane i of a sum started at packedBias3: rounded, clamped.
+func lane(sum uint64, i int) uint8 {
+	v := int32(sum>>(i*laneBits)&laneMask) - packedBias
+	return clampFixed(v)
+}
+
+// resampleOpaque scales the opaque src to w×h with taps h (horizontal, src's width to w) and v
+// (vertical, src's height to h) into dst's pixels, with ring, row and acc as working memory
+// (returned, grown as needed).
+func resampleOpaque(dst []uint8, src *image.RGBA, th, tv *taps, ring, row, acc []uint64) (*image.RGBA, []uint64, []uint64, []uint64) {
+	sw, w, h := src.Rect.Dx(), len(th.first), len(tv.first)
+	out := &image.RGBA{Pix: grow(dst, 4*w*h), Stride: 4 * w, Rect: image.Rect(0, 0, w, h)}
+	n := tv.n
+	ring, row, acc = grow(ring, n*w), grow(row, sw), grow(acc, w)
+	next := 0 // the next source row the horizontal pass makes
+	for y, first := range tv.first {
+		for ; next < first+n; next++ {
+			horizontalPacked(ring[(next%n)*w:(next%n+1)*w], src.Pix[next*src.Stride:next*src.Stride+4*sw], th, row)
+		}
+		for x := range acc {
+			acc[x] = packedBias3
+		}
+		for k, wt := range tv.w[y*n : (y+1)*n] {
+			if wt != 0 {
+				addRow(acc, ring[((first+k)%n)*w:((first+k)%n+1)*w], uint64(int64(wt)))
+			}
+		}
+		o := out.Pix[y*out.Stride : y*out.Stride+4*w]
+		for x, a := range acc {
+			d := o[4*x : 4*x+4]
+			d[0], d[1], d[2], d[3] = lane(a, 0), lane(a, 1), lane(a, 2), 0xff
+		}
+	}
+	return out, ring, row, acc
+}
+
+// horizontalPacked resamples one row of RGBA pixels src with taps t into dst, packed and
+// clamped to 8 bits a channel, using row to hold src packed.
+func horizontalPacked(dst []uint64, src []uint8, t *taps, row []uint64) {
+	for x := range row {
+		p := src[4*x : 4*x+3]
+		row[x] = pack(p[0], p[1], p[2])
+	}
+	for x, first := range t.first {
+		a := dotPacked(row[first:first+t.n], t.w[x*t.n:(x+1)*t.n])
+		dst[x] = pack(lane(a, 0), lane(a, 1), lane(a, 2))
+	}
+}
+
+// dotPacked returns the weighted sum of packed pixels, started at packedBias3.
+func dotPacked(ps []uint64, ws []int32) uint64 {
+	a := uint64(packedBias3)
+	ws = ws[:len(ps)]
+	for k, p := range ps {
+		a += p * uint64(int64(ws[k]))
+	}
+	return a
+}
+
+// addRow adds row times the weight w (a two's-complement int64) to acc, pixel by pixel.
+func addRow(acc, row []uint64, w uint64) {
+	row = row[:len(acc)]
+	for x, p := range row {
+		acc[x] += p * w
+	}
 }

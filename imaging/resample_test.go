@@ -1,6 +1,7 @@
 package imaging
 
 import (
+	"bytes"
 	"image"
 	"math"
 	"math/rand/v2"
@@ -188,5 +189,74 @@ func TestMakerKeepsWorkers(t *testing.T) {
 	makeThumb(t, m, src)
 	if n := len(m.idle.idle); n != 0 {
 		t.Fatalf("%d idle workers after a Make after Close", n)
+	}
+}
+
+// TestPackedResampleMatchesTwoPass: the packed, streamed resampler of opaque pictures against
+// the two passes of one channel at a time (resampleRows, then resampleColumns, the resampler
+// before it, with the same weights), which it must equal exactly: on full-range noise, where
+// the negative lobes overshoot and are clamped between the passes, and on stripes of 0 and
+// 255, which drive a channel's sum to the ends of its lane, at reductions from none to 9×,
+// enlargements, and odd sizes.
+func TestPackedResampleMatchesTwoPass(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(9, 10))
+	stripes := func(w, h, period int) *image.RGBA {
+		img := image.NewRGBA(image.Rect(0, 0, w, h))
+		for y := range h {
+			for x := range w {
+				v := uint8(0)
+				if (x/period+y/period)%2 == 0 {
+					v = 255
+				}
+				i := img.PixOffset(x, y)
+				img.Pix[i], img.Pix[i+1], img.Pix[i+2], img.Pix[i+3] = v, 255-v, v, 255
+			}
+		}
+		return img
+	}
+	for _, tc := range []struct{ sw, sh, w, h int }{
+		{64, 48, 32, 24}, {101, 67, 40, 27}, {504, 378, 320, 240}, {33, 90, 32, 12}, {210, 140, 30, 20},
+		{17, 5, 16, 4}, {40, 30, 80, 60}, {9, 9, 1, 1}, {900, 20, 100, 19}, {3, 7, 2, 6},
+	} {
+		for _, src := range []*image.RGBA{noise(rng, tc.sw, tc.sh, true, false), stripes(tc.sw, tc.sh, 1), stripes(tc.sw, tc.sh, 2), stripes(tc.sw, tc.sh, 3)} {
+			var th, tv taps
+			th.make(tc.sw, tc.w)
+			tv.make(tc.sh, tc.h)
+			mid := image.NewRGBA(image.Rect(0, 0, tc.w, tc.sh))
+			resampleRows(mid, src, &th, true)
+			want := image.NewRGBA(image.Rect(0, 0, tc.w, tc.h))
+			resampleColumns(want, mid, &tv, true)
+			got, _, _, _ := resampleOpaque(nil, src, &th, &tv, nil, nil, nil)
+			if !bytes.Equal(got.Pix, want.Pix) {
+				t.Errorf("%dx%d → %dx%d: the packed resampler differs from the two passes by %.3f", tc.sw, tc.sh, tc.w, tc.h, meanAbsError(t, got, want))
+			}
+		}
+	}
+}
+
+// TestLanczosLobesFitTheLanes: for every scale the resizer uses, the sums of the positive and
+// negative weights of every output pixel keep a channel's offset sum inside its 21 bits, which
+// the packed resampler's exactness rests on.
+func TestLanczosLobesFitTheLanes(t *testing.T) {
+	t.Parallel()
+	for src := 1; src <= 700; src += 7 {
+		for _, dst := range []int{1, 2, 3, 5, 17, 64, 100, 240, 320, 333, 640} {
+			var tp taps
+			tp.make(src, dst)
+			for i := range dst {
+				var pos, neg int64
+				for _, w := range tp.w[i*tp.n : (i+1)*tp.n] {
+					if w > 0 {
+						pos += int64(w)
+					} else {
+						neg -= int64(w)
+					}
+				}
+				if lo, hi := packedBias-255*neg, packedBias+255*pos+weightHalf; lo < 0 || hi >= 1<<laneBits {
+					t.Fatalf("%d → %d, pixel %d: a channel's sum spans %d..%d, outside its lane", src, dst, i, lo, hi)
+				}
+			}
+		}
 	}
 }

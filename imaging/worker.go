@@ -17,6 +17,7 @@ type worker struct {
 	// next smaller one is resized from it, hashed the ThumbHash's picture.
 	decoded, boxed, mid, out, kept, oriented, hashed []uint8
 	boxAcc                                           []uint32
+	ring, packedRow, packedAcc                       []uint64 // the packed resampler's
 	h, v                                             taps
 	// decodes counts the sources decoded, for the tests that check a set takes one.
 	decodes int
@@ -39,6 +40,11 @@ func (w *worker) release(keepThumbs int) {
 	if 4*cap(w.boxAcc) > maxKeptBuffer {
 		w.boxAcc = nil
 	}
+	for _, b := range []*[]uint64{&w.ring, &w.packedRow, &w.packedAcc} {
+		if 8*cap(*b) > maxKeptBuffer {
+			*b = nil
+		}
+	}
 }
 
 // resize scales src to w×h: a box reduction by an integer factor while the picture is more than
@@ -57,10 +63,19 @@ func (wk *worker) resize(src *image.RGBA, w, h int, opaque bool) *image.RGBA {
 	return wk.resizeLanczos(src, w, h, opaque)
 }
 
-// resizeLanczos scales src to w×h with Lanczos-3 alone, skipping a pass whose axis keeps its
-// size.
+// resizeLanczos scales src to w×h with Lanczos-3 alone: an opaque picture by the packed
+// resampler, whose rows stream through both passes (resampleOpaque), one with alpha by two
+// passes of four channels, skipping a pass whose axis keeps its size.
 func (wk *worker) resizeLanczos(src *image.RGBA, w, h int, opaque bool) *image.RGBA {
 	sw, sh := src.Rect.Dx(), src.Rect.Dy()
+	if opaque && sw != w && sh != h {
+		wk.h.make(sw, w)
+		wk.v.make(sh, h)
+		var out *image.RGBA
+		out, wk.ring, wk.packedRow, wk.packedAcc = resampleOpaque(wk.out, src, &wk.h, &wk.v, wk.ring, wk.packedRow, wk.packedAcc)
+		wk.out = out.Pix
+		return out
+	}
 	if sw != w {
 		wk.h.make(sw, w)
 		wk.mid = grow(wk.mid, 4*w*sh)

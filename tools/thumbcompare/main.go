@@ -21,6 +21,13 @@
 // quality columns measure photoproc's colour change against the untagged photo's reference,
 // not an error.
 //
+// -progressive adds the 12 MP photo saved progressive by `jpegtran -progressive` (lossless: the
+// same pixels), as mozjpeg and many web tools write JPEGs; -heic adds it encoded as HEIC by
+// heif-enc at its default quality, once plainly and once with a 320x240 thumbnail item
+// (`heif-enc -t 320`), as phones write them (Debian libjpeg-turbo-progs, libheif-examples).
+// Pillow 9.4 does not read HEIC, so those are measured against vipsthumbnail alone; their
+// reference is the JPEG they were made from, so their error includes HEIC's own loss.
+//
 // -set FILE then measures the set 320, 640 and 1280 in JPEG and WebP made of FILE from one
 // decode, by photoproc and by Pillow (set.go), and photoproc's set in JPEG and AVIF: CPU per
 // photo, and each file's bytes and error. It needs dwebp and heif-convert (Debian webp,
@@ -76,6 +83,8 @@ func main() {
 	python := flag.String("python", "/usr/bin/python3", "a Python with PIL (Debian: python3-pil)")
 	big := flag.Bool("24mp", false, "also measure testdata/photos/camera-4032x3024.jpg enlarged to 24 MP")
 	p3 := flag.Bool("p3", false, "also measure testdata/photos/camera-4032x3024.jpg tagged with a Display P3 profile")
+	prog := flag.Bool("progressive", false, "also measure testdata/photos/camera-4032x3024.jpg saved progressive by jpegtran")
+	heic := flag.Bool("heic", false, "also measure testdata/photos/camera-4032x3024.jpg as HEIC by heif-enc, without and with a 320 thumbnail item")
 	set := flag.String("set", "", "also measure the set 320,640,1280 × JPEG, WebP (and AVIF) made of this photo against Pillow")
 	flag.Parse()
 	if flag.NArg() == 0 || *n < 2 {
@@ -95,7 +104,7 @@ func main() {
 			return c
 		}},
 	}
-	if err := run(tools, flag.Args(), *n, *runs, *big, *p3); err != nil {
+	if err := run(tools, flag.Args(), *n, *runs, extras{*big, *p3, *prog, *heic}); err != nil {
 		fmt.Fprintln(os.Stderr, "thumbcompare:", err)
 		os.Exit(1)
 	}
@@ -107,12 +116,35 @@ func main() {
 	}
 }
 
-func run(tools []tool, files []string, n, runs int, big, p3 bool) error {
+// extras says which files made from the 12 MP test photo are measured besides the ones named.
+type extras struct{ big, p3, progressive, heic bool }
+
+func run(tools []tool, files []string, n, runs int, x extras) error {
 	work, err := os.MkdirTemp("", "thumbcompare")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(work)
+	big, p3 := x.big, x.p3
+	// sources maps a file made here in another coding to the JPEG its reference is made of.
+	sources := map[string]string{}
+	if x.progressive {
+		file, err := progressive(work)
+		if err != nil {
+			return err
+		}
+		files = append(files, file)
+	}
+	if x.heic {
+		for _, thumb := range []bool{false, true} {
+			file, err := heic(work, thumb)
+			if err != nil {
+				return err
+			}
+			files = append(files, file)
+			sources[file] = filepath.Join("testdata", "photos", "camera-4032x3024.jpg")
+		}
+	}
 	if big {
 		file, err := enlarged(work)
 		if err != nil {
@@ -129,8 +161,15 @@ func run(tools []tool, files []string, n, runs int, big, p3 bool) error {
 	}
 	fmt.Printf("| photo | tool | CPU ms per thumbnail (median of %d) | photoproc ÷ this | size | bytes | MAE RGB | MAE luma | PSNR dB |\n", runs)
 	fmt.Println("| --- | --- | ---: | ---: | --- | ---: | ---: | ---: | ---: |")
+	all := tools
 	for _, file := range files {
-		ref, err := reference(file)
+		refFile := file
+		tools := all
+		if src, ok := sources[file]; ok {
+			refFile = src
+			tools = slices.DeleteFunc(slices.Clone(all), func(t tool) bool { return t.name == "Pillow thumbnail()" })
+		}
+		ref, err := reference(refFile)
 		if err != nil {
 			return err
 		}
@@ -185,6 +224,32 @@ func measure(t tool, work string, copies []string) (time.Duration, string, error
 		return 0, "", fmt.Errorf("made %d thumbnails of %d files", len(made), len(copies))
 	}
 	return cpu, made[0], nil
+}
+
+// progressive writes the 12 MP test photo saved progressive by jpegtran into work and returns
+// its path.
+func progressive(work string) (string, error) {
+	file := filepath.Join(work, "camera-4032x3024-progressive.jpg")
+	out, err := exec.Command("jpegtran", "-progressive", "-copy", "all", "-outfile", file,
+		filepath.Join("testdata", "photos", "camera-4032x3024.jpg")).CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("jpegtran (Debian libjpeg-turbo-progs): %v: %s", err, out)
+	}
+	return file, nil
+}
+
+// heic writes the 12 MP test photo encoded by heif-enc at its default quality, with a 320x240
+// thumbnail item when thumb, into work and returns its path.
+func heic(work string, thumb bool) (string, error) {
+	file, args := filepath.Join(work, "camera-4032x3024.heic"), []string{}
+	if thumb {
+		file, args = filepath.Join(work, "camera-4032x3024-thumb320.heic"), []string{"-t", "320"}
+	}
+	args = append(args, filepath.Join("testdata", "photos", "camera-4032x3024.jpg"), "-o", file)
+	if out, err := exec.Command("heif-enc", args...).CombinedOutput(); err != nil {
+		return "", fmt.Errorf("heif-enc (Debian libheif-examples): %v: %s", err, out)
+	}
+	return file, nil
 }
 
 // enlarged writes the 12 MP test photo enlarged to 24 MP into work and returns its path.

@@ -23,22 +23,7 @@ import (
 
 // seedEra is the Python service's schema and one photo it completed: one thumbnail row, no
 // size, no format, at <uuid>.jpg in the thumbnails directory.
-const seedEra = `
-CREATE TYPE photo_status AS ENUM ('pending', 'processing', 'completed', 'failed');
-CREATE TABLE photos (
-    uuid uuid PRIMARY KEY DEFAULT gen_random_uuid(),
-    url text NOT NULL,
-    status photo_status NOT NULL DEFAULT 'pending',
-    created_at timestamptz NOT NULL DEFAULT now()
-);
-CREATE TABLE photo_thumbnails (
-    uuid uuid PRIMARY KEY DEFAULT gen_random_uuid(),
-    photo_uuid uuid NOT NULL REFERENCES photos,
-    width smallint NOT NULL,
-    height smallint NOT NULL,
-    url text NOT NULL,
-    created_at timestamptz NOT NULL DEFAULT now()
-);
+const seedEra = storetest.SeedSchema + `
 INSERT INTO photos (uuid, url, status) VALUES ($1, $2, 'completed');
 INSERT INTO photo_thumbnails (photo_uuid, width, height, url) VALUES ($1::uuid, 100, 68, $1::uuid::text || '.jpg');
 `

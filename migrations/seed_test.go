@@ -1,25 +1,14 @@
 package migrations_test
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/photoproc/photoproc/store/storetest"
+)
 
 // seedSchema is the database the Python service made (docs/contract.md), with its data: a photo
 // thumbnailed twice by a redelivered message, and one it never finished.
-const seedSchema = `
-CREATE TYPE photo_status AS ENUM ('pending', 'processing', 'completed', 'failed');
-CREATE TABLE photos (
-    uuid uuid PRIMARY KEY DEFAULT gen_random_uuid(),
-    url text NOT NULL,
-    status photo_status NOT NULL DEFAULT 'pending',
-    created_at timestamptz NOT NULL DEFAULT now()
-);
-CREATE TABLE photo_thumbnails (
-    uuid uuid PRIMARY KEY DEFAULT gen_random_uuid(),
-    photo_uuid uuid NOT NULL REFERENCES photos,
-    width smallint NOT NULL,
-    height smallint NOT NULL,
-    url text NOT NULL,
-    created_at timestamptz NOT NULL DEFAULT now()
-);
+const seedSchema = storetest.SeedSchema + `
 CREATE TABLE alembic_version (version_num varchar(32) NOT NULL PRIMARY KEY);
 INSERT INTO photos (uuid, url, status) VALUES
     ('4a37b140-022d-4fba-aa25-a0527d15ecf2', 'https://photos.example/a.jpg', 'completed'),

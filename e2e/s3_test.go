@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -72,30 +73,30 @@ func TestS3EndToEnd(t *testing.T) {
 			href := "http://" + h.addrs.HTTP + "/photos/" + id.String() + "/thumbnail"
 
 			resp, body := httpGet(t, http.DefaultClient, href, nil)
-			if resp.StatusCode != 200 || string(body) != string(stored) || resp.Header.Get("Content-Type") != "image/jpeg" ||
+			if resp.Status != 200 || string(body) != string(stored) || resp.Header.Get("Content-Type") != "image/jpeg" ||
 				!strings.Contains(resp.Header.Get("Cache-Control"), "max-age") {
-				t.Fatalf("streamed: %d %v, %d bytes; want the %d stored", resp.StatusCode, resp.Header, len(body), len(stored))
+				t.Fatalf("streamed: %d %v, %d bytes; want the %d stored", resp.Status, resp.Header, len(body), len(stored))
 			}
-			if resp, _ := httpGet(t, http.DefaultClient, href, http.Header{"If-None-Match": {resp.Header.Get("ETag")}}); resp.StatusCode != http.StatusNotModified {
-				t.Errorf("If-None-Match the ETag: %d, want 304", resp.StatusCode)
+			if resp, _ := httpGet(t, http.DefaultClient, href, http.Header{"If-None-Match": {resp.Header.Get("ETag")}}); resp.Status != http.StatusNotModified {
+				t.Errorf("If-None-Match the ETag: %d, want 304", resp.Status)
 			}
 
 			href = "http://" + presigning.addrs.HTTP + "/photos/" + id.String() + "/thumbnail"
 			noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 			resp, _ = httpGet(t, noRedirect, href, nil)
 			link := resp.Header.Get("Location")
-			if resp.StatusCode != http.StatusFound || !strings.HasPrefix(link, svc.s3.Endpoint+"/") {
-				t.Fatalf("presigned: %d to %q, want 302 to the bucket", resp.StatusCode, link)
+			if resp.Status != http.StatusFound || !strings.HasPrefix(link, svc.s3.Endpoint+"/") {
+				t.Fatalf("presigned: %d to %q, want 302 to the bucket", resp.Status, link)
 			}
-			if resp, body := httpGet(t, http.DefaultClient, link, nil); resp.StatusCode != 200 || string(body) != string(stored) {
-				t.Fatalf("following the presigned link: %d, %d bytes; want the %d stored", resp.StatusCode, len(body), len(stored))
+			if resp, body := httpGet(t, http.DefaultClient, link, nil); resp.Status != 200 || string(body) != string(stored) {
+				t.Fatalf("following the presigned link: %d, %d bytes; want the %d stored", resp.Status, len(body), len(stored))
 			}
 
 			// The admin page's gallery reads the bucket through its own listener, presigning
 			// or not: its images may come from nowhere else.
 			href = "http://" + presigning.addrs.Admin + "/api/photos/" + id.String() + "/thumbnail"
-			if resp, body := httpGet(t, noRedirect, href, nil); resp.StatusCode != 200 || string(body) != string(stored) || resp.Header.Get("Content-Type") != "image/jpeg" {
-				t.Fatalf("admin thumbnail: %d %v, %d bytes; want the %d stored", resp.StatusCode, resp.Header, len(body), len(stored))
+			if resp, body := httpGet(t, noRedirect, href, nil); resp.Status != 200 || string(body) != string(stored) || resp.Header.Get("Content-Type") != "image/jpeg" {
+				t.Fatalf("admin thumbnail: %d %v, %d bytes; want the %d stored", resp.Status, resp.Header, len(body), len(stored))
 			}
 		})
 	}
@@ -109,8 +110,8 @@ func TestS3EndToEnd(t *testing.T) {
 	}
 	resp, body := httpGet(t, http.DefaultClient, "http://"+h.addrs.Admin+"/api/thumbnails", nil)
 	var gallery struct{ Thumbnails []admin.GalleryItem }
-	if err := json.Unmarshal(body, &gallery); resp.StatusCode != 200 || err != nil || len(gallery.Thumbnails) != len(ids)-1 {
-		t.Errorf("admin gallery: %d %s, want the %d thumbnails made", resp.StatusCode, body, len(ids)-1)
+	if err := json.Unmarshal(body, &gallery); resp.Status != 200 || err != nil || len(gallery.Thumbnails) != len(ids)-1 {
+		t.Errorf("admin gallery: %d %s, want the %d thumbnails made", resp.Status, body, len(ids)-1)
 	}
 }
 
@@ -142,8 +143,8 @@ func TestS3ScaleOut(t *testing.T) {
 		}
 		stored := svc.readStored(t, svc.thumbnailURL(id))
 		resp, body := httpGet(t, http.DefaultClient, "http://"+addrs.HTTP+"/photos/"+id.String()+"/thumbnail", nil)
-		if resp.StatusCode != 200 || string(body) != string(stored) {
-			t.Errorf("photo %s from the API process: %d, %d bytes; want the %d stored", id, resp.StatusCode, len(body), len(stored))
+		if resp.Status != 200 || string(body) != string(stored) {
+			t.Errorf("photo %s from the API process: %d, %d bytes; want the %d stored", id, resp.Status, len(body), len(stored))
 		}
 	}
 	t.Logf("worker 1 made %d thumbnails, worker 2 made %d; the API process served all %d", total(made[0]), total(made[1]), len(ids))
@@ -260,26 +261,13 @@ func readyChecksAt(c *http.Client, addr string) map[string]string {
 	return body.Checks
 }
 
-func httpGet(t *testing.T, c *http.Client, url string, header http.Header) (*http.Response, []byte) {
+// httpGet sends a GET with header through c.
+func httpGet(t *testing.T, c *http.Client, url string, header http.Header) (testkit.Response, []byte) {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, url, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header = header
-	if req.Header == nil {
-		req.Header = http.Header{}
-	}
-	resp, err := c.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp, body
+	req := testkit.Request(t, http.MethodGet, url, "")
+	maps.Copy(req.Header, header)
+	resp := testkit.Do(t, c, req)
+	return resp, resp.Body
 }
 
 // The store answers 503 and 500 to the first uploads of each thumbnail, more often than the

@@ -87,8 +87,8 @@ func TestSeedEraRowsAfterMigration(t *testing.T) {
 
 	h := startDaemonOn(t, svc, func(c *daemon.Config) { c.Imaging.Sizes = []int{320, 640} })
 	resp, body := httpGet(t, h.http, "http://"+h.addrs.HTTP+"/photos/"+id.String()+"/thumbnail", nil)
-	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "image/jpeg" || !bytes.Equal(body, seedThumb) {
-		t.Fatalf("seed-era thumbnail served %s %q, %d bytes; want 200 image/jpeg, the seed's file", resp.Status, resp.Header.Get("Content-Type"), len(body))
+	if resp.Status != http.StatusOK || resp.Header.Get("Content-Type") != "image/jpeg" || !bytes.Equal(body, seedThumb) {
+		t.Fatalf("seed-era thumbnail served %d %q, %d bytes; want 200 image/jpeg, the seed's file", resp.Status, resp.Header.Get("Content-Type"), len(body))
 	}
 
 	ids, _ := json.Marshal([]uuid.UUID{id})

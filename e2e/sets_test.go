@@ -197,9 +197,9 @@ func (s *harness) checkServedSet(t *testing.T, id uuid.UUID, formats []imaging.F
 		}
 		resp, body := httpGet(t, s.http, base+c.query, h)
 		format := strings.Fields(c.want)[1]
-		if resp.StatusCode != 200 || !bytes.Equal(body, stored[c.want]) || resp.Header.Get("Content-Type") != "image/"+format {
+		if resp.Status != 200 || !bytes.Equal(body, stored[c.want]) || resp.Header.Get("Content-Type") != "image/"+format {
 			t.Errorf("%s: GET thumbnail%s Accept %q = %d %s, %d bytes; want the stored %s (%d bytes)", id, c.query, c.accept,
-				resp.StatusCode, resp.Header.Get("Content-Type"), len(body), c.want, len(stored[c.want]))
+				resp.Status, resp.Header.Get("Content-Type"), len(body), c.want, len(stored[c.want]))
 		}
 		if vary := slices.Contains(resp.Header.Values("Vary"), "Accept"); vary != c.vary {
 			t.Errorf("%s: GET thumbnail%s: Vary %q, want Accept in it: %v", id, c.query, resp.Header.Values("Vary"), c.vary)

@@ -208,8 +208,8 @@ func servesThumbnail(t *testing.T, svc *services, httpAddr string, id uuid.UUID)
 		return false
 	}
 	resp, body := httpGet(t, http.DefaultClient, fmt.Sprintf("http://%s/photos/%s/thumbnail", httpAddr, id), nil)
-	if resp.StatusCode != http.StatusOK || !bytes.Equal(body, stored) {
-		t.Errorf("GET /photos/%s/thumbnail = %d, %d bytes; want 200 and the %d stored", id, resp.StatusCode, len(body), len(stored))
+	if resp.Status != http.StatusOK || !bytes.Equal(body, stored) {
+		t.Errorf("GET /photos/%s/thumbnail = %d, %d bytes; want 200 and the %d stored", id, resp.Status, len(body), len(stored))
 	}
 	return true
 }

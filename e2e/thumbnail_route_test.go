@@ -40,19 +40,19 @@ func TestThumbnailRouteDefaultBoxFromSettings(t *testing.T) {
 	accept := http.Header{"Accept": {"image/avif,image/webp,*/*"}}
 	for query, want := range map[string]string{"": files[640], "?size=320": files[320], "?size=640&format=jpeg": files[640]} {
 		resp, body := httpGet(t, h.http, base+"/thumbnail"+query, accept)
-		if resp.StatusCode != 200 || string(body) != want || resp.Header.Get("Content-Type") != "image/jpeg" {
-			t.Errorf("GET thumbnail%s = %d %q %q, want %q", query, resp.StatusCode, resp.Header.Get("Content-Type"), body, want)
+		if resp.Status != 200 || string(body) != want || resp.Header.Get("Content-Type") != "image/jpeg" {
+			t.Errorf("GET thumbnail%s = %d %q %q, want %q", query, resp.Status, resp.Header.Get("Content-Type"), body, want)
 		}
 	}
 	resp, body := httpGet(t, h.http, base+"/thumbnail?size=1280", nil)
-	if resp.StatusCode != 404 || !strings.Contains(string(body), "stored: 320 jpeg, 640 jpeg.") {
-		t.Errorf("GET thumbnail?size=1280 = %d %s, want 404 naming 320 and 640", resp.StatusCode, body)
+	if resp.Status != 404 || !strings.Contains(string(body), "stored: 320 jpeg, 640 jpeg.") {
+		t.Errorf("GET thumbnail?size=1280 = %d %s, want 404 naming 320 and 640", resp.Status, body)
 	}
 
 	resp, body = httpGet(t, h.http, base, nil)
 	var d api.PhotoDetail
-	if err := json.Unmarshal(body, &d); resp.StatusCode != 200 || err != nil || len(d.Thumbnails) != 2 ||
+	if err := json.Unmarshal(body, &d); resp.Status != 200 || err != nil || len(d.Thumbnails) != 2 ||
 		!d.Thumbnails[0].Primary || d.Thumbnails[1].Primary {
-		t.Fatalf("GET photo = %d %s (%v), want the 320 primary and the 640", resp.StatusCode, body, err)
+		t.Fatalf("GET photo = %d %s (%v), want the 320 primary and the 640", resp.Status, body, err)
 	}
 }

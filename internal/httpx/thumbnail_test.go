@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"log/slog"
 	"maps"
 	"net/http"
@@ -19,6 +18,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/photoproc/photoproc/internal/httpx"
+	"github.com/photoproc/photoproc/internal/testkit"
 	"github.com/photoproc/photoproc/store"
 	"github.com/photoproc/photoproc/thumbstore"
 )
@@ -80,24 +80,14 @@ func serve(t *testing.T, th *httpx.Thumbnails, pick httpx.Pick) *httptest.Server
 	return srv
 }
 
-func get(t *testing.T, url string, header http.Header) (*http.Response, string) {
+// get sends a GET with header, not following redirects.
+func get(t *testing.T, url string, header http.Header) (testkit.Response, string) {
 	t.Helper()
-	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, url, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	req := testkit.Request(t, http.MethodGet, url, "")
 	maps.Copy(req.Header, header)
 	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := client.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp, string(body)
+	resp := testkit.Do(t, client, req)
+	return resp, string(resp.Body)
 }
 
 func TestThumbnailsStatuses(t *testing.T) {
@@ -126,8 +116,8 @@ func TestThumbnailsStatuses(t *testing.T) {
 	} {
 		srv := serve(t, &httpx.Thumbnails{Photos: photos, Store: c.store, CacheControl: "public, max-age=60"}, httpx.Want{}.Pick)
 		resp, body := get(t, srv.URL+"/photos/"+c.photo.String()+"/thumbnail", nil)
-		if resp.StatusCode != c.status || !strings.Contains(body, c.body) {
-			t.Errorf("%s: %d %q, want %d with %q", c.name, resp.StatusCode, body, c.status, c.body)
+		if resp.Status != c.status || !strings.Contains(body, c.body) {
+			t.Errorf("%s: %d %q, want %d with %q", c.name, resp.Status, body, c.status, c.body)
 		}
 		if ct := resp.Header.Get("Content-Type"); c.problem != (ct == "application/problem+json") {
 			t.Errorf("%s: Content-Type %q", c.name, ct)
@@ -153,16 +143,16 @@ func TestThumbnailsStreamCaching(t *testing.T) {
 	resp, body := get(t, url, nil)
 	h := resp.Header
 	etag := h.Get("ETag")
-	if resp.StatusCode != 200 || body != "webp bytes" || h.Get("Content-Type") != "image/webp" ||
+	if resp.Status != 200 || body != "webp bytes" || h.Get("Content-Type") != "image/webp" ||
 		h.Get("Cache-Control") != "private, no-cache" || !strings.HasSuffix(etag, `-a.webp"`) || h.Get("Vary") != "Accept" ||
 		h.Get("Last-Modified") == "" {
-		t.Fatalf("GET = %d %q %v", resp.StatusCode, body, h)
+		t.Fatalf("GET = %d %q %v", resp.Status, body, h)
 	}
-	if resp, _ := get(t, url, http.Header{"If-None-Match": {etag}}); resp.StatusCode != http.StatusNotModified {
-		t.Errorf("If-None-Match = %d, want 304", resp.StatusCode)
+	if resp, _ := get(t, url, http.Header{"If-None-Match": {etag}}); resp.Status != http.StatusNotModified {
+		t.Errorf("If-None-Match = %d, want 304", resp.Status)
 	}
-	if resp, body := get(t, url, http.Header{"Range": {"bytes=0-3"}}); resp.StatusCode != http.StatusPartialContent || body != "webp" {
-		t.Errorf("Range = %d %q, want 206 \"webp\"", resp.StatusCode, body)
+	if resp, body := get(t, url, http.Header{"Range": {"bytes=0-3"}}); resp.Status != http.StatusPartialContent || body != "webp" {
+		t.Errorf("Range = %d %q, want 206 \"webp\"", resp.Status, body)
 	}
 }
 
@@ -174,9 +164,9 @@ func TestThumbnailsPresigned(t *testing.T) {
 		Store: fakeThumbStore{files: map[string]string{}}, CacheControl: "public", PresignExpiry: 10 * time.Minute}
 	srv := serve(t, th, httpx.Want{}.Pick)
 	resp, _ := get(t, srv.URL+"/photos/"+id.String()+"/thumbnail", nil)
-	if resp.StatusCode != http.StatusFound || resp.Header.Get("Location") != "https://bucket.example.com/a.jpg?expires=10m0s" ||
+	if resp.Status != http.StatusFound || resp.Header.Get("Location") != "https://bucket.example.com/a.jpg?expires=10m0s" ||
 		resp.Header.Get("Cache-Control") != "private, max-age=300" {
-		t.Fatalf("presigned = %d %v", resp.StatusCode, resp.Header)
+		t.Fatalf("presigned = %d %v", resp.Status, resp.Header)
 	}
 }
 
@@ -190,7 +180,7 @@ func TestThumbnailsPickerProblem(t *testing.T) {
 	})
 	resp, body := get(t, srv.URL+"/photos/"+id.String()+"/thumbnail", nil)
 	var p struct{ Detail string }
-	if err := json.Unmarshal([]byte(body), &p); err != nil || resp.StatusCode != 404 || p.Detail != "No 640 box is stored; there are: 320." {
-		t.Fatalf("picker problem = %d %s (%v)", resp.StatusCode, body, err)
+	if err := json.Unmarshal([]byte(body), &p); err != nil || resp.Status != 404 || p.Detail != "No 640 box is stored; there are: 320." {
+		t.Fatalf("picker problem = %d %s (%v)", resp.Status, body, err)
 	}
 }

@@ -2,13 +2,11 @@ package admin
 
 import (
 	"context"
-	"errors"
-	"fmt"
 
-	"github.com/danielgtaylor/huma/v2"
 	"github.com/google/uuid"
 
 	"github.com/photoproc/photoproc/enqueue"
+	"github.com/photoproc/photoproc/internal/httpx"
 )
 
 // RetryResult says which failed photos were queued again and which not, as PUT
@@ -77,28 +75,5 @@ func toRetryResult(res enqueue.Result) RetryResult {
 
 // queueProblem turns queueing's errors into this listener's problems.
 func (ad *admin) queueProblem(ctx context.Context, err error) error {
-	var unknown *enqueue.UnknownPhotosError
-	var failed *enqueue.PublishError
-	switch {
-	case errors.As(err, &unknown):
-		details := make([]error, 0, len(unknown.Photos))
-		for _, u := range unknown.Photos {
-			details = append(details, &huma.ErrorDetail{Location: fmt.Sprintf("body.uuids[%d]", u.Index), Value: u.UUID, Message: "no photo has this UUID"})
-		}
-		return huma.Error404NotFound(fmt.Sprintf("%d of the UUIDs name no photo; nothing was queued. Remove them and send the request again.", len(details)), details...)
-	case errors.Is(err, enqueue.ErrBrokerUnavailable):
-		return huma.Error503ServiceUnavailable("The message broker is unavailable; nothing was queued. Try again shortly.")
-	case errors.As(err, &failed):
-		requested := len(failed.Confirmed) + len(failed.Unconfirmed)
-		ad.logger(ctx).Error("retry failed: publish failed", "queued", len(failed.Confirmed), "requested", requested, "err", failed.Err)
-		details := make([]error, 0, len(failed.Unconfirmed))
-		for _, id := range failed.Unconfirmed {
-			details = append(details, &huma.ErrorDetail{Value: id, Message: "not queued: send again"})
-		}
-		return huma.Error503ServiceUnavailable(fmt.Sprintf(
-			"The message broker failed while queueing: %d of %d photos were queued; those listed under errors were not. Send them again shortly.",
-			len(failed.Confirmed), requested), details...)
-	default:
-		return ad.internal(ctx, "queue photos", err)
-	}
+	return httpx.QueueProblem(ctx, ad.log, err, "body.uuids[%d]")
 }

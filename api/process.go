@@ -2,8 +2,6 @@ package api
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"net/http"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -94,32 +92,7 @@ func toProcessResult(res enqueue.Result) ProcessResult {
 	return out
 }
 
-// queueProblem turns queueing's errors into the problems this API documents.
+// queueProblem turns queueing's errors into this listener's problems.
 func (a *API) queueProblem(ctx context.Context, err error) error {
-	var unknown *enqueue.UnknownPhotosError
-	var failed *enqueue.PublishError
-	switch {
-	case errors.As(err, &unknown):
-		details := make([]error, 0, len(unknown.Photos))
-		for _, u := range unknown.Photos {
-			details = append(details, &huma.ErrorDetail{Location: fmt.Sprintf("body[%d]", u.Index), Value: u.UUID, Message: "no photo has this UUID"})
-		}
-		return huma.Error404NotFound(fmt.Sprintf("%d of the UUIDs name no photo; nothing was queued. Remove them and send the request again.", len(details)), details...)
-	case errors.Is(err, enqueue.ErrBrokerUnavailable):
-		return huma.Error503ServiceUnavailable("The message broker is unavailable; nothing was queued. Try again shortly.")
-	case errors.As(err, &failed):
-		requested := len(failed.Confirmed) + len(failed.Unconfirmed)
-		httpx.RequestLogger(ctx, a.log).Error("publish failed", "queued", len(failed.Confirmed), "requested", requested, "err", failed.Err)
-		// The ones the broker did confirm are queued and will be processed; the rest are
-		// listed, so a client knows what to send again.
-		details := make([]error, 0, len(failed.Unconfirmed))
-		for _, id := range failed.Unconfirmed {
-			details = append(details, &huma.ErrorDetail{Value: id, Message: "not queued: send again"})
-		}
-		return huma.Error503ServiceUnavailable(fmt.Sprintf(
-			"The message broker failed while queueing: %d of %d photos were queued; those listed under errors were not. Send them again shortly.",
-			len(failed.Confirmed), requested), details...)
-	default:
-		return httpx.Internal(ctx, a.log, "queue photos", err)
-	}
+	return httpx.QueueProblem(ctx, a.log, err, "body[%d]")
 }

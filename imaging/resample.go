@@ -1,6 +1,7 @@
 package imaging
 
 import (
+	"encoding/binary"
 	"image"
 	"math"
 )
@@ -49,6 +50,7 @@ type taps struct {
 	first    []int
 	n        int
 	w        []int32
+	wp       []uint64 // w as two's-complement uint64s, for the packed passes
 }
 
 // make computes the weights for scaling src samples to dst, unless t holds them already. Like
@@ -73,6 +75,7 @@ func (t *taps) make(src, dst int) {
 	}
 	t.first = grow(t.first, dst)
 	t.w = grow(t.w, dst*t.n)
+	t.wp = grow(t.wp, dst*t.n)
 	fw := make([]float64, t.n)
 	for i := range dst {
 		centre, lo, hi := window(i)
@@ -97,6 +100,9 @@ func (t *taps) make(src, dst int) {
 		}
 		// Rounding may leave the sum a little off 1: the largest weight takes the difference.
 		w[largest] += weightOne - total
+		for k, v := range w {
+			t.wp[i*t.n+k] = uint64(int64(v))
+		}
 	}
 	t.src, t.dst = src, dst
 }
@@ -279,15 +285,17 @@ const (
 	packedBias3 = packedBias | packedBias<<laneBits | packedBias<<(2*laneBits)
 )
 
-// pack puts a pixel's red, green and blue in their lanes.
-func pack(r, g, b uint8) uint64 {
-	return uint64(r) | uint64(g)<<laneBits | uint64(b)<<(2*laneBits)
+// lane returns the channel value of lane i of a sum started at packedBias3: rounded, clamped
+// (min and max compile to conditional moves: no branch to mispredict on the lobes' overshoot).
+func lane(sum uint64, i int) uint8 {
+	v := (int32(sum>>(i*laneBits)&laneMask) - packedBias + weightHalf) >> weightBits
+	return uint8(min(max(v, 0), 0xff))
 }
 
-// lane returns the channel value of lane i of a sum started at packedBias3: rounded, clamped.
-func lane(sum uint64, i int) uint8 {
-	v := int32(sum>>(i*laneBits)&laneMask) - packedBias
-	return clampFixed(v)
+// repack returns the packed sum a, started at packedBias3, as a packed pixel: each lane
+// rounded and clamped to 8 bits.
+func repack(a uint64) uint64 {
+	return uint64(lane(a, 0)) | uint64(lane(a, 1))<<laneBits | uint64(lane(a, 2))<<(2*laneBits)
 }
 
 // resampleOpaque scales the opaque src to w×h with taps h (horizontal, src's width to w) and v
@@ -306,15 +314,15 @@ func resampleOpaque(dst []uint8, src *image.RGBA, th, tv *taps, ring, row, acc [
 		for x := range acc {
 			acc[x] = packedBias3
 		}
-		for k, wt := range tv.w[y*n : (y+1)*n] {
+		for k, wt := range tv.wp[y*n : (y+1)*n] {
 			if wt != 0 {
-				addRow(acc, ring[((first+k)%n)*w:((first+k)%n+1)*w], uint64(int64(wt)))
+				addRow(acc, ring[((first+k)%n)*w:((first+k)%n+1)*w], wt)
 			}
 		}
 		o := out.Pix[y*out.Stride : y*out.Stride+4*w]
 		for x, a := range acc {
-			d := o[4*x : 4*x+4]
-			d[0], d[1], d[2], d[3] = lane(a, 0), lane(a, 1), lane(a, 2), 0xff
+			// The four bytes in one store: red, green, blue and an opaque alpha.
+			binary.LittleEndian.PutUint32(o[4*x:], uint32(lane(a, 0))|uint32(lane(a, 1))<<8|uint32(lane(a, 2))<<16|0xff<<24)
 		}
 	}
 	return out, ring, row, acc
@@ -323,30 +331,53 @@ func resampleOpaque(dst []uint8, src *image.RGBA, th, tv *taps, ring, row, acc [
 // horizontalPacked resamples one row of RGBA pixels src with taps t into dst, packed and
 // clamped to 8 bits a channel, using row to hold src packed.
 func horizontalPacked(dst []uint64, src []uint8, t *taps, row []uint64) {
+	src = src[:4*len(row)]
 	for x := range row {
-		p := src[4*x : 4*x+3]
-		row[x] = pack(p[0], p[1], p[2])
+		// One load of the pixel's four bytes; red, green and blue moved to their lanes.
+		v := uint64(binary.LittleEndian.Uint32(src[4*x : 4*x+4]))
+		row[x] = v&0xff | (v&0xff00)<<(laneBits-8) | (v&0xff0000)<<(2*laneBits-16)
 	}
+	n := t.n
+	dst = dst[:len(t.first)]
 	for x, first := range t.first {
-		a := dotPacked(row[first:first+t.n], t.w[x*t.n:(x+1)*t.n])
-		dst[x] = pack(lane(a, 0), lane(a, 1), lane(a, 2))
+		dst[x] = repack(dotPacked(row[first:first+n], t.wp[x*n:x*n+n]))
 	}
 }
 
-// dotPacked returns the weighted sum of packed pixels, started at packedBias3.
-func dotPacked(ps []uint64, ws []int32) uint64 {
-	a := uint64(packedBias3)
+// dotPacked returns the weighted sum of packed pixels, started at packedBias3. It is kept out
+// of line, and takes four taps a step in two sums: inlined into horizontalPacked, or with the
+// loop over a row's pixels brought in, its sums no longer stay in registers (callgrind, the
+// horizontal pass of a 750 → 320 row: 99k instructions inlined, 97k with the row's loop in
+// one call, 85k so).
+//
+//go:noinline
+func dotPacked(ps, ws []uint64) uint64 {
+	a, b := uint64(packedBias3), uint64(0)
 	ws = ws[:len(ps)]
-	for k, p := range ps {
-		a += p * uint64(int64(ws[k]))
+	i := 0
+	for ; i+4 <= len(ps); i += 4 {
+		p, w := ps[i:i+4], ws[i:i+4] // of known length: no bounds checks below
+		a += p[0]*w[0] + p[2]*w[2]
+		b += p[1]*w[1] + p[3]*w[3]
 	}
-	return a
+	for ; i < len(ps); i++ {
+		a += ps[i] * ws[i]
+	}
+	return a + b
 }
 
 // addRow adds row times the weight w (a two's-complement int64) to acc, pixel by pixel.
 func addRow(acc, row []uint64, w uint64) {
 	row = row[:len(acc)]
-	for x, p := range row {
-		acc[x] += p * w
+	i := 0
+	for ; i+4 <= len(acc); i += 4 {
+		a, r := acc[i:i+4], row[i:i+4]
+		a[0] += r[0] * w
+		a[1] += r[1] * w
+		a[2] += r[2] * w
+		a[3] += r[3] * w
+	}
+	for ; i < len(acc); i++ {
+		acc[i] += row[i] * w
 	}
 }

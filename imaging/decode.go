@@ -77,9 +77,11 @@ func decodePixels(ctx context.Context, c *codec, f format, data []byte, stored, 
 	// JPEG (whatever the decoder), and every YCbCr or grey picture, has no alpha; a test of the
 	// pixels would cost as much as a pass of the resize.
 	opaque := f == formatJPEG
-	switch img.(type) {
+	switch v := img.(type) {
 	case *image.YCbCr, *image.Gray, *image.Gray16, *image.CMYK:
 		opaque = true
+	case opaqueRGBA:
+		return v.RGBA, true, nil
 	}
 	if f == formatWebP {
 		if rgba, ok := vp8ToRGBA(img); ok {
@@ -88,6 +90,10 @@ func decodePixels(ctx context.Context, c *codec, f format, data []byte, stored, 
 	}
 	return toRGBA(img), opaque, nil
 }
+
+// opaqueRGBA is a picture its decoder knows has no alpha (a HEIF image without an alpha
+// plane), so that the resize takes the packed path for opaque pictures.
+type opaqueRGBA struct{ *image.RGBA }
 
 func decodeImage(ctx context.Context, c *codec, f format, data []byte, stored, atLeast image.Point) (image.Image, error) {
 	r := newDeadlineReader(ctx, data)

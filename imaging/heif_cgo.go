@@ -123,10 +123,16 @@ func decodeHEIF(f format, data []byte, shown, atLeast image.Point) (image.Image,
 		return nil, err
 	}
 	defer d.close()
-	if img := d.heifThumbnail(f, info, shown, atLeast); img != nil {
-		return img, nil
+	img := d.heifThumbnail(f, info, shown, atLeast)
+	if img == nil {
+		if img, err = decodeHandle(f, d.handle, shown, atLeast, false); err != nil {
+			return nil, err
+		}
 	}
-	return decodeHandle(f, d.handle, shown, atLeast, false)
+	if C.heif_image_handle_has_alpha_channel(d.handle) == 0 {
+		return opaqueRGBA{img}, nil // a thumbnail item has alpha iff the primary has
+	}
+	return img, nil
 }
 
 // decodeHandle decodes the image of handle, which must come out size pixels, with its own
@@ -139,6 +145,9 @@ func decodeHandle(f format, handle *C.struct_heif_image_handle, size, atLeast im
 		opts.ignore_transformations = 1
 	}
 	alpha := C.heif_image_handle_has_alpha_channel(handle) != 0
+	if !alpha && C.heif_image_handle_get_luma_bits_per_pixel(handle) == 8 {
+		return decodePlanes(f, handle, opts, size, atLeast)
+	}
 	chroma, channels := uint32(C.heif_chroma_interleaved_RGB), 3
 	if alpha {
 		chroma, channels = C.heif_chroma_interleaved_RGBA, 4
@@ -148,25 +157,60 @@ func decodeHandle(f format, handle *C.struct_heif_image_handle, size, atLeast im
 		return nil, heifError(f, e)
 	}
 	defer C.heif_image_release(img)
+	plane, stride, err := heifPlane(f, img, C.heif_channel_interleaved, size, 8*channels)
+	if err != nil {
+		return nil, err
+	}
+	premultiplied := C.heif_image_is_premultiplied_alpha(img) != 0
+	return heifShrink(heifPixels{plane, stride, size, channels, premultiplied}, heifShrinkFactor(size, atLeast)), nil
+}
 
-	got := image.Pt(int(C.heif_image_get_width(img, C.heif_channel_interleaved)),
-		int(C.heif_image_get_height(img, C.heif_channel_interleaved)))
+// decodePlanes decodes an image without alpha as three planes of red, green and blue, and
+// copies them out shrunk as decodeHEIF says: an image of 8 bits a sample (convert_hdr_to_8bit
+// applies to interleaved RGB only). libheif 1.15 converts every picture it decodes to planar
+// RGB first, whatever it is asked for (HeifContext::decode_image_planar): taking those planes
+// skips its copy into interleaved RGB and the memory of a second picture, and the box average
+// reads one byte array at a time (docs/performance.md, "HEIC and AVIF").
+func decodePlanes(f format, handle *C.struct_heif_image_handle, opts *C.struct_heif_decoding_options, size, atLeast image.Point) (*image.RGBA, error) {
+	var img *C.struct_heif_image
+	if e := C.heif_decode_image(handle, &img, C.heif_colorspace_RGB, C.heif_chroma_444, opts); e.code != C.heif_error_Ok {
+		return nil, heifError(f, e)
+	}
+	defer C.heif_image_release(img)
+	p := heifPlanes{size: size}
+	for c, ch := range []C.enum_heif_channel{C.heif_channel_R, C.heif_channel_G, C.heif_channel_B} {
+		plane, stride, err := heifPlane(f, img, ch, size, 8)
+		if err != nil {
+			return nil, err
+		}
+		p.planes[c], p.strides[c] = plane, stride
+	}
+	return heifShrinkPlanes(p, heifShrinkFactor(size, atLeast)), nil
+}
+
+// heifPlane returns the channel ch of img, which must be size pixels of bits bits each, and its
+// stride.
+func heifPlane(f format, img *C.struct_heif_image, ch C.enum_heif_channel, size image.Point, bits int) ([]byte, int, error) {
+	got := image.Pt(int(C.heif_image_get_width(img, ch)), int(C.heif_image_get_height(img, ch)))
 	if got != size {
-		return nil, fmt.Errorf("%w: %s pixels are %dx%d, its header says %dx%d",
+		return nil, 0, fmt.Errorf("%w: %s pixels are %dx%d, its header says %dx%d",
 			ErrCorrupt, f.label(), got.X, got.Y, size.X, size.Y)
 	}
-	if bits := int(C.heif_image_get_bits_per_pixel(img, C.heif_channel_interleaved)); bits != 8*channels {
-		return nil, fmt.Errorf("%w: libheif gave %d bits per pixel, not %d", ErrCorrupt, bits, 8*channels)
+	if b := int(C.heif_image_get_bits_per_pixel(img, ch)); b != bits {
+		return nil, 0, fmt.Errorf("%w: libheif gave %d bits per pixel, not %d", ErrCorrupt, b, bits)
 	}
 	var stride C.int
-	plane := C.heif_image_get_plane_readonly(img, C.heif_channel_interleaved, &stride)
-	if plane == nil || int(stride) < channels*size.X {
-		return nil, fmt.Errorf("%w: libheif gave no %s pixels", ErrCorrupt, f.label())
+	plane := C.heif_image_get_plane_readonly(img, ch, &stride)
+	if plane == nil || int(stride) < bits/8*size.X {
+		return nil, 0, fmt.Errorf("%w: libheif gave no %s pixels", ErrCorrupt, f.label())
 	}
-	src := unsafe.Slice((*byte)(unsafe.Pointer(plane)), int(stride)*(size.Y-1)+channels*size.X)
-	premultiplied := C.heif_image_is_premultiplied_alpha(img) != 0
-	k := max(1, min(size.X/(2*max(atLeast.X, 1)), size.Y/(2*max(atLeast.Y, 1))))
-	return heifShrink(heifPixels{src, int(stride), size, channels, premultiplied}, k), nil
+	return unsafe.Slice((*byte)(unsafe.Pointer(plane)), int(stride)*(size.Y-1)+bits/8*size.X), int(stride), nil
+}
+
+// heifShrinkFactor is the k of heifShrink: the largest block that leaves the picture at least
+// twice atLeast.
+func heifShrinkFactor(size, atLeast image.Point) int {
+	return max(1, min(size.X/(2*max(atLeast.X, 1)), size.Y/(2*max(atLeast.Y, 1))))
 }
 
 // heifThumbnail decodes the smallest thumbnail of the primary image that can stand for it, or
@@ -266,13 +310,8 @@ type heifPixels struct {
 // (worker.go), read straight from libheif's picture: a 12 MP photo is never copied whole into
 // Go memory, which saves its 48 MB and ~15 % of the CPU.
 func heifShrink(p heifPixels, k int) *image.RGBA {
-	w, h := max(1, p.size.X/k), max(1, p.size.Y/k)
-	dst := image.NewRGBA(image.Rect(0, 0, w, h))
-	// Block x covers source columns edges[x] to edges[x+1].
-	edges := make([]int, w+1)
-	for x := range edges {
-		edges[x] = x * p.size.X / w
-	}
+	dst, edges := shrunk(p.size, k)
+	w, h := dst.Rect.Dx(), dst.Rect.Dy()
 	sums := make([]uint32, 4*w)
 	for y := range h {
 		clear(sums)
@@ -289,6 +328,72 @@ func heifShrink(p heifPixels, k int) *image.RGBA {
 		}
 	}
 	return dst
+}
+
+// shrunk returns the picture heifShrink makes of one of size shrunk by k, and the edges of its
+// blocks: block x covers source columns edges[x] to edges[x+1].
+func shrunk(size image.Point, k int) (*image.RGBA, []int) {
+	w, h := max(1, size.X/k), max(1, size.Y/k)
+	edges := make([]int, w+1)
+	for x := range edges {
+		edges[x] = x * size.X / w
+	}
+	return image.NewRGBA(image.Rect(0, 0, w, h)), edges
+}
+
+// heifPlanes is libheif's decoded picture of an image without alpha: planes of red, green and
+// blue.
+type heifPlanes struct {
+	planes  [3][]byte
+	strides [3]int
+	size    image.Point
+}
+
+// heifShrinkPlanes is heifShrink of an image without alpha in planes, with the same blocks and
+// the same result: each plane's rows of a block are summed column by column (a tight loop over
+// bytes), then the columns of each block.
+func heifShrinkPlanes(p heifPlanes, k int) *image.RGBA {
+	dst, edges := shrunk(p.size, k)
+	w, h := dst.Rect.Dx(), dst.Rect.Dy()
+	cols := make([]uint32, p.size.X)
+	for c, plane := range p.planes {
+		for y := range h {
+			clear(cols)
+			top, bottom := y*p.size.Y/h, (y+1)*p.size.Y/h
+			for sy := top; sy < bottom; sy++ {
+				addBytes(cols, plane[sy*p.strides[c]:sy*p.strides[c]+p.size.X])
+			}
+			out := dst.Pix[y*dst.Stride:]
+			for x := range w {
+				var sum uint32
+				for _, v := range cols[edges[x]:edges[x+1]] {
+					sum += v
+				}
+				n := uint32((bottom - top) * (edges[x+1] - edges[x]))
+				out[4*x+c] = uint8((sum + n/2) / n)
+			}
+		}
+	}
+	for i := 3; i < len(dst.Pix); i += 4 {
+		dst.Pix[i] = 0xff
+	}
+	return dst
+}
+
+// addBytes adds row to sums, element by element, four a step.
+func addBytes(sums []uint32, row []byte) {
+	row = row[:len(sums)]
+	i := 0
+	for ; i+4 <= len(row); i += 4 {
+		s, r := sums[i:i+4], row[i:i+4]
+		s[0] += uint32(r[0])
+		s[1] += uint32(r[1])
+		s[2] += uint32(r[2])
+		s[3] += uint32(r[3])
+	}
+	for ; i < len(row); i++ {
+		sums[i] += uint32(row[i])
+	}
 }
 
 // addRow adds one row of pixels, premultiplied, into the sums of the blocks edges delimit.

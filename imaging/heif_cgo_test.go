@@ -9,6 +9,7 @@ import (
 	"image"
 	"image/draw"
 	"image/jpeg"
+	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -225,5 +226,38 @@ func TestMakeHEIFShrinksWhileCopying(t *testing.T) {
 			t.Fatalf("%s: %dx%d, want 20x20", ext, th.Width, th.Height)
 		}
 		checkQuadrants(t, img, upright, colourTolerance)
+	}
+}
+
+// TestHEIFShrinkPlanes: the box average of an opaque picture in planes is the interleaved one's
+// exactly, with the same blocks, on noise at sizes k does and does not divide, and on strides
+// wider than the picture.
+func TestHEIFShrinkPlanes(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(11, 12))
+	for _, tc := range []struct{ w, h, k, pad int }{
+		{60, 40, 2, 0}, {61, 41, 3, 5}, {4032, 3, 7, 64}, {7, 9, 1, 1}, {100, 100, 9, 0},
+	} {
+		size := image.Pt(tc.w, tc.h)
+		interleaved := heifPixels{stride: 3*tc.w + tc.pad, size: size, channels: 3}
+		interleaved.pix = make([]byte, interleaved.stride*tc.h)
+		planar := heifPlanes{size: size}
+		for c := range 3 {
+			planar.strides[c] = tc.w + tc.pad*(c+1)
+			planar.planes[c] = make([]byte, planar.strides[c]*tc.h)
+		}
+		for y := range tc.h {
+			for x := range tc.w {
+				for c := range 3 {
+					v := uint8(rng.IntN(256))
+					interleaved.pix[y*interleaved.stride+3*x+c] = v
+					planar.planes[c][y*planar.strides[c]+x] = v
+				}
+			}
+		}
+		want, got := heifShrink(interleaved, tc.k), heifShrinkPlanes(planar, tc.k)
+		if got.Rect != want.Rect || !bytes.Equal(got.Pix, want.Pix) {
+			t.Errorf("%dx%d by %d: the planes' average differs from the interleaved one's (%v, %v)", tc.w, tc.h, tc.k, got.Rect, want.Rect)
+		}
 	}
 }

@@ -350,50 +350,21 @@ type heifPlanes struct {
 }
 
 // heifShrinkPlanes is heifShrink of an image without alpha in planes, with the same blocks and
-// the same result: each plane's rows of a block are summed column by column (a tight loop over
-// bytes), then the columns of each block.
+// the same result, a plane at a time (averagePlane).
 func heifShrinkPlanes(p heifPlanes, k int) *image.RGBA {
-	dst, edges := shrunk(p.size, k)
+	dst, _ := shrunk(p.size, k)
 	w, h := dst.Rect.Dx(), dst.Rect.Dy()
-	cols := make([]uint32, p.size.X)
+	avg := make([]uint8, w*h)
 	for c, plane := range p.planes {
-		for y := range h {
-			clear(cols)
-			top, bottom := y*p.size.Y/h, (y+1)*p.size.Y/h
-			for sy := top; sy < bottom; sy++ {
-				addBytes(cols, plane[sy*p.strides[c]:sy*p.strides[c]+p.size.X])
-			}
-			out := dst.Pix[y*dst.Stride:]
-			for x := range w {
-				var sum uint32
-				for _, v := range cols[edges[x]:edges[x+1]] {
-					sum += v
-				}
-				n := uint32((bottom - top) * (edges[x+1] - edges[x]))
-				out[4*x+c] = uint8((sum + n/2) / n)
-			}
+		averagePlane(avg, w, h, plane, p.strides[c], p.size)
+		for i, v := range avg {
+			dst.Pix[4*i+c] = v
 		}
 	}
 	for i := 3; i < len(dst.Pix); i += 4 {
 		dst.Pix[i] = 0xff
 	}
 	return dst
-}
-
-// addBytes adds row to sums, element by element, four a step.
-func addBytes(sums []uint32, row []byte) {
-	row = row[:len(sums)]
-	i := 0
-	for ; i+4 <= len(row); i += 4 {
-		s, r := sums[i:i+4], row[i:i+4]
-		s[0] += uint32(r[0])
-		s[1] += uint32(r[1])
-		s[2] += uint32(r[2])
-		s[3] += uint32(r[3])
-	}
-	for ; i < len(row); i++ {
-		sums[i] += uint32(row[i])
-	}
 }
 
 // addRow adds one row of pixels, premultiplied, into the sums of the blocks edges delimit.

@@ -79,8 +79,8 @@ func TestAverageChroma(t *testing.T) {
 	}
 }
 
-// TestUndecodedBlock: a picture with one 8×8 block of zeros in Y and chroma is found, at any
-// place; zeros in Y alone (black, full range) or in chroma alone are not.
+// TestUndecodedBlock: a picture with a 16×16 block of zeros in Y and chroma below 64 is
+// found, at any place; zeros in Y alone (black, full range) or in chroma alone are not.
 func TestUndecodedBlock(t *testing.T) {
 	t.Parallel()
 	size := image.Pt(70, 50)
@@ -105,6 +105,7 @@ func TestUndecodedBlock(t *testing.T) {
 		zero(p.y, p.yStride, at.X, at.Y, 16, min(16, size.Y-at.Y))
 		zero(p.cb, p.cStride, at.X/2, at.Y/2, 8, min(8, p.cSize.Y-at.Y/2))
 		zero(p.cr, p.cStride, at.X/2, at.Y/2, 8, min(8, p.cSize.Y-at.Y/2))
+		p.cb[(at.Y/2+1)*p.cStride+at.X/2+1] = 39 // libde265's filters touch chroma there
 		if !undecodedBlock(p) {
 			t.Errorf("16×16 of zeros at %v: not found", at)
 		}
@@ -118,5 +119,11 @@ func TestUndecodedBlock(t *testing.T) {
 	clear(p.y) // black
 	if undecodedBlock(p) {
 		t.Error("Y 0, chroma not: found a block")
+	}
+	for i := range p.cr {
+		p.cr[i] = 64 // Cb 100, Cr 64: a colour, if below black
+	}
+	if undecodedBlock(p) {
+		t.Error("Y 0, Cr 64: found a block")
 	}
 }

@@ -165,6 +165,10 @@ func TestHEIFDirectMatchesLibheif(t *testing.T) {
 		}, thumb},
 		{"BT.2020 full range", func(t *testing.T) []byte { return heifEncWith(t, landscape, "--matrix_coefficients=9") }, thumb},
 		{"grid of 256x256 tiles cropped", func(t *testing.T) []byte { return photoGrid(t, landscape, 256) }, image.Pt(60, 40)},
+		{"grey 4:0:0", func(t *testing.T) []byte { return heifEncWith(t, readTestdata(t, "gray.jpg")) }, image.Pt(8, 8)},
+		{"grey 4:0:0, limited range", func(t *testing.T) []byte {
+			return heifEncWith(t, readTestdata(t, "gray.jpg"), "--full_range_flag=0")
+		}, image.Pt(8, 8)},
 		{"grid of colours", func(t *testing.T) []byte { return heifGrid(t, "heic", upright).Bytes() }, image.Pt(20, 20)},
 	}
 	for _, o := range []int{2, 3, 5, 6, 7, 8} {

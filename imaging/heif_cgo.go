@@ -143,23 +143,39 @@ func decodeHEIF(f format, data []byte, shown, atLeast image.Point) (image.Image,
 // decodeHandle decodes the image of handle, which must come out size pixels, with its own
 // transformations unless raw, and copies it out shrunk as decodeHEIF says.
 func decodeHandle(f format, handle *C.struct_heif_image_handle, size, atLeast image.Point, raw bool) (*image.RGBA, error) {
+	alpha := C.heif_image_handle_has_alpha_channel(handle) != 0
+	if !alpha && C.heif_image_handle_get_luma_bits_per_pixel(handle) == 8 {
+		return decodePlanes(f, handle, size, atLeast, raw)
+	}
+	return decodeInterleaved(f, handle, size, atLeast, raw, alpha)
+}
+
+// decode decodes the image of handle into colorspace and chroma, brought to 8 bits a sample
+// where chroma is interleaved, with its own transformations unless raw. The caller releases it.
+func decode(f format, handle *C.struct_heif_image_handle, colorspace, chroma uint32, raw bool) (*C.struct_heif_image, error) {
 	opts := C.heif_decoding_options_alloc()
 	defer C.heif_decoding_options_free(opts)
 	opts.convert_hdr_to_8bit = 1
 	if raw {
 		opts.ignore_transformations = 1
 	}
-	alpha := C.heif_image_handle_has_alpha_channel(handle) != 0
-	if !alpha && C.heif_image_handle_get_luma_bits_per_pixel(handle) == 8 {
-		return decodePlanes(f, handle, opts, size, atLeast)
+	var img *C.struct_heif_image
+	if e := C.heif_decode_image(handle, &img, colorspace, chroma, opts); e.code != C.heif_error_Ok {
+		return nil, heifError(f, e)
 	}
+	return img, nil
+}
+
+// decodeInterleaved decodes the image of handle as interleaved RGB, or RGBA if alpha, brought
+// to 8 bits a sample, and copies it out shrunk as decodeHEIF says.
+func decodeInterleaved(f format, handle *C.struct_heif_image_handle, size, atLeast image.Point, raw, alpha bool) (*image.RGBA, error) {
 	chroma, channels := uint32(C.heif_chroma_interleaved_RGB), 3
 	if alpha {
 		chroma, channels = C.heif_chroma_interleaved_RGBA, 4
 	}
-	var img *C.struct_heif_image
-	if e := C.heif_decode_image(handle, &img, C.heif_colorspace_RGB, chroma, opts); e.code != C.heif_error_Ok {
-		return nil, heifError(f, e)
+	img, err := decode(f, handle, C.heif_colorspace_RGB, chroma, raw)
+	if err != nil {
+		return nil, err
 	}
 	defer C.heif_image_release(img)
 	plane, stride, err := heifPlane(f, img, C.heif_channel_interleaved, size, 8*channels)
@@ -176,10 +192,10 @@ func decodeHandle(f format, handle *C.struct_heif_image_handle, size, atLeast im
 // RGB first, whatever it is asked for (HeifContext::decode_image_planar): taking those planes
 // skips its copy into interleaved RGB and the memory of a second picture, and the box average
 // reads one byte array at a time (docs/performance.md, "HEIC and AVIF").
-func decodePlanes(f format, handle *C.struct_heif_image_handle, opts *C.struct_heif_decoding_options, size, atLeast image.Point) (*image.RGBA, error) {
-	var img *C.struct_heif_image
-	if e := C.heif_decode_image(handle, &img, C.heif_colorspace_RGB, C.heif_chroma_444, opts); e.code != C.heif_error_Ok {
-		return nil, heifError(f, e)
+func decodePlanes(f format, handle *C.struct_heif_image_handle, size, atLeast image.Point, raw bool) (*image.RGBA, error) {
+	img, err := decode(f, handle, C.heif_colorspace_RGB, C.heif_chroma_444, raw)
+	if err != nil {
+		return nil, err
 	}
 	defer C.heif_image_release(img)
 	p := heifPlanes{size: size}

@@ -29,21 +29,7 @@ func heifWithThumbnail(tb testing.TB, name, ext string, thumb int) []byte {
 		tb.Fatal(err)
 	}
 	f := readHEIF(tb, heifEnc(tb, photo, ext))
-	th := readHEIF(tb, heifEnc(tb, small.Primary().Data, ext))
-	base := len(f.Items)
-	for i, it := range th.Items {
-		for r := range it.Refs {
-			to := make([]int, len(it.Refs[r].To))
-			for k, x := range it.Refs[r].To {
-				to[k] = x + base
-			}
-			it.Refs[r].To = to
-		}
-		if i == th.Primary {
-			it.Refs = append(it.Refs, heiftest.Ref{Type: "thmb", To: []int{f.Primary}})
-		}
-		f.Items = append(f.Items, it)
-	}
+	f.AddThumbnail(readHEIF(tb, heifEnc(tb, small.Primary().Data, ext)))
 	return f.Bytes()
 }
 

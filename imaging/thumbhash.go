@@ -105,21 +105,32 @@ func thumbHash(img *image.RGBA) []byte {
 // thumbHashChannel returns the DC term of a w×h channel, its AC terms (the nx×ny triangle of
 // the DCT) normalised to 0..1, and their scale.
 func thumbHashChannel(channel []float64, w, h, nx, ny int) (dc float64, ac []float64, scale float64) {
-	fx := make([]float64, w)
-	for cy := range ny {
-		for cx := 0; cx*ny < nx*(ny-cy); cx++ {
-			f := 0.0
-			for x := range w {
-				fx[x] = math.Cos(math.Pi / float64(w) * float64(cx) * (float64(x) + 0.5))
+	// The cosines of each term along each axis, computed once rather than for every term and
+	// row (the same expressions as the reference's, so the same values).
+	cosines := func(n, terms int) [][]float64 {
+		t := make([][]float64, terms)
+		for c := range t {
+			t[c] = make([]float64, n)
+			for i := range n {
+				t[c][i] = math.Cos(math.Pi / float64(n) * float64(c) * (float64(i) + 0.5))
 			}
+		}
+		return t
+	}
+	cx, cy := cosines(w, nx), cosines(h, ny)
+	for v := range ny {
+		for u := 0; u*ny < nx*(ny-v); u++ {
+			f := 0.0
+			fx := cx[u]
 			for y := range h {
-				fy := math.Cos(math.Pi / float64(h) * float64(cy) * (float64(y) + 0.5))
+				fy := cy[v][y]
+				row := channel[y*w : y*w+w]
 				for x := range w {
-					f += channel[x+y*w] * fx[x] * fy
+					f += row[x] * fx[x] * fy
 				}
 			}
 			f /= float64(w * h)
-			if cx > 0 || cy > 0 {
+			if u > 0 || v > 0 {
 				ac = append(ac, f)
 				scale = max(scale, math.Abs(f))
 			} else {

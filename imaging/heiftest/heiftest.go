@@ -125,6 +125,27 @@ func (f *File) Coded() []int {
 	return out
 }
 
+// AddThumbnail adds the items of thumb to f, its primary image as a thumbnail of f's primary
+// image (a 'thmb' reference), as phones store theirs.
+func (f *File) AddThumbnail(thumb *File) {
+	base := len(f.Items)
+	for i, it := range thumb.Items {
+		refs := make([]Ref, 0, len(it.Refs)+1)
+		for _, r := range it.Refs {
+			to := make([]int, len(r.To))
+			for k, x := range r.To {
+				to[k] = x + base
+			}
+			refs = append(refs, Ref{Type: r.Type, To: to})
+		}
+		if i == thumb.Primary {
+			refs = append(refs, Ref{Type: "thmb", To: []int{f.Primary}})
+		}
+		it.Refs = refs
+		f.Items = append(f.Items, it)
+	}
+}
+
 // Bytes writes the file: ftyp, meta, then every item's data in one mdat.
 func (f *File) Bytes() []byte {
 	ftyp := append([]byte(f.Brands[0]), 0, 0, 0, 0)

@@ -23,8 +23,9 @@
 //
 // -progressive adds the 12 MP photo saved progressive by `jpegtran -progressive` (lossless: the
 // same pixels), as mozjpeg and many web tools write JPEGs; -heic adds it encoded as HEIC by
-// heif-enc at its default quality, once plainly and once with a 320x240 thumbnail item
-// (`heif-enc -t 320`), as phones write them (Debian libjpeg-turbo-progs, libheif-examples).
+// heif-enc at its default quality, plainly, with the 320x240 thumbnail item `heif-enc -t 320`
+// makes (nearest neighbour), and with a 320x240 item scaled as phones scale theirs (Lanczos, by
+// vipsthumbnail) (Debian libjpeg-turbo-progs, libheif-examples).
 // Pillow 9.4 does not read HEIC, so those are measured against vipsthumbnail alone; their
 // reference is the JPEG they were made from, so their error includes HEIC's own loss.
 //
@@ -56,6 +57,7 @@ import (
 
 	"github.com/anthonynsimon/bild/transform"
 
+	"github.com/photoproc/photoproc/imaging/heiftest"
 	"github.com/photoproc/photoproc/internal/testphotos"
 	"github.com/photoproc/photoproc/tools/internal/cpucost"
 )
@@ -136,8 +138,8 @@ func run(tools []tool, files []string, n, runs int, x extras) error {
 		files = append(files, file)
 	}
 	if x.heic {
-		for _, thumb := range []bool{false, true} {
-			file, err := heic(work, thumb)
+		for _, item := range []string{"", "heif-enc", "lanczos"} {
+			file, err := heic(work, item)
 			if err != nil {
 				return err
 			}
@@ -238,18 +240,51 @@ func progressive(work string) (string, error) {
 	return file, nil
 }
 
-// heic writes the 12 MP test photo encoded by heif-enc at its default quality, with a 320x240
-// thumbnail item when thumb, into work and returns its path.
-func heic(work string, thumb bool) (string, error) {
-	file, args := filepath.Join(work, "camera-4032x3024.heic"), []string{}
-	if thumb {
-		file, args = filepath.Join(work, "camera-4032x3024-thumb320.heic"), []string{"-t", "320"}
+// heic writes the 12 MP test photo encoded by heif-enc at its default quality into work and
+// returns its path: with no thumbnail item (item ""), with the 320x240 one `heif-enc -t 320`
+// makes ("heif-enc": libheif 1.15 scales it by nearest neighbour, so it is aliased), or with a
+// 320x240 item scaled as phones scale theirs ("lanczos": vipsthumbnail's Lanczos-3 downscale,
+// encoded by heif-enc and added by heiftest, as imaging's tests add theirs).
+func heic(work, item string) (string, error) {
+	photo := filepath.Join("testdata", "photos", "camera-4032x3024.jpg")
+	encode := func(file string, args ...string) error {
+		out, err := exec.Command("heif-enc", append(args, "-o", file)...).CombinedOutput()
+		if err != nil {
+			return fmt.Errorf("heif-enc (Debian libheif-examples): %v: %s", err, out)
+		}
+		return nil
 	}
-	args = append(args, filepath.Join("testdata", "photos", "camera-4032x3024.jpg"), "-o", file)
-	if out, err := exec.Command("heif-enc", args...).CombinedOutput(); err != nil {
-		return "", fmt.Errorf("heif-enc (Debian libheif-examples): %v: %s", err, out)
+	switch item {
+	case "":
+		file := filepath.Join(work, "camera-4032x3024.heic")
+		return file, encode(file, photo)
+	case "heif-enc":
+		file := filepath.Join(work, "camera-4032x3024-thumb320.heic")
+		return file, encode(file, "-t", "320", photo)
 	}
-	return file, nil
+	small := filepath.Join(work, "lanczos320.jpg")
+	if out, err := exec.Command("vipsthumbnail", "--size", "320x320", "-o", small+"[Q=95]", photo).CombinedOutput(); err != nil {
+		return "", fmt.Errorf("vipsthumbnail: %v: %s", err, out)
+	}
+	var parts []*heiftest.File
+	for i, src := range []string{photo, small} {
+		coded := filepath.Join(work, fmt.Sprintf("part%d.heic", i))
+		if err := encode(coded, src); err != nil {
+			return "", err
+		}
+		data, err := os.ReadFile(coded)
+		if err != nil {
+			return "", err
+		}
+		f, err := heiftest.Read(data)
+		if err != nil {
+			return "", fmt.Errorf("%s: %w", coded, err)
+		}
+		parts = append(parts, f)
+	}
+	parts[0].AddThumbnail(parts[1])
+	file := filepath.Join(work, "camera-4032x3024-lanczos320.heic")
+	return file, os.WriteFile(file, parts[0].Bytes(), 0o644)
 }
 
 // enlarged writes the 12 MP test photo enlarged to 24 MP into work and returns its path.

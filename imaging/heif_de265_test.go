@@ -241,6 +241,32 @@ func TestDecodeHEIFTakesDirectPath(t *testing.T) {
 	}
 }
 
+// TestHEIFDirectMixedTiles: a grid whose tiles differ in chroma format (libheif converts each
+// by itself) is left to libheif, which shows it as before.
+func TestHEIFDirectMixedTiles(t *testing.T) {
+	t.Parallel()
+	f := heifGrid(t, "heic", upright)
+	full := readHEIF(t, heifEncWith(t, cropJPEG(t, testphotos.Read(t, "orientation/Landscape_1.jpg"), 64, 64), "-p", "chroma=444"))
+	if it := full.Items[full.Primary]; it.Type != "hvc1" {
+		t.Fatalf("heif-enc wrote a %s item", it.Type)
+	}
+	tile := full.Items[full.Primary]
+	tile.Hidden = true
+	f.Items[3] = tile // bottom right: 4:4:4 among 4:2:0
+	src := f.Bytes()
+	want, shown, info := libheifPicture(t, src, image.Pt(20, 20))
+	if _, err := decodeHEIFDirect(src, info, shown, image.Pt(20, 20)); !errors.Is(err, errNotDirect) {
+		t.Errorf("tiles of 4:2:0 and 4:4:4: %v, want errNotDirect", err)
+	}
+	got, err := decodeHEIF(formatHEIC, src, shown, image.Pt(20, 20))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o, ok := got.(opaqueRGBA); !ok || !bytes.Equal(o.Pix, want.Pix) {
+		t.Error("decodeHEIF did not give libheif's picture")
+	}
+}
+
 // TestHEIFDirectDamaged: a HEVC stream cut short, missing a slice or with bits flipped never
 // gives a picture where libheif refuses the file. Where libde265 reports an error or a warning,
 // or leaves part of the picture undecoded (undecodedBlock), the direct path refuses it and

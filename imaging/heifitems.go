@@ -329,8 +329,11 @@ func planHEVC(data []byte, info heifInfo) (hevcPlan, error) {
 			if long := max(plan.size.X, plan.size.Y); t.size.X > long || t.size.Y > long {
 				return hevcPlan{}, notDirect("a tile of %v in %v", t.size, plan.size)
 			}
-			if len(plan.tiles) > 0 && t.size != plan.tiles[0].size {
-				return hevcPlan{}, notDirect("tiles of %v and %v", t.size, plan.tiles[0].size)
+			if len(plan.tiles) > 0 && (t.size != plan.tiles[0].size || t.config.chroma != plan.tiles[0].config.chroma) {
+				// libheif converts each tile to RGB by itself; the direct path puts their
+				// planes together, which must then be alike.
+				return hevcPlan{}, notDirect("tiles of %v and %v, chroma formats %d and %d",
+					t.size, plan.tiles[0].size, t.config.chroma, plan.tiles[0].config.chroma)
 			}
 			if x0 >= plan.size.X || y0 >= plan.size.Y {
 				return hevcPlan{}, notDirect("a tile outside the grid")

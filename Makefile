@@ -18,7 +18,7 @@ BENCHSTAT    := $(GO) run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-
 # make) leaves that library out through GOFLAGS, and build and test say so in one line each:
 # without turbojpeg.h or jpeglib.h the purego tag (no cgo library at all: pure-Go JPEG, HEIC and AVIF photos
 # refused, WebP and AVIF thumbnails refused, matrix/TRC profiles converted in Go); without
-# libheif/heif.h the noheif tag (HEIC and AVIF photos refused); without lcms2.h the nolcms tag
+# libheif/heif.h or libde265/de265.h (HEIC's direct HEVC path) the noheif tag (HEIC and AVIF photos refused); without lcms2.h the nolcms tag
 # (CMYK and other LUT profiles not converted); without webp/encode.h the nowebp tag, without
 # avif/avif.h the noavif tag (that thumbnail format refused at start-up).
 # The GOFLAGS this make was given, before the codec tags below: `make test` hands them to the
@@ -27,7 +27,7 @@ GOFLAGS_IN   := $(GOFLAGS)
 CGO_ON       := $(filter 1,$(shell $(GO) env CGO_ENABLED))
 has-header    = $(shell printf '\043include <$(1)>\n' | $$($(GO) env CC) -E -x c - >/dev/null 2>&1 && echo yes)
 TURBOJPEG    := $(if $(CGO_ON),$(and $(call has-header,turbojpeg.h),$(call has-header,jpeglib.h)))
-LIBHEIF      := $(if $(CGO_ON),$(call has-header,libheif/heif.h))
+LIBHEIF      := $(if $(CGO_ON),$(and $(call has-header,libheif/heif.h),$(call has-header,libde265/de265.h)))
 LCMS         := $(if $(CGO_ON),$(call has-header,lcms2.h))
 LIBWEBP      := $(if $(CGO_ON),$(call has-header,webp/encode.h))
 LIBAVIF      := $(if $(CGO_ON),$(call has-header,avif/avif.h))
@@ -42,7 +42,7 @@ ifneq ($(CODEC-TAGS),)
 export GOFLAGS := $(strip $(GOFLAGS) -tags=$(subst $() ,$(comma),$(CODEC-TAGS)))
 endif
 PUREGO-WARN  := libjpeg-turbo's headers are missing (apt-get install libturbojpeg0-dev libjpeg62-turbo-dev): building without cgo codecs, so JPEG is decoded in pure Go (about 6x the CPU per photo), HEIC/AVIF are refused and thumbnails are JPEG only
-NOHEIF-WARN  := libheif's header is missing (apt-get install libheif-dev): building without libheif, so HEIC and AVIF photos will be refused
+NOHEIF-WARN  := libheif's or libde265's header is missing (apt-get install libheif-dev libde265-dev): building without libheif, so HEIC and AVIF photos will be refused
 NOLCMS-WARN  := Little CMS's header is missing (apt-get install liblcms2-dev): building without it, so CMYK and other LUT-based colour profiles will not be converted
 NOWEBP-WARN  := libwebp's header is missing (apt-get install libwebp-dev): building without libwebp, so PHOTOPROC_THUMBNAIL_FORMATS=webp will be refused
 NOAVIF-WARN  := libavif's header is missing (apt-get install libavif-dev): building without libavif, so PHOTOPROC_THUMBNAIL_FORMATS=avif will be refused

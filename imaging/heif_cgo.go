@@ -124,6 +124,11 @@ func decodeHEIF(f format, data []byte, shown, atLeast image.Point) (image.Image,
 	}
 	defer d.close()
 	img := d.heifThumbnail(f, info, shown, atLeast)
+	if img == nil && f == formatHEIC {
+		if direct, err := decodeHEIFDirect(data, info, shown, atLeast); err == nil {
+			img = direct
+		}
+	}
 	if img == nil {
 		if img, err = decodeHandle(f, d.handle, shown, atLeast, false); err != nil {
 			return nil, err

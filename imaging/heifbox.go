@@ -117,6 +117,8 @@ type heifMeta struct {
 	refs     []heifRef           // item references
 	props    []heifBox           // ipco's properties; ipma counts them from 1
 	assoc    map[uint32][]uint16 // property indices by item id
+	iloc     []byte              // the iloc box's body, read by the direct path only (heifitems.go)
+	idat     []byte              // the idat box's body: item data kept in the meta box
 }
 
 type heifRef struct {
@@ -150,6 +152,10 @@ func readMeta(meta []byte) (*heifMeta, error) {
 			return m.readItemInfo(body)
 		case "iref":
 			return m.readRefs(body)
+		case "iloc":
+			m.iloc = body
+		case "idat":
+			m.idat = body
 		case "iprp":
 			return walkBoxes(body, func(typ string, body []byte) error {
 				switch typ {

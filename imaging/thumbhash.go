@@ -167,19 +167,23 @@ func (w *worker) placeholder(img *image.RGBA) *image.RGBA {
 	}
 	w.hashed = grow(w.hashed, 4*dw*dh)
 	out := &image.RGBA{Pix: w.hashed, Stride: 4 * dw, Rect: image.Rect(0, 0, dw, dh)}
+	// Each row of blocks: the rows it covers added byte by byte (each byte of a column of
+	// pixels is one channel's sum), then the columns of each block.
+	cols := make([]uint32, 4*sw)
 	for y := range dh {
 		y0, y1 := y*sh/dh, max((y+1)*sh/dh, y*sh/dh+1)
+		clear(cols)
+		for sy := y0; sy < y1; sy++ {
+			addBytes(cols, img.Pix[sy*img.Stride:sy*img.Stride+4*sw])
+		}
 		for x := range dw {
 			x0, x1 := x*sw/dw, max((x+1)*sw/dw, x*sw/dw+1)
-			var sum [4]int
-			for sy := y0; sy < y1; sy++ {
-				row := img.Pix[sy*img.Stride:]
-				for sx := x0; sx < x1; sx++ {
-					p := row[4*sx : 4*sx+4]
-					sum[0], sum[1], sum[2], sum[3] = sum[0]+int(p[0]), sum[1]+int(p[1]), sum[2]+int(p[2]), sum[3]+int(p[3])
-				}
+			var sum [4]uint32
+			for c := 4 * x0; c < 4*x1; c += 4 {
+				p := cols[c : c+4]
+				sum[0], sum[1], sum[2], sum[3] = sum[0]+p[0], sum[1]+p[1], sum[2]+p[2], sum[3]+p[3]
 			}
-			cnt := (y1 - y0) * (x1 - x0)
+			cnt := uint32((y1 - y0) * (x1 - x0))
 			d := out.Pix[y*out.Stride+4*x:]
 			for c := range 4 {
 				d[c] = uint8((sum[c] + cnt/2) / cnt)

@@ -253,7 +253,7 @@ func decodeHEVC(t hevcTile) (*hevcPicture, error) {
 	// the memory held before (another photo). Both filters shift pixels by a few levels at
 	// block edges, which the shrink averages away: measured 0.57 levels per channel from
 	// libheif's picture of a 12 MP photo (0.50 with them), for 41 % fewer instructions
-	// (/work/notes/de265.md).
+	// (docs/performance.md, "HEIC through libde265 directly").
 	C.de265_set_parameter_bool(d.ctx, C.DE265_DECODER_PARAM_DISABLE_SAO, 1)
 	C.de265_set_parameter_bool(d.ctx, C.DE265_DECODER_PARAM_DISABLE_DEBLOCKING, 1)
 	ok := false

@@ -272,7 +272,7 @@ func TestHEIFDirectMixedTiles(t *testing.T) {
 // or leaves part of the picture undecoded (undecodedBlock), the direct path refuses it and
 // libheif decides, as before (libheif 1.15 ignores libde265's errors and shows such pictures).
 // Where libde265 notices nothing, both paths show a damaged picture, not the same one: that was
-// so before the direct path (see /work/notes/de265.md). An item located outside the file is
+// so before the direct path (docs/security.md). An item located outside the file is
 // refused, and libheif then says the file is truncated.
 func TestHEIFDirectDamaged(t *testing.T) {
 	t.Parallel()

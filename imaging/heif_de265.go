@@ -98,8 +98,9 @@ import (
 )
 
 // decodeHEIFDirect decodes the primary image of a HEIC, coded with HEVC, with libde265 itself
-// instead of through libheif, and returns it as decodeHEIF does, shrunk by heifShrinkFactor and
-// turned and mirrored as the file says: libheif 1.15 converts every decoded picture to RGB at
+// instead of through libheif, and returns it as decodeHEIF does, shrunk by heifShrinkFactor (or
+// by the chroma's subsampling where that is more and still covers atLeast) and turned and
+// mirrored as the file says: libheif 1.15 converts every decoded picture to RGB at
 // full size, which took a fifth of the instructions of a 12 MP HEIC's thumbnail; here the
 // decoder's planes are averaged first and only the small result is converted (heifycc.go).
 // Files it does not decode exactly as libheif would, and any error or warning of libde265, are
@@ -118,12 +119,24 @@ func decodeHEIFDirect(data []byte, info heifInfo, shown, atLeast image.Point) (*
 		return nil, notDirect("shown at %v, stored at %v", shown, plan.size)
 	}
 	k := heifShrinkFactor(shown, atLeast)
-	w, h := max(1, plan.size.X/k), max(1, plan.size.Y/k)
 	first := plan.tiles[0].config
 	sub, ok := chromaSubsampling(first.chroma)
 	if !ok {
 		return nil, notDirect("chroma format %d", first.chroma)
 	}
+	// Blocks smaller than the chroma's subsampling would need chroma upsampled: where a box is
+	// large (1280 of a 12 MP photo), blocks of the subsampling's size still cover it, and the
+	// resize finishes from there instead of from the whole picture.
+	if ks := max(sub.X, sub.Y); k < ks {
+		need := atLeast
+		if swapsAxes(info.turn) {
+			need = image.Pt(atLeast.Y, atLeast.X)
+		}
+		if plan.size.X/ks >= need.X && plan.size.Y/ks >= need.Y {
+			k = ks
+		}
+	}
+	w, h := max(1, plan.size.X/k), max(1, plan.size.Y/k)
 	if sub != (image.Point{}) && (ceilDiv(plan.size.X, sub.X) < w || ceilDiv(plan.size.Y, sub.Y) < h) {
 		return nil, notDirect("chroma planes smaller than the %dx%d result", w, h)
 	}

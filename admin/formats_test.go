@@ -70,10 +70,10 @@ func TestAdminSeveralSizesAndFormats(t *testing.T) {
 
 	var d admin.PhotoDetail
 	r := a.do(t, http.MethodGet, "/api/photos/"+small.UUID.String(), "")
-	r.json(t, &d)
+	r.JSON(t, &d)
 	want := []string{"320 avif", "320 jpeg", "320 webp", "640 jpeg", "640 webp"}
-	if r.status != 200 || len(d.Thumbnails) != len(want) {
-		t.Fatalf("details = %d %s, want %d thumbnails", r.status, r.body, len(want))
+	if r.Status != 200 || len(d.Thumbnails) != len(want) {
+		t.Fatalf("details = %d %s, want %d thumbnails", r.Status, r.Body, len(want))
 	}
 	for i, th := range d.Thumbnails {
 		row := smallRows[want[i]]
@@ -84,8 +84,8 @@ func TestAdminSeveralSizesAndFormats(t *testing.T) {
 			t.Errorf("%s: primary %v", want[i], th.Primary)
 		}
 		r := a.do(t, http.MethodGet, th.Href, "", "Accept", "image/avif,image/webp,*/*")
-		if r.status != 200 || r.header.Get("Content-Type") != "image/"+th.Format || int64(len(r.body)) != th.Bytes {
-			t.Errorf("GET %s = %d %q, %d bytes; want the %s of %d bytes", th.Href, r.status, r.header.Get("Content-Type"), len(r.body), want[i], th.Bytes)
+		if r.Status != 200 || r.Header.Get("Content-Type") != "image/"+th.Format || int64(len(r.Body)) != th.Bytes {
+			t.Errorf("GET %s = %d %q, %d bytes; want the %s of %d bytes", th.Href, r.Status, r.Header.Get("Content-Type"), len(r.Body), want[i], th.Bytes)
 		}
 	}
 
@@ -94,7 +94,7 @@ func TestAdminSeveralSizesAndFormats(t *testing.T) {
 		t.Fatal(err)
 	}
 	d = admin.PhotoDetail{}
-	a.do(t, http.MethodGet, "/api/photos/"+small.UUID.String(), "").json(t, &d)
+	a.do(t, http.MethodGet, "/api/photos/"+small.UUID.String(), "").JSON(t, &d)
 	if len(d.Thumbnails) != 5 || d.Thumbnails[0].Bytes != 0 || d.Thumbnails[1].Bytes == 0 {
 		t.Errorf("after the AVIF went: %+v", d.Thumbnails)
 	}
@@ -102,13 +102,13 @@ func TestAdminSeveralSizesAndFormats(t *testing.T) {
 	// The gallery: one tile a photo, its primary, the photo thumbnailed last first.
 	var g struct{ Thumbnails []admin.GalleryItem }
 	r = a.do(t, http.MethodGet, "/api/thumbnails", "")
-	r.json(t, &g)
+	r.JSON(t, &g)
 	wantGallery := []struct {
 		photo uuid.UUID
 		row   store.Thumbnail
 	}{{changed.UUID, changedRows["320 jpeg"]}, {small.UUID, smallRows["320 jpeg"]}, {first.UUID, store.Thumbnail{Size: 320, Format: "jpeg"}}}
-	if r.status != 200 || len(g.Thumbnails) != len(wantGallery) {
-		t.Fatalf("gallery = %d %s, want %d tiles", r.status, r.body, len(wantGallery))
+	if r.Status != 200 || len(g.Thumbnails) != len(wantGallery) {
+		t.Fatalf("gallery = %d %s, want %d tiles", r.Status, r.Body, len(wantGallery))
 	}
 	for i, w := range wantGallery {
 		it := g.Thumbnails[i]
@@ -116,19 +116,19 @@ func TestAdminSeveralSizesAndFormats(t *testing.T) {
 			t.Errorf("tile %d = %+v, want photo %s's %d jpeg", i, it, w.photo, w.row.Size)
 		}
 		r := a.do(t, http.MethodGet, it.Href, "", "Accept", "image/avif,image/webp,*/*")
-		if want := fmt.Sprintf("%d jpeg of %s", w.row.Size, w.photo); r.status != 200 || string(r.body) != want || r.header.Get("Content-Type") != "image/jpeg" {
-			t.Errorf("GET %s = %d %q, want %q", it.Href, r.status, r.body, want)
+		if want := fmt.Sprintf("%d jpeg of %s", w.row.Size, w.photo); r.Status != 200 || string(r.Body) != want || r.Header.Get("Content-Type") != "image/jpeg" {
+			t.Errorf("GET %s = %d %q, want %q", it.Href, r.Status, r.Body, want)
 		}
 	}
 
 	// The thumbnail route without a size: the primary's box; a format or box not stored, 404.
 	r = a.do(t, http.MethodGet, "/api/photos/"+changed.UUID.String()+"/thumbnail?format=jpeg", "")
-	if want := "320 jpeg of " + changed.UUID.String(); r.status != 200 || string(r.body) != want {
-		t.Errorf("thumbnail without size = %d %q, want %q", r.status, r.body, want)
+	if want := "320 jpeg of " + changed.UUID.String(); r.Status != 200 || string(r.Body) != want {
+		t.Errorf("thumbnail without size = %d %q, want %q", r.Status, r.Body, want)
 	}
-	p := a.do(t, http.MethodGet, "/api/photos/"+first.UUID.String()+"/thumbnail?size=640", "").problem(t, http.StatusNotFound)
+	p := a.do(t, http.MethodGet, "/api/photos/"+first.UUID.String()+"/thumbnail?size=640", "").Problem(t, http.StatusNotFound)
 	if want := "This photo has no thumbnail of box 640; stored: 320 jpeg, 320 webp."; p.Detail != want {
 		t.Errorf("box not stored: %q, want %q", p.Detail, want)
 	}
-	a.do(t, http.MethodGet, "/api/photos/"+first.UUID.String()+"/thumbnail?format=png", "").problem(t, http.StatusUnprocessableEntity)
+	a.do(t, http.MethodGet, "/api/photos/"+first.UUID.String()+"/thumbnail?format=png", "").Problem(t, http.StatusUnprocessableEntity)
 }

@@ -4,13 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
-	"net/http"
 	"net/http/httptest"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/danielgtaylor/huma/v2"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -119,33 +117,10 @@ func (b *bundle) advance(d time.Duration) {
 
 func testLogger(t *testing.T) *slog.Logger { return testkit.Logger(t, slog.LevelWarn) }
 
-// response is a testkit.Response under the names these tests use.
-type response struct {
-	status int
-	header http.Header
-	body   []byte
-}
-
-func (r response) kit() testkit.Response {
-	return testkit.Response{Status: r.status, Header: r.header, Body: r.body}
-}
-
-func (r response) json(t *testing.T, v any) {
-	t.Helper()
-	r.kit().JSON(t, v)
-}
-
-// problem checks that r is an RFC 9457 problem document of status.
-func (r response) problem(t *testing.T, status int) huma.ErrorModel {
-	t.Helper()
-	return r.kit().Problem(t, status)
-}
-
 // do sends a request with a JSON Content-Type and the given header pairs (testkit.Request).
-func (b *bundle) do(t *testing.T, method, path, body string, header ...string) response {
+func (b *bundle) do(t *testing.T, method, path, body string, header ...string) testkit.Response {
 	t.Helper()
-	r := testkit.Do(t, b.srv.Client(), testkit.Request(t, method, b.srv.URL+path, body, header...))
-	return response{status: r.Status, header: r.Header, body: r.Body}
+	return testkit.Do(t, b.srv.Client(), testkit.Request(t, method, b.srv.URL+path, body, header...))
 }
 
 func jsonObject(key string, values ...string) string {

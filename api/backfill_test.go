@@ -27,11 +27,11 @@ func TestBackfillQueuesCompletedPhotosLackingAThumbnail(t *testing.T) {
 		pending := b.photo(t, nil)
 
 		r := b.do(t, method, "/photos/backfill", jsonArray(lacking.UUID.String(), full.UUID.String(), pending.UUID.String()))
-		if r.status != http.StatusAccepted {
-			t.Fatalf("%s: status %d: %s", method, r.status, r.body)
+		if r.Status != http.StatusAccepted {
+			t.Fatalf("%s: status %d: %s", method, r.Status, r.Body)
 		}
 		var res api.ProcessResult
-		r.json(t, &res)
+		r.JSON(t, &res)
 		if res.PhotosQueuedCount != 1 || res.PhotosQueued[0].UUID != lacking.UUID || res.PhotosQueued[0].Status != "completed" {
 			t.Fatalf("%s: queued %+v, want the completed photo without its 320 JPEG", method, res.PhotosQueued)
 		}
@@ -53,9 +53,9 @@ func TestBackfillQueuesCompletedPhotosLackingAThumbnail(t *testing.T) {
 	}
 
 	unknown := uuid.NewString()
-	p := b.do(t, http.MethodPut, "/photos/backfill", jsonArray(unknown)).problem(t, http.StatusNotFound)
+	p := b.do(t, http.MethodPut, "/photos/backfill", jsonArray(unknown)).Problem(t, http.StatusNotFound)
 	if !strings.Contains(p.Detail, "nothing was queued") {
 		t.Errorf("unknown photo: %+v", p)
 	}
-	b.do(t, http.MethodPut, "/photos/backfill", `[]`).problem(t, http.StatusUnprocessableEntity)
+	b.do(t, http.MethodPut, "/photos/backfill", `[]`).Problem(t, http.StatusUnprocessableEntity)
 }

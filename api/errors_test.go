@@ -41,14 +41,14 @@ func TestInternalErrorsDoNotLeak(t *testing.T) {
 
 	for _, path := range []string{"/photos/pending", "/photos/" + uuid.NewString()} {
 		r := b.do(t, http.MethodGet, path, "")
-		p := r.problem(t, http.StatusInternalServerError)
-		id := r.header.Get("X-Request-Id")
+		p := r.Problem(t, http.StatusInternalServerError)
+		id := r.Header.Get("X-Request-Id")
 		if id == "" || !strings.Contains(p.Detail, id) {
 			t.Errorf("%s: detail %q does not carry the request id %q", path, p.Detail, id)
 		}
 		for _, leak := range []string{"does not exist", "photoproc_missing", "SQLSTATE", "dial", "pgx"} {
-			if strings.Contains(string(r.body), leak) {
-				t.Errorf("%s: body leaks %q: %s", path, leak, r.body)
+			if strings.Contains(string(r.Body), leak) {
+				t.Errorf("%s: body leaks %q: %s", path, leak, r.Body)
 			}
 		}
 	}

@@ -86,31 +86,31 @@ func TestThumbnailNegotiation(t *testing.T) {
 		r := b.do(t, http.MethodGet, href(p.UUID, c.query), "", "Accept", c.accept)
 		want := set[c.want]
 		ct := "image/" + want.row.Format
-		if r.status != 200 || string(r.body) != string(want.data) || r.header.Get("Content-Type") != ct {
-			t.Errorf("%s, Accept %q: %d %q %q; want %s (%s)", c.query, c.accept, r.status, r.header.Get("Content-Type"), r.body, c.want, ct)
+		if r.Status != 200 || string(r.Body) != string(want.data) || r.Header.Get("Content-Type") != ct {
+			t.Errorf("%s, Accept %q: %d %q %q; want %s (%s)", c.query, c.accept, r.Status, r.Header.Get("Content-Type"), r.Body, c.want, ct)
 		}
-		if vary := r.header.Get("Vary") == "Accept"; vary != c.vary {
-			t.Errorf("%s, Accept %q: Vary %q, want Accept: %v", c.query, c.accept, r.header.Get("Vary"), c.vary)
+		if vary := r.Header.Get("Vary") == "Accept"; vary != c.vary {
+			t.Errorf("%s, Accept %q: Vary %q, want Accept: %v", c.query, c.accept, r.Header.Get("Vary"), c.vary)
 		}
 	}
 
 	// Made under older settings: the default box is not stored, the primary is served.
 	r := b.do(t, http.MethodGet, href(old.UUID, ""), "", "Accept", chromeAccept)
-	if r.status != 200 || string(r.body) != string(oldSet["200 jpeg"].data) || r.header.Get("Vary") != "" {
-		t.Errorf("photo of older settings: %d %q, Vary %q; want its 200 JPEG", r.status, r.body, r.header.Get("Vary"))
+	if r.Status != 200 || string(r.Body) != string(oldSet["200 jpeg"].data) || r.Header.Get("Vary") != "" {
+		t.Errorf("photo of older settings: %d %q, Vary %q; want its 200 JPEG", r.Status, r.Body, r.Header.Get("Vary"))
 	}
 
 	// One ETag per file: a client holding the WebP is not told its copy is the AVIF.
 	webp := b.do(t, http.MethodGet, href(p.UUID, "?format=webp"), "")
 	avif := b.do(t, http.MethodGet, href(p.UUID, "?format=avif"), "")
-	if webp.header.Get("ETag") == "" || webp.header.Get("ETag") == avif.header.Get("ETag") {
-		t.Errorf("ETags of the WebP and the AVIF: %q, %q; want two", webp.header.Get("ETag"), avif.header.Get("ETag"))
+	if webp.Header.Get("ETag") == "" || webp.Header.Get("ETag") == avif.Header.Get("ETag") {
+		t.Errorf("ETags of the WebP and the AVIF: %q, %q; want two", webp.Header.Get("ETag"), avif.Header.Get("ETag"))
 	}
-	if r := b.do(t, http.MethodGet, href(p.UUID, ""), "", "Accept", chromeAccept, "If-None-Match", webp.header.Get("ETag")); r.status != 200 {
-		t.Errorf("If-None-Match of the WebP, the AVIF chosen: %d, want 200", r.status)
+	if r := b.do(t, http.MethodGet, href(p.UUID, ""), "", "Accept", chromeAccept, "If-None-Match", webp.Header.Get("ETag")); r.Status != 200 {
+		t.Errorf("If-None-Match of the WebP, the AVIF chosen: %d, want 200", r.Status)
 	}
-	if r := b.do(t, http.MethodGet, href(p.UUID, ""), "", "Accept", chromeAccept, "If-None-Match", avif.header.Get("ETag")); r.status != http.StatusNotModified {
-		t.Errorf("If-None-Match of the AVIF, the AVIF chosen: %d, want 304", r.status)
+	if r := b.do(t, http.MethodGet, href(p.UUID, ""), "", "Accept", chromeAccept, "If-None-Match", avif.Header.Get("ETag")); r.Status != http.StatusNotModified {
+		t.Errorf("If-None-Match of the AVIF, the AVIF chosen: %d, want 304", r.Status)
 	}
 
 	// Not stored: 404 naming what is.
@@ -120,13 +120,13 @@ func TestThumbnailNegotiation(t *testing.T) {
 		"?size=640&format=avif":  "This photo has no 640 avif thumbnail; " + stored,
 		"?size=1280&format=jpeg": "This photo has no thumbnail of box 1280; " + stored,
 	} {
-		if pr := b.do(t, http.MethodGet, href(p.UUID, query), "").problem(t, http.StatusNotFound); pr.Detail != what {
+		if pr := b.do(t, http.MethodGet, href(p.UUID, query), "").Problem(t, http.StatusNotFound); pr.Detail != what {
 			t.Errorf("%s: %q, want %q", query, pr.Detail, what)
 		}
 	}
 	// Not a box or a format at all: refused before anything is read.
 	for _, query := range []string{"?format=gif", "?format=JPEG", "?size=0", "?size=-1", "?size=big", "?size=40000"} {
-		pr := b.do(t, http.MethodGet, href(p.UUID, query), "").problem(t, http.StatusUnprocessableEntity)
+		pr := b.do(t, http.MethodGet, href(p.UUID, query), "").Problem(t, http.StatusUnprocessableEntity)
 		if len(pr.Errors) == 0 || !strings.HasPrefix(pr.Errors[0].Location, "query.") {
 			t.Errorf("%s: errors %+v, want one about the query", query, pr.Errors)
 		}
@@ -145,13 +145,13 @@ func TestGetPhotoListsEveryThumbnail(t *testing.T) {
 
 	r := b.do(t, http.MethodGet, "/photos/"+p.UUID.String(), "")
 	var d api.PhotoDetail
-	r.json(t, &d)
+	r.JSON(t, &d)
 	var raw struct {
 		ThumbHash string `json:"thumbhash"`
 	}
-	r.json(t, &raw)
-	if r.status != 200 || raw.ThumbHash != base64.StdEncoding.EncodeToString(hash) {
-		t.Fatalf("GET photo = %d, thumbhash %q; want %q in standard base64: %s", r.status, raw.ThumbHash, base64.StdEncoding.EncodeToString(hash), r.body)
+	r.JSON(t, &raw)
+	if r.Status != 200 || raw.ThumbHash != base64.StdEncoding.EncodeToString(hash) {
+		t.Fatalf("GET photo = %d, thumbhash %q; want %q in standard base64: %s", r.Status, raw.ThumbHash, base64.StdEncoding.EncodeToString(hash), r.Body)
 	}
 	order := []string{"320 jpeg", "320 webp", "640 jpeg", "640 webp"} // smallest box first
 	if len(d.Thumbnails) != len(order) {
@@ -164,16 +164,16 @@ func TestGetPhotoListsEveryThumbnail(t *testing.T) {
 			t.Errorf("thumbnail %d = %+v, want %s: %+v (primary %v)", i, got, spec, want, i == 0)
 		}
 		r := b.do(t, http.MethodGet, got.Href, "", "Accept", chromeAccept)
-		if r.status != 200 || string(r.body) != string(set[spec].data) || r.header.Get("Content-Type") != "image/"+want.Format {
-			t.Errorf("GET %s = %d %q %q, want the %s", got.Href, r.status, r.header.Get("Content-Type"), r.body, spec)
+		if r.Status != 200 || string(r.Body) != string(set[spec].data) || r.Header.Get("Content-Type") != "image/"+want.Format {
+			t.Errorf("GET %s = %d %q %q, want the %s", got.Href, r.Status, r.Header.Get("Content-Type"), r.Body, spec)
 		}
 	}
 
 	// No ThumbHash yet (a photo made before them): null, not an empty string.
 	q, _ := b.storeSet(t, "320 jpeg")
 	r = b.do(t, http.MethodGet, "/photos/"+q.UUID.String(), "")
-	if r.status != 200 || !strings.Contains(string(r.body), `"thumbhash":null`) {
-		t.Errorf("photo without a ThumbHash = %d %s, want \"thumbhash\":null", r.status, r.body)
+	if r.Status != 200 || !strings.Contains(string(r.Body), `"thumbhash":null`) {
+		t.Errorf("photo without a ThumbHash = %d %s, want \"thumbhash\":null", r.Status, r.Body)
 	}
 }
 
@@ -195,9 +195,9 @@ func TestThumbnailFormatsFromS3(t *testing.T) {
 	href := "/photos/" + p.UUID.String() + "/thumbnail"
 	for accept, want := range map[string]string{chromeAccept: "320 webp", "": "320 jpeg"} {
 		r := b.do(t, http.MethodGet, href, "", "Accept", accept)
-		if r.status != 200 || string(r.body) != string(set[want].data) || r.header.Get("Content-Type") != "image/"+set[want].row.Format ||
-			r.header.Get("Vary") != "Accept" || r.header.Get("ETag") == "" {
-			t.Errorf("Accept %q: %d %v %q, want the %s", accept, r.status, r.header, r.body, want)
+		if r.Status != 200 || string(r.Body) != string(set[want].data) || r.Header.Get("Content-Type") != "image/"+set[want].row.Format ||
+			r.Header.Get("Vary") != "Accept" || r.Header.Get("ETag") == "" {
+			t.Errorf("Accept %q: %d %v %q, want the %s", accept, r.Status, r.Header, r.Body, want)
 		}
 	}
 

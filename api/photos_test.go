@@ -35,15 +35,15 @@ func TestListPendingPagesOldestFirst(t *testing.T) {
 	next := "/photos/pending?limit=100"
 	for next != "" {
 		r := b.do(t, http.MethodGet, next, "")
-		if r.status != http.StatusOK {
-			t.Fatalf("GET %s: %d %s", next, r.status, r.body)
+		if r.Status != http.StatusOK {
+			t.Fatalf("GET %s: %d %s", next, r.Status, r.Body)
 		}
 		var page []api.Photo
-		r.json(t, &page)
+		r.JSON(t, &page)
 		got = append(got, page...)
 		sizes = append(sizes, len(page))
 		next = ""
-		if link := r.header.Get("Link"); link != "" {
+		if link := r.Header.Get("Link"); link != "" {
 			m := nextLink.FindStringSubmatch(link)
 			if m == nil {
 				t.Fatalf("Link header %q is not an RFC 8288 next link", link)
@@ -78,7 +78,7 @@ func TestListPendingRejectsBadQueries(t *testing.T) {
 		{"after=nope", 422},
 		{"after=" + uuid.NewString(), 400},
 	} {
-		b.do(t, http.MethodGet, "/photos/pending?"+tc.query, "").problem(t, tc.status)
+		b.do(t, http.MethodGet, "/photos/pending?"+tc.query, "").Problem(t, tc.status)
 	}
 }
 
@@ -88,9 +88,9 @@ func TestGetPhotoAndThumbnail(t *testing.T) {
 	ctx := context.Background()
 	p := b.photo(t, nil)
 
-	b.do(t, http.MethodGet, "/photos/"+uuid.NewString(), "").problem(t, http.StatusNotFound)
-	b.do(t, http.MethodGet, "/photos/not-a-uuid", "").problem(t, http.StatusUnprocessableEntity)
-	b.do(t, http.MethodGet, "/photos/"+p.UUID.String()+"/thumbnail", "").problem(t, http.StatusNotFound)
+	b.do(t, http.MethodGet, "/photos/"+uuid.NewString(), "").Problem(t, http.StatusNotFound)
+	b.do(t, http.MethodGet, "/photos/not-a-uuid", "").Problem(t, http.StatusUnprocessableEntity)
+	b.do(t, http.MethodGet, "/photos/"+p.UUID.String()+"/thumbnail", "").Problem(t, http.StatusNotFound)
 
 	jpeg := []byte("\xff\xd8\xff\xe0 a thumbnail\xff\xd9")
 	name := p.UUID.String() + ".jpg"
@@ -106,23 +106,23 @@ func TestGetPhotoAndThumbnail(t *testing.T) {
 
 	r := b.do(t, http.MethodGet, "/photos/"+p.UUID.String(), "")
 	var d api.PhotoDetail
-	r.json(t, &d)
-	if r.status != 200 || d.Status != "completed" || len(d.Thumbnails) != 1 || d.Thumbnails[0].Width != 320 ||
+	r.JSON(t, &d)
+	if r.Status != 200 || d.Status != "completed" || len(d.Thumbnails) != 1 || d.Thumbnails[0].Width != 320 ||
 		d.Thumbnails[0].Height != 213 || d.Thumbnails[0].Format != "jpeg" || !d.Thumbnails[0].Primary ||
 		d.Thumbnails[0].Href != "/photos/"+p.UUID.String()+"/thumbnail?format=jpeg&size=320" {
-		t.Fatalf("GET photo = %d %s", r.status, r.body)
+		t.Fatalf("GET photo = %d %s", r.Status, r.Body)
 	}
 
 	r = b.do(t, http.MethodGet, "/photos/"+p.UUID.String()+"/thumbnail", "")
-	if r.status != 200 || r.header.Get("Content-Type") != "image/jpeg" || string(r.body) != string(jpeg) {
-		t.Fatalf("GET thumbnail = %d %q %q", r.status, r.header.Get("Content-Type"), r.body)
+	if r.Status != 200 || r.Header.Get("Content-Type") != "image/jpeg" || string(r.Body) != string(jpeg) {
+		t.Fatalf("GET thumbnail = %d %q %q", r.Status, r.Header.Get("Content-Type"), r.Body)
 	}
-	etag := r.header.Get("ETag")
-	if etag == "" || !strings.Contains(r.header.Get("Cache-Control"), "max-age") {
-		t.Fatalf("thumbnail lacks caching headers: %v", r.header)
+	etag := r.Header.Get("ETag")
+	if etag == "" || !strings.Contains(r.Header.Get("Cache-Control"), "max-age") {
+		t.Fatalf("thumbnail lacks caching headers: %v", r.Header)
 	}
-	if r := b.do(t, http.MethodGet, d.Thumbnails[0].Href, "", "If-None-Match", etag); r.status != http.StatusNotModified {
-		t.Fatalf("conditional GET = %d, want 304", r.status)
+	if r := b.do(t, http.MethodGet, d.Thumbnails[0].Href, "", "If-None-Match", etag); r.Status != http.StatusNotModified {
+		t.Fatalf("conditional GET = %d, want 304", r.Status)
 	}
 }
 
@@ -145,8 +145,8 @@ func TestThumbnailStaysInsideItsDirectory(t *testing.T) {
 			t.Fatal(err)
 		}
 		r := b.do(t, http.MethodGet, "/photos/"+p.UUID.String()+"/thumbnail", "")
-		if r.status != http.StatusNotFound || strings.Contains(string(r.body), "secret") {
-			t.Fatalf("thumbnail url %q served %d %q, want 404", path, r.status, r.body)
+		if r.Status != http.StatusNotFound || strings.Contains(string(r.Body), "secret") {
+			t.Fatalf("thumbnail url %q served %d %q, want 404", path, r.Status, r.Body)
 		}
 	}
 }
@@ -154,27 +154,27 @@ func TestThumbnailStaysInsideItsDirectory(t *testing.T) {
 func TestHealthDocsAndOpenAPI(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	if r := b.do(t, http.MethodGet, "/healthz", ""); r.status != 200 {
-		t.Fatalf("healthz %d", r.status)
+	if r := b.do(t, http.MethodGet, "/healthz", ""); r.Status != 200 {
+		t.Fatalf("healthz %d", r.Status)
 	}
 	r := b.do(t, http.MethodGet, "/readyz", "")
-	if r.status != 200 || !strings.Contains(string(r.body), `"postgres":"ok"`) || !strings.Contains(string(r.body), `"rabbitmq":"ok"`) {
-		t.Fatalf("readyz %d %s", r.status, r.body)
+	if r.Status != 200 || !strings.Contains(string(r.Body), `"postgres":"ok"`) || !strings.Contains(string(r.Body), `"rabbitmq":"ok"`) {
+		t.Fatalf("readyz %d %s", r.Status, r.Body)
 	}
 	for _, path := range []string{"/openapi.json", "/openapi.yaml"} {
-		if r := b.do(t, http.MethodGet, path, ""); r.status != 200 || !strings.Contains(string(r.body), "/photos/process") {
-			t.Fatalf("%s: %d", path, r.status)
+		if r := b.do(t, http.MethodGet, path, ""); r.Status != 200 || !strings.Contains(string(r.Body), "/photos/process") {
+			t.Fatalf("%s: %d", path, r.Status)
 		}
 	}
 	r = b.do(t, http.MethodGet, "/docs", "")
-	if r.status != 200 || !strings.HasPrefix(r.header.Get("Content-Type"), "text/html") {
-		t.Fatalf("docs %d %v", r.status, r.header)
+	if r.Status != 200 || !strings.HasPrefix(r.Header.Get("Content-Type"), "text/html") {
+		t.Fatalf("docs %d %v", r.Status, r.Header)
 	}
 	// Offline: the page may not load anything from another origin.
-	if m := regexp.MustCompile(`(?i)(src|href)\s*=\s*["']?(https?:)?//`).Find(r.body); m != nil {
+	if m := regexp.MustCompile(`(?i)(src|href)\s*=\s*["']?(https?:)?//`).Find(r.Body); m != nil {
 		t.Fatalf("docs page loads from another origin: %s", m)
 	}
-	if r.header.Get("X-Request-Id") == "" {
+	if r.Header.Get("X-Request-Id") == "" {
 		t.Error("no X-Request-Id on the docs page")
 	}
 }

@@ -42,7 +42,7 @@ func TestProcessRejectsMalformedBodies(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			for _, method := range []string{http.MethodPut, http.MethodPost} {
-				p := b.do(t, method, "/photos/process", tc.body).problem(t, tc.status)
+				p := b.do(t, method, "/photos/process", tc.body).Problem(t, tc.status)
 				if tc.mention != "" && !strings.Contains(fmt.Sprintf("%s %+v", p.Detail, p.Errors), tc.mention) {
 					t.Errorf("%s: problem %+v does not mention %q", method, p, tc.mention)
 				}
@@ -66,11 +66,11 @@ func TestProcessQueuesPendingAndFailed(t *testing.T) {
 	r := b.do(t, http.MethodPut, "/photos/process", jsonArray(
 		pending.UUID.String(), failed.UUID.String(), completed.UUID.String(), processing.UUID.String(), pending.UUID.String(),
 		waiting.UUID.String()))
-	if r.status != http.StatusAccepted {
-		t.Fatalf("status %d: %s", r.status, r.body)
+	if r.Status != http.StatusAccepted {
+		t.Fatalf("status %d: %s", r.Status, r.Body)
 	}
 	var res api.ProcessResult
-	r.json(t, &res)
+	r.JSON(t, &res)
 	if res.PhotosQueuedCount != 2 || len(res.PhotosQueued) != 2 {
 		t.Fatalf("queued %+v, want the pending and the failed photo", res)
 	}
@@ -119,7 +119,7 @@ func TestProcessUnknownUUIDsQueueNothing(t *testing.T) {
 	b := setup(t)
 	known := b.photo(t, nil)
 	unknown := uuid.New()
-	p := b.do(t, http.MethodPut, "/photos/process", jsonArray(known.UUID.String(), unknown.String())).problem(t, http.StatusNotFound)
+	p := b.do(t, http.MethodPut, "/photos/process", jsonArray(known.UUID.String(), unknown.String())).Problem(t, http.StatusNotFound)
 	if len(p.Errors) != 1 || p.Errors[0].Value != unknown.String() || p.Errors[0].Location != "body[1]" {
 		t.Fatalf("problem errors %+v, want the unknown uuid at body[1]", p.Errors)
 	}
@@ -136,12 +136,12 @@ func TestProcessWithoutBrokerIs503(t *testing.T) {
 	if err := b.pub.Close(ctx); err != nil {
 		t.Fatal(err)
 	}
-	pr := b.do(t, http.MethodPut, "/photos/process", jsonArray(p.UUID.String())).problem(t, http.StatusServiceUnavailable)
+	pr := b.do(t, http.MethodPut, "/photos/process", jsonArray(p.UUID.String())).Problem(t, http.StatusServiceUnavailable)
 	if !strings.Contains(pr.Detail, "nothing was queued") {
 		t.Errorf("detail %q does not say nothing was queued", pr.Detail)
 	}
 	r := b.do(t, http.MethodGet, "/readyz", "")
-	if r.status != http.StatusServiceUnavailable || !strings.Contains(string(r.body), `"rabbitmq":"unavailable"`) {
-		t.Fatalf("readyz = %d %s, want 503 naming rabbitmq", r.status, r.body)
+	if r.Status != http.StatusServiceUnavailable || !strings.Contains(string(r.Body), `"rabbitmq":"unavailable"`) {
+		t.Fatalf("readyz = %d %s, want 503 naming rabbitmq", r.Status, r.Body)
 	}
 }

@@ -4,11 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
-	"net/http"
 	"net/http/httptest"
 	"testing"
 
-	"github.com/danielgtaylor/huma/v2"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -93,33 +91,10 @@ func connectedCheck(p *queue.Publisher) func(context.Context) error {
 
 func testLogger(t *testing.T) *slog.Logger { return testkit.Logger(t, slog.LevelWarn) }
 
-// response is a testkit.Response under the names these tests use.
-type response struct {
-	status int
-	header http.Header
-	body   []byte
-}
-
-func (r response) kit() testkit.Response {
-	return testkit.Response{Status: r.status, Header: r.header, Body: r.body}
-}
-
-func (r response) json(t *testing.T, v any) {
-	t.Helper()
-	r.kit().JSON(t, v)
-}
-
-// problem checks that r is an RFC 9457 problem document of status, as huma writes it.
-func (r response) problem(t *testing.T, status int) huma.ErrorModel {
-	t.Helper()
-	return r.kit().Problem(t, status)
-}
-
 // do sends a request with a JSON Content-Type and the given header pairs (testkit.Request).
-func (b *bundle) do(t *testing.T, method, path, body string, header ...string) response {
+func (b *bundle) do(t *testing.T, method, path, body string, header ...string) testkit.Response {
 	t.Helper()
-	r := testkit.Do(t, b.srv.Client(), testkit.Request(t, method, b.srv.URL+path, body, header...))
-	return response{status: r.Status, header: r.Header, body: r.Body}
+	return testkit.Do(t, b.srv.Client(), testkit.Request(t, method, b.srv.URL+path, body, header...))
 }
 
 func jsonArray(ids ...string) string {

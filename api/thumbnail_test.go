@@ -50,18 +50,18 @@ func TestThumbnailStreamedFromS3(t *testing.T) {
 	}
 
 	r := b.do(t, http.MethodGet, href, "")
-	if r.status != 200 || r.header.Get("Content-Type") != "image/jpeg" || string(r.body) != string(thumbJPEG) {
-		t.Fatalf("GET thumbnail = %d %q %q", r.status, r.header.Get("Content-Type"), r.body)
+	if r.Status != 200 || r.Header.Get("Content-Type") != "image/jpeg" || string(r.Body) != string(thumbJPEG) {
+		t.Fatalf("GET thumbnail = %d %q %q", r.Status, r.Header.Get("Content-Type"), r.Body)
 	}
-	etag := r.header.Get("ETag")
-	if etag == "" || !strings.Contains(r.header.Get("Cache-Control"), "max-age") || r.header.Get("Last-Modified") == "" {
-		t.Fatalf("thumbnail lacks caching headers: %v", r.header)
+	etag := r.Header.Get("ETag")
+	if etag == "" || !strings.Contains(r.Header.Get("Cache-Control"), "max-age") || r.Header.Get("Last-Modified") == "" {
+		t.Fatalf("thumbnail lacks caching headers: %v", r.Header)
 	}
-	if r := b.do(t, http.MethodGet, href, "", "If-None-Match", etag); r.status != http.StatusNotModified {
-		t.Fatalf("conditional GET = %d, want 304", r.status)
+	if r := b.do(t, http.MethodGet, href, "", "If-None-Match", etag); r.Status != http.StatusNotModified {
+		t.Fatalf("conditional GET = %d, want 304", r.Status)
 	}
-	if r := b.do(t, http.MethodGet, href, "", "Range", "bytes=0-3"); r.status != http.StatusPartialContent || string(r.body) != string(thumbJPEG[:4]) {
-		t.Fatalf("range GET = %d %q", r.status, r.body)
+	if r := b.do(t, http.MethodGet, href, "", "Range", "bytes=0-3"); r.Status != http.StatusPartialContent || string(r.Body) != string(thumbJPEG[:4]) {
+		t.Fatalf("range GET = %d %q", r.Status, r.Body)
 	}
 
 	// Recorded but gone from the bucket: 404, saying so.
@@ -69,7 +69,7 @@ func TestThumbnailStreamedFromS3(t *testing.T) {
 	if err := srv.Client(t).RemoveObject(context.Background(), bucket, key, minio.RemoveObjectOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	if p := b.do(t, http.MethodGet, href, "").problem(t, http.StatusNotFound); !strings.Contains(p.Detail, "missing from storage") {
+	if p := b.do(t, http.MethodGet, href, "").Problem(t, http.StatusNotFound); !strings.Contains(p.Detail, "missing from storage") {
 		t.Errorf("missing object: %q", p.Detail)
 	}
 }
@@ -122,10 +122,10 @@ func TestThumbnailStorageUnavailable(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := b.do(t, http.MethodGet, href, "")
-	p := r.problem(t, http.StatusServiceUnavailable)
+	p := r.Problem(t, http.StatusServiceUnavailable)
 	for _, leak := range []string{bucket, "NoSuchBucket", "s3://"} {
-		if strings.Contains(string(r.body), leak) {
-			t.Errorf("body leaks %q: %s", leak, r.body)
+		if strings.Contains(string(r.Body), leak) {
+			t.Errorf("body leaks %q: %s", leak, r.Body)
 		}
 	}
 	t.Logf("problem: %s", p.Detail)

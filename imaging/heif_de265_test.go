@@ -10,9 +10,6 @@ import (
 	"image/color"
 	"image/draw"
 	"image/jpeg"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
 
 	"github.com/photoproc/photoproc/imaging/heiftest"
@@ -49,28 +46,6 @@ func libheifPicture(tb testing.TB, data []byte, atLeast image.Point) (*image.RGB
 		tb.Fatalf("libheif: %v", err)
 	}
 	return img, shown, info
-}
-
-// heifEncWith encodes a JPEG with heif-enc at quality 85 and the options args.
-func heifEncWith(tb testing.TB, jpg []byte, args ...string) []byte {
-	tb.Helper()
-	enc, err := exec.LookPath("heif-enc")
-	if err != nil {
-		tb.Fatal("heif-enc not found: install the Debian package libheif-examples (listed in .ci/packages)")
-	}
-	dir := tb.TempDir()
-	in, out := filepath.Join(dir, "in.jpg"), filepath.Join(dir, "out.heic")
-	if err := os.WriteFile(in, jpg, 0o644); err != nil {
-		tb.Fatal(err)
-	}
-	if b, err := exec.Command(enc, append([]string{"-q", "85", in, "-o", out}, args...)...).CombinedOutput(); err != nil {
-		tb.Fatalf("heif-enc %v: %v: %s", args, err, b)
-	}
-	data, err := os.ReadFile(out)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return data
 }
 
 // jpegOf encodes img as a JPEG of quality 95, for heif-enc.
@@ -113,7 +88,7 @@ func photoGrid(tb testing.TB, jpg []byte, tile int, props ...[]byte) []byte {
 			t := image.NewRGBA(image.Rect(0, 0, tile, tile))
 			draw.Draw(t, t.Rect, image.NewUniform(color.Gray{Y: 128}), image.Point{}, draw.Src)
 			draw.Draw(t, t.Rect, img, img.Bounds().Min.Add(image.Pt(c*tile, r*tile)), draw.Src)
-			src := readHEIF(tb, heifEncWith(tb, jpegOf(tb, t)))
+			src := readHEIF(tb, heifEnc(tb, jpegOf(tb, t), "heic"))
 			if f.Brands == nil {
 				f.Brands = src.Brands
 			}
@@ -150,24 +125,24 @@ func TestHEIFDirectMatchesLibheif(t *testing.T) {
 		src     func(t *testing.T) []byte
 		atLeast image.Point
 	}{
-		{"photo 1600x1200, blocks of 3", func(t *testing.T) []byte { return heifEncWith(t, camera) }, image.Pt(200, 200)},
-		{"photo 600x400, blocks of 2", func(t *testing.T) []byte { return heifEncWith(t, landscape) }, image.Pt(150, 100)},
-		{"photo 600x400, blocks of 7 and 8", func(t *testing.T) []byte { return heifEncWith(t, landscape) }, image.Pt(42, 28)},
+		{"photo 1600x1200, blocks of 3", func(t *testing.T) []byte { return heifEnc(t, camera, "heic") }, image.Pt(200, 200)},
+		{"photo 600x400, blocks of 2", func(t *testing.T) []byte { return heifEnc(t, landscape, "heic") }, image.Pt(150, 100)},
+		{"photo 600x400, blocks of 7 and 8", func(t *testing.T) []byte { return heifEnc(t, landscape, "heic") }, image.Pt(42, 28)},
 		// heif-enc stores these as a grid of one tile of 600x400 and 432x600, cropped. (A
 		// picture of two odd sides is coded one larger than its longer side, which libheif
 		// refuses under the limit openHEIF sets.)
-		{"odd height 600x397", func(t *testing.T) []byte { return heifEncWith(t, cropJPEG(t, landscape, 600, 397)) }, image.Pt(40, 40)},
-		{"odd width 425x600", func(t *testing.T) []byte { return heifEncWith(t, cropJPEG(t, camera, 425, 600)) }, image.Pt(40, 40)},
-		{"4:4:4", func(t *testing.T) []byte { return heifEncWith(t, landscape, "-p", "chroma=444") }, thumb},
-		{"4:2:2", func(t *testing.T) []byte { return heifEncWith(t, landscape, "-p", "chroma=422") }, thumb},
+		{"odd height 600x397", func(t *testing.T) []byte { return heifEnc(t, cropJPEG(t, landscape, 600, 397), "heic") }, image.Pt(40, 40)},
+		{"odd width 425x600", func(t *testing.T) []byte { return heifEnc(t, cropJPEG(t, camera, 425, 600), "heic") }, image.Pt(40, 40)},
+		{"4:4:4", func(t *testing.T) []byte { return heifEnc(t, landscape, "heic", "-p", "chroma=444") }, thumb},
+		{"4:2:2", func(t *testing.T) []byte { return heifEnc(t, landscape, "heic", "-p", "chroma=422") }, thumb},
 		{"BT.709 limited range", func(t *testing.T) []byte {
-			return heifEncWith(t, landscape, "--matrix_coefficients=1", "--full_range_flag=0")
+			return heifEnc(t, landscape, "heic", "--matrix_coefficients=1", "--full_range_flag=0")
 		}, thumb},
-		{"BT.2020 full range", func(t *testing.T) []byte { return heifEncWith(t, landscape, "--matrix_coefficients=9") }, thumb},
+		{"BT.2020 full range", func(t *testing.T) []byte { return heifEnc(t, landscape, "heic", "--matrix_coefficients=9") }, thumb},
 		{"grid of 256x256 tiles cropped", func(t *testing.T) []byte { return photoGrid(t, landscape, 256) }, image.Pt(60, 40)},
-		{"grey 4:0:0", func(t *testing.T) []byte { return heifEncWith(t, readTestdata(t, "gray.jpg")) }, image.Pt(8, 8)},
+		{"grey 4:0:0", func(t *testing.T) []byte { return heifEnc(t, readTestdata(t, "gray.jpg"), "heic") }, image.Pt(8, 8)},
 		{"grey 4:0:0, limited range", func(t *testing.T) []byte {
-			return heifEncWith(t, readTestdata(t, "gray.jpg"), "--full_range_flag=0")
+			return heifEnc(t, readTestdata(t, "gray.jpg"), "heic", "--full_range_flag=0")
 		}, image.Pt(8, 8)},
 		{"grid of colours", func(t *testing.T) []byte { return heifGrid(t, "heic", upright).Bytes() }, image.Pt(20, 20)},
 	}
@@ -217,7 +192,7 @@ func TestHEIFDirectLargeBox(t *testing.T) {
 	m := newMaker(t, func(c *Config) { c.Size = box.X })
 	for _, o := range []int{1, 6} {
 		jpg := testphotos.Read(t, "orientation/Landscape_"+itoa(o)+".jpg")
-		src := heifEncWith(t, jpg)
+		src := heifEnc(t, jpg, "heic")
 		if o != 1 {
 			src = heifOriented(t, src, o)
 		}
@@ -238,7 +213,7 @@ func TestHEIFDirectLargeBox(t *testing.T) {
 		}
 	}
 	// A box the halved picture would not cover stays with libheif.
-	src := heifEncWith(t, testphotos.Read(t, "orientation/Landscape_1.jpg"))
+	src := heifEnc(t, testphotos.Read(t, "orientation/Landscape_1.jpg"), "heic")
 	_, shown, info := libheifPicture(t, src, image.Pt(320, 213))
 	if _, err := decodeHEIFDirect(src, info, shown, image.Pt(320, 213)); !errors.Is(err, errNotDirect) {
 		t.Errorf("a 320 box of a 600x400 4:2:0 picture: %v, want errNotDirect", err)
@@ -250,7 +225,7 @@ func TestHEIFDirectLargeBox(t *testing.T) {
 // alpha plane, AVIF), and the thumbnail item where one stands for the picture.
 func TestDecodeHEIFTakesDirectPath(t *testing.T) {
 	t.Parallel()
-	src := heifEncWith(t, testphotos.Read(t, "orientation/Landscape_1.jpg"))
+	src := heifEnc(t, testphotos.Read(t, "orientation/Landscape_1.jpg"), "heic")
 	atLeast := image.Pt(100, 100)
 	want, shown, info := libheifPicture(t, src, atLeast)
 	direct, err := decodeHEIFDirect(src, info, shown, atLeast)
@@ -285,7 +260,7 @@ func TestDecodeHEIFTakesDirectPath(t *testing.T) {
 func TestHEIFDirectMixedTiles(t *testing.T) {
 	t.Parallel()
 	f := heifGrid(t, "heic", upright)
-	full := readHEIF(t, heifEncWith(t, cropJPEG(t, testphotos.Read(t, "orientation/Landscape_1.jpg"), 64, 64), "-p", "chroma=444"))
+	full := readHEIF(t, heifEnc(t, cropJPEG(t, testphotos.Read(t, "orientation/Landscape_1.jpg"), 64, 64), "heic", "-p", "chroma=444"))
 	if it := full.Items[full.Primary]; it.Type != "hvc1" {
 		t.Fatalf("heif-enc wrote a %s item", it.Type)
 	}
@@ -315,7 +290,7 @@ func TestHEIFDirectMixedTiles(t *testing.T) {
 // refused, and libheif then says the file is truncated.
 func TestHEIFDirectDamaged(t *testing.T) {
 	t.Parallel()
-	good := heifEncWith(t, testphotos.Read(t, "orientation/Landscape_1.jpg"))
+	good := heifEnc(t, testphotos.Read(t, "orientation/Landscape_1.jpg"), "heic")
 	f := readHEIF(t, good)
 	p := f.Items[f.Primary]
 	if p.Type != "hvc1" {
@@ -377,7 +352,7 @@ func TestHEIFDirectDamaged(t *testing.T) {
 
 	// A picture coded in four slices, the last one missing: libde265 reports nothing and
 	// leaves the bottom of the picture unwritten, which undecodedBlock finds.
-	sliced := readHEIF(t, heifEncWith(t, testphotos.Read(t, "orientation/Landscape_1.jpg"), "-p", "x265:slices=4"))
+	sliced := readHEIF(t, heifEnc(t, testphotos.Read(t, "orientation/Landscape_1.jpg"), "heic", "-p", "x265:slices=4"))
 	nals, err := splitNALs(sliced.Items[sliced.Primary].Data, 4)
 	if err != nil || len(nals) != 4 {
 		t.Fatalf("%d NAL units (%v), want 4 slices", len(nals), err)

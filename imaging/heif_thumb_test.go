@@ -49,8 +49,9 @@ func withoutMetadata(tb testing.TB, jpg []byte) []byte {
 	return out
 }
 
-// heifEnc encodes a JPEG with heif-enc at quality 85.
-func heifEnc(tb testing.TB, jpg []byte, ext string) []byte {
+// heifEnc encodes a JPEG with heif-enc at quality 85 as HEIC, or AVIF for ext "avif", with
+// heif-enc's options args.
+func heifEnc(tb testing.TB, jpg []byte, ext string, args ...string) []byte {
 	tb.Helper()
 	enc, err := exec.LookPath("heif-enc")
 	if err != nil {
@@ -61,8 +62,8 @@ func heifEnc(tb testing.TB, jpg []byte, ext string) []byte {
 	if err := os.WriteFile(in, jpg, 0o644); err != nil {
 		tb.Fatal(err)
 	}
-	if b, err := exec.Command(enc, "-q", "85", in, "-o", out).CombinedOutput(); err != nil {
-		tb.Fatalf("heif-enc: %v: %s", err, b)
+	if b, err := exec.Command(enc, append([]string{"-q", "85", in, "-o", out}, args...)...).CombinedOutput(); err != nil {
+		tb.Fatalf("heif-enc %v: %v: %s", args, err, b)
 	}
 	data, err := os.ReadFile(out)
 	if err != nil {

@@ -331,8 +331,9 @@ type heifPixels struct {
 // (worker.go), read straight from libheif's picture: a 12 MP photo is never copied whole into
 // Go memory, which saves its 48 MB and ~15 % of the CPU.
 func heifShrink(p heifPixels, k int) *image.RGBA {
-	dst, edges := shrunk(p.size, k)
+	dst := shrunk(p.size, k)
 	w, h := dst.Rect.Dx(), dst.Rect.Dy()
+	edges := blockEdges(p.size.X, w)
 	sums := make([]uint32, 4*w)
 	for y := range h {
 		clear(sums)
@@ -351,15 +352,9 @@ func heifShrink(p heifPixels, k int) *image.RGBA {
 	return dst
 }
 
-// shrunk returns the picture heifShrink makes of one of size shrunk by k, and the edges of its
-// blocks: block x covers source columns edges[x] to edges[x+1].
-func shrunk(size image.Point, k int) (*image.RGBA, []int) {
-	w, h := max(1, size.X/k), max(1, size.Y/k)
-	edges := make([]int, w+1)
-	for x := range edges {
-		edges[x] = x * size.X / w
-	}
-	return image.NewRGBA(image.Rect(0, 0, w, h)), edges
+// shrunk returns the picture heifShrink makes of one of size shrunk by k.
+func shrunk(size image.Point, k int) *image.RGBA {
+	return image.NewRGBA(image.Rect(0, 0, max(1, size.X/k), max(1, size.Y/k)))
 }
 
 // heifPlanes is libheif's decoded picture of an image without alpha: planes of red, green and
@@ -373,7 +368,7 @@ type heifPlanes struct {
 // heifShrinkPlanes is heifShrink of an image without alpha in planes, with the same blocks and
 // the same result, a plane at a time (averagePlane).
 func heifShrinkPlanes(p heifPlanes, k int) *image.RGBA {
-	dst, _ := shrunk(p.size, k)
+	dst := shrunk(p.size, k)
 	w, h := dst.Rect.Dx(), dst.Rect.Dy()
 	avg := make([]uint8, w*h)
 	for c, plane := range p.planes {
